@@ -1,0 +1,7 @@
+import type { Command } from 'commander';
+import { registerStubs } from './stubs.js';
+
+/** Every verb's `register`. Keep these modules light: heavy imports go inside the actions. */
+export function registerAll(program: Command): void {
+  registerStubs(program);
+}

@@ -1,0 +1,43 @@
+import type { Command } from 'commander';
+import { TscError } from '../../errors.js';
+
+/**
+ * Verbs that exist by name but are not built yet. Each says so plainly and exits with status 3.
+ * When a verb is implemented, remove it from this list and register it from its own file.
+ */
+const STUBS: ReadonlyArray<[string, string]> = [
+  ['up', 'Create and start containers'],
+  ['down', 'Stop and remove containers, networks'],
+  ['ps', 'List containers'],
+  ['logs', 'View output from containers'],
+  ['scale', 'Scale services'],
+  ['restart', 'Restart service containers'],
+  ['stop', 'Stop services'],
+  ['start', 'Start services'],
+  ['kill', 'Force stop service containers'],
+  ['top', 'Display the running processes'],
+  ['events', 'Receive real time events from containers'],
+  ['exec', 'Execute a command in a running container'],
+  ['run', 'Run a one-off command on a service'],
+  ['pull', 'Pull service images'],
+  ['images', 'List images used by the created containers'],
+  ['image', 'Manage images (load, import, rm, prune)'],
+  ['build', 'Build or rebuild services'],
+  ['watch', 'Watch build context for service and rebuild/refresh containers when files are updated'],
+  ['volume', 'Manage volumes'],
+];
+
+export function registerStubs(program: Command): void {
+  const taken = new Set(program.commands.map((c) => c.name()));
+  for (const [name, summary] of STUBS) {
+    if (taken.has(name)) continue;
+    program
+      .command(name)
+      .description(`${summary} (not implemented yet)`)
+      .allowUnknownOption(true)
+      .allowExcessArguments(true)
+      .action(() => {
+        throw new TscError('NOT_IMPLEMENTED', `tscompose ${name}: not implemented yet`);
+      });
+  }
+}
