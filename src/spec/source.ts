@@ -38,3 +38,17 @@ export function formatKeyPath(path: KeyPath): string {
   }
   return out === '' ? '(root)' : out;
 }
+
+/** One located finding of any spec stage. Errors fail the load (all of them reported at once). */
+export interface SpecProblem {
+  severity: 'error' | 'warning';
+  position: Position;
+  path: KeyPath;
+  /** What was found and what was expected, e.g. `found string "abc", expected an integer`. */
+  message: string;
+}
+
+/** "file:line:col: services.web.image: message" — the one format every spec error is printed in. */
+export function formatProblem(p: SpecProblem): string {
+  return `${formatPosition(p.position)}: ${formatKeyPath(p.path)}: ${p.message}`;
+}
