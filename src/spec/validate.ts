@@ -1,0 +1,108 @@
+/**
+ * Per-file schema validation, after interpolation and before merge.
+ *
+ * Fast path: the ajv standalone validator generated at build time (scripts/gen-validator.mjs writes
+ * dist/spec/compose-validator.cjs), so the CLI neither loads ajv's compiler nor compiles the schema on
+ * every run. Running from src (tests), the schema is compiled once with ajv instead. Only when a document
+ * is invalid is the schema JSON read to explain the errors (validate-explain.ts).
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { SchemaExplainer, describeValue, type SchemaNode } from './validate-explain.js';
+import { unsupportedWarnings } from './unsupported.js';
+import type { KeyPath, SourceDoc, SpecProblem } from './source.js';
+
+interface AjvError {
+  instancePath: string;
+  keyword: string;
+  message?: string;
+  params: Record<string, unknown>;
+}
+type CompiledValidator = ((data: unknown) => boolean) & { errors?: AjvError[] | null };
+
+const SCHEMA_URL = new URL('../../schemas/compose.schema.json', import.meta.url);
+const require = createRequire(import.meta.url);
+
+let validator: CompiledValidator | undefined;
+let schema: SchemaNode | undefined;
+
+export function loadSchema(): SchemaNode {
+  schema ??= JSON.parse(readFileSync(SCHEMA_URL, 'utf8')) as SchemaNode;
+  return schema;
+}
+
+/** The ajv options shared by the build-time generator and the run-time fallback. */
+export const AJV_OPTIONS = { allErrors: true, strict: true, allowUnionTypes: true } as const;
+
+function compiledValidator(): CompiledValidator {
+  if (validator) return validator;
+  try {
+    validator = require('./compose-validator.cjs') as CompiledValidator;
+  } catch {
+    const AjvClass = require('ajv') as { default: new (o: object) => AjvInstance };
+    const ajv = new AjvClass.default(AJV_OPTIONS);
+    ajv.addVocabulary(['expected']);
+    validator = ajv.compile(loadSchema());
+  }
+  return validator;
+}
+
+interface AjvInstance {
+  addVocabulary(words: string[]): void;
+  compile(schema: object): CompiledValidator;
+}
+
+function pathFromPointer(pointer: string, data: unknown): KeyPath {
+  const out: (string | number)[] = [];
+  let cur: unknown = data;
+  for (const raw of pointer.split('/').slice(1)) {
+    const seg = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    if (Array.isArray(cur)) {
+      out.push(Number(seg));
+      cur = cur[Number(seg)];
+    } else {
+      out.push(seg);
+      cur = typeof cur === 'object' && cur !== null ? (cur as Record<string, unknown>)[seg] : undefined;
+    }
+  }
+  return out;
+}
+
+function valueAt(data: unknown, path: KeyPath): unknown {
+  let cur = data;
+  for (const k of path) cur = typeof cur === 'object' && cur !== null ? (cur as Record<string | number, unknown>)[k] : undefined;
+  return cur;
+}
+
+/** Plain mapping of ajv's errors, used only if the explainer finds nothing (it and ajv should agree). */
+function fromAjvErrors(doc: SourceDoc, errors: AjvError[]): SpecProblem[] {
+  const seen = new Set<string>();
+  const out: SpecProblem[] = [];
+  for (const e of errors) {
+    if (e.keyword === 'oneOf' || e.keyword === 'anyOf') continue;
+    const path = pathFromPointer(e.instancePath, doc.data);
+    const extra = e.params['additionalProperty'];
+    const message =
+      typeof extra === 'string'
+        ? `unknown key "${extra}"`
+        : `found ${describeValue(valueAt(doc.data, path))}, expected: ${e.message ?? e.keyword}`;
+    const key = `${e.instancePath}\u0000${message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const position = typeof extra === 'string' ? doc.keyPositionOf([...path, extra]) : doc.positionOf(path);
+    out.push({ severity: 'error', position, path, message });
+  }
+  return out;
+}
+
+/** Every schema error of one file (located, one per place), then a warning per unsupported key. */
+export function validateDocument(doc: SourceDoc): SpecProblem[] {
+  const validate = compiledValidator();
+  const problems: SpecProblem[] = [];
+  if (!validate(doc.data)) {
+    const explained = new SchemaExplainer(loadSchema()).explain(doc);
+    problems.push(...(explained.length > 0 ? explained : fromAjvErrors(doc, validate.errors ?? [])));
+  }
+  problems.push(...unsupportedWarnings(doc));
+  return problems;
+}
