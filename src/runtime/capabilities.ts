@@ -1,0 +1,32 @@
+/**
+ * Capability set of a container: Docker's TweakCapabilities (moby daemon/pkg/oci/caps/utils.go).
+ * privileged → all; cap_add ALL → all minus cap_drop; cap_drop ALL → only cap_add; else defaults − drop + add.
+ */
+import { TscError } from '../errors.js';
+import { ALL_CAPABILITIES, DEFAULT_CAPABILITIES } from './oci-defaults.js';
+
+/** "net_admin", "NET_ADMIN", "CAP_NET_ADMIN" → "CAP_NET_ADMIN"; "all" → "ALL". Unknown names throw. */
+export function normalizeCapability(name: string): string {
+  const up = name.trim().toUpperCase();
+  if (up === 'ALL') return 'ALL';
+  const cap = up.startsWith('CAP_') ? up : `CAP_${up}`;
+  if (!ALL_CAPABILITIES.includes(cap)) {
+    throw new TscError('SPEC_INVALID', `unknown capability: "${name}"`);
+  }
+  return cap;
+}
+
+export function containerCapabilities(opts: { privileged: boolean; capAdd: readonly string[]; capDrop: readonly string[] }): string[] {
+  if (opts.privileged) return [...ALL_CAPABILITIES];
+  const add = opts.capAdd.map(normalizeCapability);
+  const drop = opts.capDrop.map(normalizeCapability);
+  let caps: string[];
+  if (add.includes('ALL')) {
+    caps = ALL_CAPABILITIES.filter((c) => !drop.includes(c));
+  } else if (drop.includes('ALL')) {
+    caps = [...add];
+  } else {
+    caps = [...DEFAULT_CAPABILITIES.filter((c) => !drop.includes(c)), ...add];
+  }
+  return [...new Set(caps)];
+}
