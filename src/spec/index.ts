@@ -1,6 +1,6 @@
 /**
  * Public entry of the spec layer: compose files in, a typed Project out.
- * Implementation lives in the neighbouring modules; this file only fixes the signature.
+ * This module stays light (a cold `config -q` imports it): the pipeline is imported on first use.
  */
 import type { LoadResult } from './model.js';
 
@@ -21,6 +21,16 @@ export interface LoadOptions {
   env?: Record<string, string | undefined>;
   /** Where discovery starts; default process.cwd() */
   cwd?: string;
+  /** Services named on the command line: their profiles are activated, as Compose does (additive). */
+  services?: string[];
+  /** Content of "-" (stdin) when the caller already has it; default: read file descriptor 0 (additive). */
+  stdin?: string;
 }
 
 export type { LoadResult };
+
+/** Loads, interpolates, validates, merges and normalizes the project; throws TscError with located details. */
+export async function loadProject(opts: LoadOptions = {}): Promise<LoadResult> {
+  const { load } = await import('./load.js');
+  return load(opts);
+}

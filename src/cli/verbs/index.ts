@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
 import { registerStubs } from './stubs.js';
+import { registerConfig } from './config.js';
 
 /** Every verb's `register`. Keep these modules light: heavy imports go inside the actions. */
 export function registerAll(program: Command): void {
+  registerConfig(program);
   registerStubs(program);
 }

@@ -1,0 +1,93 @@
+/**
+ * Compose variable substitution in string values: `$VAR`, `${VAR}`, `${VAR:-d}`, `${VAR-d}`, `${VAR:?e}`,
+ * `${VAR?e}`, `${VAR:+a}`, `${VAR+a}`, nesting inside the default/alternative, and `$$` for a literal `$`.
+ * As in compose-go, a `$` that starts neither a name nor `{` is kept literally (`echo $1`), while a malformed
+ * `${...}` is an error. Pure: the environment comes in as a lookup function.
+ */
+export type Lookup = (name: string) => string | undefined;
+
+export class InterpolationError extends Error {
+  constructor(
+    message: string,
+    readonly kind: 'missing' | 'syntax',
+  ) {
+    super(message);
+  }
+}
+
+const NAME_START = /[A-Za-z_]/;
+const NAME_CHAR = /[A-Za-z0-9_]/;
+
+/** Index of the `}` closing a `${` whose body starts at `from`, or -1. */
+function closingBrace(s: string, from: number): number {
+  let depth = 1;
+  for (let i = from; i < s.length; i++) {
+    const c = s[i];
+    if (c === '$' && s[i + 1] === '$') i++;
+    else if (c === '$' && s[i + 1] === '{') {
+      depth++;
+      i++;
+    } else if (c === '}' && --depth === 0) return i;
+  }
+  return -1;
+}
+
+function braced(body: string, lookup: Lookup, whole: string): string {
+  let n = 0;
+  if (!NAME_START.test(body[0] ?? '')) throw new InterpolationError(`invalid interpolation format for "${whole}"`, 'syntax');
+  while (n < body.length && NAME_CHAR.test(body[n] as string)) n++;
+  const name = body.slice(0, n);
+  const value = lookup(name);
+  if (n === body.length) return value ?? '';
+  const colon = body[n] === ':';
+  const op = body[colon ? n + 1 : n];
+  const word = body.slice(colon ? n + 2 : n + 1);
+  const unset = value === undefined || (colon && value === '');
+  switch (op) {
+    case '-':
+      return unset ? interpolate(word, lookup) : (value as string);
+    case '+':
+      return unset ? '' : interpolate(word, lookup);
+    case '?':
+      if (unset) {
+        const msg = interpolate(word, lookup);
+        throw new InterpolationError(`required variable ${name} is missing a value${msg ? `: ${msg}` : ''}`, 'missing');
+      }
+      return value as string;
+    default:
+      throw new InterpolationError(`invalid interpolation format for "${whole}"`, 'syntax');
+  }
+}
+
+export function interpolate(s: string, lookup: Lookup): string {
+  if (!s.includes('$')) return s;
+  let out = '';
+  let i = 0;
+  while (i < s.length) {
+    const c = s[i] as string;
+    if (c !== '$') {
+      out += c;
+      i++;
+      continue;
+    }
+    const next = s[i + 1];
+    if (next === '$') {
+      out += '$';
+      i += 2;
+    } else if (next === '{') {
+      const end = closingBrace(s, i + 2);
+      if (end < 0) throw new InterpolationError(`invalid interpolation format for "${s}": missing closing brace`, 'syntax');
+      out += braced(s.slice(i + 2, end), lookup, s.slice(i, end + 1));
+      i = end + 1;
+    } else if (next !== undefined && NAME_START.test(next)) {
+      let j = i + 1;
+      while (j < s.length && NAME_CHAR.test(s[j] as string)) j++;
+      out += lookup(s.slice(i + 1, j)) ?? '';
+      i = j;
+    } else {
+      out += '$';
+      i++;
+    }
+  }
+  return out;
+}

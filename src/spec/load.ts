@@ -1,0 +1,130 @@
+/**
+ * The loading pipeline (DESIGN.md "Data flow"): discover files, read the interpolation environment, load each
+ * file (load-file.ts), merge them in order, fold services' env_file into environment, pick the project name
+ * and the active profiles, then hand the merged document to area 2's normalize.
+ */
+import { existsSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { TscError } from '../errors.js';
+import type { LoadResult, SpecWarning } from './model.js';
+import { formatKeyPath, formatPosition, type SourceDoc, type SpecProblem } from './source.js';
+import type { LoadOptions } from './index.js';
+import { discoverFiles } from './discover.js';
+import { readEnvFiles } from './load-env.js';
+import { loadFile, readText, throwProblems, type Session } from './load-file.js';
+import { mergeDocs } from './merge.js';
+import { foldEnvFiles } from './env-file.js';
+import { isValidProjectName, normalizeProjectName, PROJECT_NAME_RULE } from './project-name.js';
+import { isObject, makeSourceDoc, type PlainObject } from './yaml-located.js';
+import { validateDocument } from './validate.js';
+
+interface Environment {
+  vars: Record<string, string | undefined>;
+  envFiles: string[];
+}
+
+function readEnvironment(opts: LoadOptions, dir: string, osEnv: Record<string, string | undefined>, session: Session): Environment {
+  const cwd = opts.cwd ?? process.cwd();
+  let envFiles: string[];
+  if (opts.envFiles && opts.envFiles.length > 0) {
+    envFiles = opts.envFiles.map((f) => resolve(cwd, f));
+    for (const f of envFiles) if (!existsSync(f)) throw new TscError('SPEC_NOT_FOUND', `couldn't find env file: ${f}`);
+  } else {
+    envFiles = existsSync(join(dir, '.env')) ? [join(dir, '.env')] : [];
+  }
+  return { vars: readEnvFiles(envFiles, osEnv, (f) => readText(f, session)), envFiles };
+}
+
+function projectName(opts: LoadOptions, vars: Record<string, string | undefined>, merged: PlainObject, dir: string, file: string): string {
+  const explicit: Array<[string | undefined, string]> = [
+    [opts.projectName, '-p'],
+    [vars.COMPOSE_PROJECT_NAME || undefined, 'COMPOSE_PROJECT_NAME'],
+  ];
+  for (const [name, from] of explicit) {
+    if (name === undefined) continue;
+    if (!isValidProjectName(name)) throw new TscError('USAGE', `invalid project name ${JSON.stringify(name)} (from ${from}): ${PROJECT_NAME_RULE}`);
+    return name;
+  }
+  if (typeof merged.name === 'string' && merged.name !== '') {
+    if (!isValidProjectName(merged.name)) {
+      const doc = makeSourceDoc(file, merged);
+      throwProblems(file, [{ severity: 'error', position: doc.positionOf(['name']), path: ['name'], message: `invalid project name ${JSON.stringify(merged.name)}: ${PROJECT_NAME_RULE}` }]);
+    }
+    return merged.name;
+  }
+  const fromDir = normalizeProjectName(basename(dir));
+  if (fromDir === '') throw new TscError('USAGE', `project name must not be empty (directory ${JSON.stringify(basename(dir))} gives none): use -p`);
+  return fromDir;
+}
+
+/** Profiles of `services` (named on the command line) are activated so that those services run. */
+function activeProfiles(opts: LoadOptions, vars: Record<string, string | undefined>, merged: PlainObject): string[] {
+  const fromEnv = (vars.COMPOSE_PROFILES ?? '').split(',').map((p) => p.trim()).filter((p) => p !== '');
+  const active = new Set(opts.profiles && opts.profiles.length > 0 ? opts.profiles : fromEnv);
+  const services = isObject(merged.services) ? merged.services : {};
+  const profilesOf = (s: unknown): string[] => (isObject(s) && Array.isArray(s.profiles) ? s.profiles.filter((p): p is string => typeof p === 'string') : []);
+  if (active.has('*')) {
+    active.delete('*');
+    for (const s of Object.values(services)) for (const p of profilesOf(s)) active.add(p);
+  }
+  for (const name of opts.services ?? []) for (const p of profilesOf(services[name])) active.add(p);
+  return [...active];
+}
+
+function toWarning(p: SpecProblem): SpecWarning {
+  return { location: formatPosition(p.position), path: formatKeyPath(p.path), message: p.message };
+}
+
+/** What normalize receives: the merged document and its context (exported for tests and tools). */
+export interface MergedProject {
+  doc: SourceDoc;
+  ctx: NormalizeContext;
+  warnings: SpecProblem[];
+}
+
+export interface NormalizeContext {
+  projectName: string;
+  workingDir: string;
+  composeFiles: string[];
+  env: Record<string, string | undefined>;
+  activeProfiles: string[];
+}
+
+/** Every stage up to (not including) normalize. */
+export function loadMerged(opts: LoadOptions): MergedProject {
+  const cwd = resolve(opts.cwd ?? process.cwd());
+  const osEnv = opts.env ?? process.env;
+  const session: Session = { interpolate: opts.interpolate !== false, validate: validateDocument, warnings: [], osEnv, stdin: opts.stdin };
+  const firstFlag = opts.files?.[0];
+  const early = opts.projectDirectory ? resolve(cwd, opts.projectDirectory) : firstFlag && firstFlag !== '-' ? dirname(resolve(cwd, firstFlag)) : cwd;
+  let env = readEnvironment(opts, early, osEnv, session);
+  const { files } = discoverFiles({ files: opts.files, env: env.vars, cwd, projectDirectory: opts.projectDirectory });
+  const first = files[0] as string;
+  const dir = opts.projectDirectory ? resolve(cwd, opts.projectDirectory) : first === '-' ? cwd : dirname(first);
+  if (dir !== early && !(opts.envFiles && opts.envFiles.length > 0)) env = readEnvironment(opts, dir, osEnv, session);
+  const vars = env.vars;
+  const lookup = (k: string): string | undefined => vars[k];
+
+  let merged: unknown;
+  for (const f of files) merged = mergeDocs(merged, loadFile(f, dir, lookup, session, []));
+  const data = (isObject(merged) ? merged : {}) as PlainObject;
+  const doc = makeSourceDoc(first, data);
+  const problems: SpecProblem[] = [];
+  foldEnvFiles(doc, lookup, problems);
+  throwProblems(first, problems);
+
+  const name = projectName(opts, vars, data, dir, first);
+  const ctx = { projectName: name, workingDir: dir, composeFiles: files, env: vars, activeProfiles: activeProfiles(opts, vars, data) };
+  return { doc, ctx, warnings: session.warnings };
+}
+
+export async function load(opts: LoadOptions): Promise<LoadResult> {
+  const { normalizeProject } = await import('./normalize.js');
+  const { doc, ctx, warnings: early } = loadMerged(opts);
+  const first = ctx.composeFiles[0] as string;
+  const out = normalizeProject(doc, ctx);
+  const errors = out.problems.filter((p) => p.severity === 'error');
+  throwProblems(errors[0]?.position.file ?? first, errors);
+  const warnings = [...early, ...out.problems.filter((p) => p.severity === 'warning')].map(toWarning);
+  return { project: out.project, warnings };
+}

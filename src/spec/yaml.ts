@@ -1,0 +1,170 @@
+/**
+ * YAML text -> plain data with source positions (see yaml-located.ts).
+ *
+ * js-yaml 4 gives no positions in its result, but its `listener` reports the start offset of every node it
+ * composes; a mapping's children arrive as key, value, key, value. From those events each container gets
+ * its position table. Aliases come back from js-yaml as shared references, which is why a "billion laughs"
+ * document parses cheaply: the expansion happens in `materialize`, which copies the tree (so later stages
+ * may change it freely) and refuses more than MAX_NODES nodes or MAX_DEPTH levels with a located error.
+ * Schema: YAML 1.2 core (as Compose: `yes`/`no` and dates stay strings) plus merge keys `<<` and Compose's
+ * `!reset` / `!override` tags.
+ */
+import yaml from 'js-yaml';
+import { TscError } from '../errors.js';
+import type { Position } from './source.js';
+import { Tagged, isObject, put, setEntry, setSelf, selfOf, entryOf, type PlainObject } from './yaml-located.js';
+
+export const MAX_NODES = 200_000;
+export const MAX_DEPTH = 128;
+
+const kinds = ['scalar', 'sequence', 'mapping'] as const;
+const tagTypes = (['reset', 'override'] as const).flatMap((tag) =>
+  kinds.map((kind) => new yaml.Type(`!${tag}`, { kind, construct: (data: unknown) => new Tagged(tag, data ?? null) })),
+);
+// YAML's merge key type (as js-yaml's own, which its typings do not export)
+const mergeType = new yaml.Type('tag:yaml.org,2002:merge', { kind: 'scalar', resolve: (d: unknown) => d === '<<' || d === null });
+const SCHEMA = yaml.CORE_SCHEMA.extend({ implicit: [mergeType], explicit: tagTypes });
+
+interface Ev {
+  start: number;
+  children: Ev[];
+  result: unknown;
+}
+
+class LineIndex {
+  private readonly starts: number[] = [0];
+  constructor(
+    private readonly text: string,
+    private readonly file: string,
+  ) {
+    for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) this.starts.push(i + 1);
+  }
+  /** Position of the first meaningful character at or after `offset` (skips blanks, comments, tags, anchors). */
+  at(offset: number, skip: boolean): Position {
+    const t = this.text;
+    let o = offset;
+    while (skip && o < t.length) {
+      const c = t[o];
+      if (c === ' ' || c === '\t' || c === '\n' || c === '\r') o++;
+      else if (c === '#') while (o < t.length && t[o] !== '\n') o++;
+      else if ((c === '!' || c === '&') && o + 1 < t.length && !/\s/.test(t[o + 1] as string)) {
+        while (o < t.length && !/\s/.test(t[o] as string)) o++;
+      } else break;
+    }
+    let lo = 0;
+    let hi = this.starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if ((this.starts[mid] as number) <= o) lo = mid;
+      else hi = mid - 1;
+    }
+    return { file: this.file, line: lo + 1, col: o - (this.starts[lo] as number) + 1 };
+  }
+}
+
+function located(file: string, pos: Position | { line: number; col: number }, message: string): TscError {
+  const where = `${file}:${pos.line}:${pos.col}`;
+  return new TscError('SPEC_INVALID', `${file}: invalid compose file`, { details: [`${where}: (root): ${message}`] });
+}
+
+function annotate(ev: Ev, lines: LineIndex): void {
+  const raw = ev.result instanceof Tagged ? ev.result.value : ev.result;
+  if (typeof raw !== 'object' || raw === null) return;
+  const kids = ev.children;
+  if (kids.length === 0 || (kids.length === 1 && kids[0]?.result === ev.result)) return; // alias or pass-through
+  if (selfOf(raw) === undefined) setSelf(raw, lines.at(ev.start, true));
+  if (Array.isArray(raw)) {
+    kids.forEach((k, i) => {
+      if (i < raw.length) {
+        const p = lines.at(k.start, true);
+        setEntry(raw, i, { value: p, key: p });
+      }
+    });
+    return;
+  }
+  const merges: unknown[] = [];
+  const explicit = new Set<string>();
+  for (let i = 0; i + 1 < kids.length; i += 2) {
+    const k = kids[i] as Ev;
+    const v = kids[i + 1] as Ev;
+    const key = String(k.result);
+    if (key === '<<' && !Object.prototype.hasOwnProperty.call(raw, '<<')) {
+      merges.push(...(Array.isArray(v.result) ? v.result : [v.result]));
+      continue;
+    }
+    if (!Object.prototype.hasOwnProperty.call(raw, key)) break; // explicit-key forms we do not track
+    explicit.add(key);
+    setEntry(raw, key, { key: lines.at(k.start, true), value: lines.at(v.start, true) });
+  }
+  for (const src of merges) {
+    if (!isObject(src)) continue;
+    for (const key of Object.keys(src)) {
+      if (explicit.has(key)) continue;
+      explicit.add(key);
+      const e = entryOf(src, key);
+      if (e) setEntry(raw, key, e);
+    }
+  }
+}
+
+/** Parses one YAML document; throws SPEC_INVALID with file:line:col for syntax errors and duplicate keys. */
+export function parseYaml(text: string, file: string): unknown {
+  const lines = new LineIndex(text, file);
+  const stack: Ev[] = [{ start: 0, children: [], result: undefined }];
+  const listener = (type: 'open' | 'close', state: { position: number; result: unknown }): void => {
+    if (type === 'open') {
+      stack.push({ start: state.position, children: [], result: undefined });
+      return;
+    }
+    const ev = stack.pop() as Ev;
+    ev.result = state.result;
+    annotate(ev, lines);
+    stack[stack.length - 1]?.children.push(ev);
+  };
+  let data: unknown;
+  try {
+    data = yaml.load(text, { filename: file, schema: SCHEMA, listener });
+  } catch (e) {
+    if (e instanceof yaml.YAMLException) {
+      const m = e.mark as { line?: number; column?: number } | undefined;
+      const pos = { line: (m?.line ?? 0) + 1, col: (m?.column ?? 0) + 1 };
+      throw located(file, pos, `YAML syntax error: ${e.reason}`);
+    }
+    if (e instanceof RangeError) throw located(file, { line: 1, col: 1 }, 'document is nested too deeply');
+    throw e;
+  }
+  return materialize(data, file);
+}
+
+/** Deep copy (unsharing aliases) that keeps positions and refuses expansion bombs and absurd nesting. */
+function materialize(root: unknown, file: string): unknown {
+  let count = 0;
+  const copy = (v: unknown, depth: number, at: Position | undefined): unknown => {
+    if (++count > MAX_NODES) {
+      throw located(file, at ?? { line: 1, col: 1 }, `document expands to more than ${MAX_NODES} nodes (anchor/alias expansion bomb?)`);
+    }
+    if (depth > MAX_DEPTH) throw located(file, at ?? { line: 1, col: 1 }, `document is nested deeper than ${MAX_DEPTH} levels`);
+    if (v instanceof Tagged) return new Tagged(v.tag, copy(v.value, depth, at));
+    if (typeof v !== 'object' || v === null) return v;
+    const self = selfOf(v) ?? at;
+    if (Array.isArray(v)) {
+      const out: unknown[] = [];
+      if (self) setSelf(out, self);
+      v.forEach((item, i) => {
+        const e = entryOf(v, i);
+        if (e) setEntry(out, i, e);
+        out.push(copy(item, depth + 1, e?.value ?? self));
+      });
+      return out;
+    }
+    const out: PlainObject = {};
+    if (self) setSelf(out, self);
+    for (const k of Object.keys(v)) {
+      const e = entryOf(v, k);
+      if (e) setEntry(out, k, e);
+      put(out, k, copy((v as PlainObject)[k], depth + 1, e?.value ?? self));
+    }
+    return out;
+  };
+  return copy(root, 0, undefined);
+}
