@@ -1,0 +1,141 @@
+/**
+ * One layer blob, streamed: bytes in → (count + sha256 of the blob) → gunzip / zstd / plain, chosen by magic
+ * → (count + sha256 = diff_id, bounded) → tar reader → LayerApplier into a directory.
+ * The caller unpacks into a private temp dir and renames it into place only after the digests check out,
+ * so unverified content is never used.
+ */
+import { createHash } from 'node:crypto';
+import * as zlib from 'node:zlib';
+import { createRequire } from 'node:module';
+import { TscError } from '../errors.js';
+import { ByteSource } from './byte-source.js';
+import { TarReader } from './tar-reader.js';
+import { LayerApplier, type UnpackLimits } from './unpack.js';
+
+export interface LayerStreamLimits extends UnpackLimits {
+  /** Refuse a layer whose uncompressed tar is larger than this (default 64 GiB; env TSCOMPOSE_MAX_LAYER_BYTES). */
+  maxBytes?: number;
+  /** Refuse a blob longer than this (the descriptor's size when known). */
+  maxCompressedBytes?: number;
+}
+
+export interface LayerStreamResult {
+  /** sha256:… of the blob as received. */
+  digest: string;
+  compressedSize: number;
+  /** sha256:… of the uncompressed tar. */
+  diffId: string;
+  size: number;
+  entries: number;
+  /** Logical size of the files. */
+  fileBytes: number;
+  compression: 'gzip' | 'zstd' | 'none';
+}
+
+export function defaultMaxLayerBytes(): number {
+  const v = Number(process.env.TSCOMPOSE_MAX_LAYER_BYTES);
+  return Number.isSafeInteger(v) && v > 0 ? v : 64 * 1024 ** 3;
+}
+
+async function* measure(src: AsyncIterable<Buffer>, acc: { n: number; hash: ReturnType<typeof createHash> }, limit: number, what: string): AsyncGenerator<Buffer> {
+  for await (const c of src) {
+    acc.n += c.length;
+    if (acc.n > limit) throw new TscError('IMAGE', `${what} is larger than the limit of ${limit} bytes; refused (compression bomb?)`);
+    acc.hash.update(c);
+    yield c;
+  }
+}
+
+/** Feed `src` into a transform stream while iterating its output; `src` is always read to its end. */
+async function* through(src: AsyncIterator<Buffer>, first: Buffer, t: zlib.Gunzip): AsyncGenerator<Buffer> {
+  const feed = (async () => {
+    try {
+      let chunk: Buffer | undefined = first;
+      while (chunk) {
+        if (!t.write(chunk)) await new Promise<void>((res, rej) => { t.once('drain', res); t.once('error', rej); });
+        const r = await src.next();
+        chunk = r.done ? undefined : r.value;
+      }
+      t.end();
+    } catch (e) {
+      t.destroy(e instanceof Error ? e : new Error(String(e)));
+    }
+  })();
+  try {
+    for await (const c of t) yield c as Buffer;
+  } catch (e) {
+    throw e instanceof TscError ? e : new TscError('IMAGE', `layer decompression failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+  } finally {
+    await feed;
+  }
+}
+
+interface Fzstd {
+  Decompress: new (ondata: (chunk: Uint8Array, final: boolean) => void) => { push(chunk: Uint8Array, final?: boolean): void };
+}
+
+async function* unzstd(src: AsyncIterator<Buffer>, first: Buffer): AsyncGenerator<Buffer> {
+  const fzstd = createRequire(import.meta.url)('fzstd') as Fzstd;
+  let out: Buffer[] = [];
+  const d = new fzstd.Decompress((c) => out.push(Buffer.from(c.buffer, c.byteOffset, c.byteLength)));
+  let chunk: Buffer | undefined = first;
+  try {
+    while (chunk) {
+      const r = await src.next();
+      const next = r.done ? undefined : r.value;
+      d.push(chunk, next === undefined);
+      chunk = next;
+      const ready = out;
+      out = [];
+      yield* ready;
+    }
+  } catch (e) {
+    throw e instanceof TscError ? e : new TscError('IMAGE', `zstd layer decompression failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+  }
+}
+
+export async function unpackLayerStream(src: AsyncIterable<Buffer>, dir: string, limits: LayerStreamLimits = {}): Promise<LayerStreamResult> {
+  const blob = { n: 0, hash: createHash('sha256') };
+  const tar = { n: 0, hash: createHash('sha256') };
+  const it = measure(src, blob, limits.maxCompressedBytes ?? Number.MAX_SAFE_INTEGER, 'layer blob')[Symbol.asyncIterator]();
+  const first = Buffer.concat(await collectUpTo(it, 4));
+  let compression: LayerStreamResult['compression'] = 'none';
+  let plain: AsyncIterable<Buffer>;
+  if (first[0] === 0x1f && first[1] === 0x8b) {
+    compression = 'gzip';
+    plain = through(it, first, zlib.createGunzip({ chunkSize: 256 * 1024 }));
+  } else if (first.length >= 4 && first.readUInt32LE(0) === 0xfd2fb528) {
+    compression = 'zstd';
+    plain = unzstd(it, first);
+  } else {
+    plain = (async function* () {
+      if (first.length) yield first;
+      for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
+    })();
+  }
+  const reader = new TarReader(new ByteSource(measure(plain, tar, limits.maxBytes ?? defaultMaxLayerBytes(), 'uncompressed layer')));
+  const stats = await new LayerApplier(dir, limits).apply(reader);
+  // the whole blob must have been read (trailing bytes count for its digest)
+  for (let r = await it.next(); !r.done; r = await it.next());
+  return {
+    digest: `sha256:${blob.hash.digest('hex')}`,
+    compressedSize: blob.n,
+    diffId: `sha256:${tar.hash.digest('hex')}`,
+    size: tar.n,
+    entries: stats.entries,
+    fileBytes: stats.bytes,
+    compression,
+  };
+}
+
+async function collectUpTo(it: AsyncIterator<Buffer>, n: number): Promise<Buffer[]> {
+  const out: Buffer[] = [];
+  let got = 0;
+  while (got < n) {
+    const r = await it.next();
+    if (r.done) break;
+    out.push(r.value);
+    got += r.value.length;
+  }
+  return out;
+}

@@ -1,0 +1,298 @@
+/**
+ * The content-addressed image store under `<TSCOMPOSE_ROOT>/images` (every directory 0700, CVE-2021-41091):
+ *
+ *   blobs/sha256/<hex>          manifests and configs, by digest (written once, atomically)
+ *   layers/<diffid-hex>/diff/   an unpacked layer (an overlay lower, read-only), shared by every image using it
+ *   layers/<diffid-hex>/layer.json  {diffId, size, entries}
+ *   imagedb/<config-hex>.json   one record per image (its id is the config digest)
+ *   refs.json                   canonical reference → image id (read-modify-write under locks/refs.lock)
+ *   tmp/<kind>-<pid>-<rand>/    work in progress; a layer is unpacked here and renamed into layers/ only
+ *                               when complete and verified, so a half layer is never visible. A concurrent
+ *                               pull of the same layer loses the rename race and drops its copy.
+ *
+ * Layers are keyed by diff_id (not chain id): whiteouts are overlay whiteouts, so a layer's unpacked
+ * content does not depend on its parents and identical layers are shared between unrelated images.
+ */
+import * as fs from 'node:fs';
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { TscError, errnoCode } from '../errors.js';
+import type { ImageRuntimeConfig, ImageStoreApi, LocalImage, PullPolicyName, PullProgress } from './api.js';
+import { digestHex, isDigest, normalizeReference } from './reference.js';
+import { unpackLayerStream, type LayerStreamLimits, type LayerStreamResult } from './layer-stream.js';
+import { atomicWrite, makeTempDir, mkdirPrivate, readJsonFile, withLock } from './store-fs.js';
+
+export interface ImageStoreOptions {
+  /** TSCOMPOSE_ROOT (default: env TSCOMPOSE_ROOT, else /var/lib/tscompose); the store lives in `<root>/images`. */
+  root?: string;
+  limits?: LayerStreamLimits;
+  /** Registries reachable over plain http besides loopback (default: env TSCOMPOSE_INSECURE_REGISTRIES, comma-separated). */
+  insecureRegistries?: string[];
+  /** Path of a Docker config.json for registry credentials (default: $DOCKER_CONFIG/config.json or ~/.docker/config.json). */
+  dockerConfig?: string;
+  /** Parallel layer downloads (default 3). */
+  concurrency?: number;
+}
+
+export interface ImageRecord {
+  id: string;
+  manifestDigest?: string;
+  diffIds: string[];
+  os: string;
+  architecture: string;
+  created?: string;
+  config: ImageRuntimeConfig;
+}
+
+export interface LayerRecord {
+  diffId: string;
+  size: number;
+  entries: number;
+}
+
+export function defaultRoot(): string {
+  return process.env.TSCOMPOSE_ROOT || '/var/lib/tscompose';
+}
+
+export class ImageStore implements ImageStoreApi {
+  readonly dir: string;
+  readonly options: ImageStoreOptions;
+  private readonly inflight = new Map<string, Promise<LayerRecord>>();
+  private readonly pulls = new Map<string, Promise<LocalImage>>();
+
+  constructor(opts: ImageStoreOptions = {}) {
+    this.options = opts;
+    this.dir = join(opts.root ?? defaultRoot(), 'images');
+  }
+
+  private init(): void {
+    for (const d of ['', 'blobs/sha256', 'layers', 'imagedb', 'tmp', 'locks']) mkdirPrivate(join(this.dir, d));
+  }
+
+  get tmpRoot(): string {
+    return join(this.dir, 'tmp');
+  }
+
+  layerDir(diffId: string): string {
+    return join(this.dir, 'layers', digestHex(diffId));
+  }
+
+  // ---- blobs ----
+  blobPath(digest: string): string {
+    return join(this.dir, 'blobs/sha256', digestHex(digest));
+  }
+
+  /** Store a small blob (manifest, config); verifies `expected` when given. Returns its digest. */
+  putBlob(data: Buffer, expected?: string): string {
+    const digest = `sha256:${createHash('sha256').update(data).digest('hex')}`;
+    if (expected !== undefined && expected !== digest) throw new TscError('REGISTRY', `digest mismatch: expected ${expected}, got ${digest}`);
+    this.init();
+    const p = this.blobPath(digest);
+    if (!fs.existsSync(p)) atomicWrite(p, data);
+    return digest;
+  }
+
+  readBlob(digest: string): Buffer | undefined {
+    try {
+      return fs.readFileSync(this.blobPath(digest));
+    } catch (e) {
+      if (errnoCode(e) === 'ENOENT') return undefined;
+      throw e;
+    }
+  }
+
+  // ---- layers ----
+  layer(diffId: string): LayerRecord | undefined {
+    const j = readJsonFile(join(this.layerDir(diffId), 'layer.json'));
+    if (typeof j !== 'object' || j === null) return undefined;
+    const r = j as Partial<LayerRecord>;
+    return typeof r.size === 'number' && r.diffId === diffId ? { diffId, size: r.size, entries: r.entries ?? 0 } : undefined;
+  }
+
+  /**
+   * Unpack a layer stream into the store unless `expect.diffId` is already present. Digest, size and
+   * diff_id are checked before the layer is renamed into place; on any error nothing is left behind.
+   */
+  async installLayer(
+    src: () => AsyncIterable<Buffer> | Promise<AsyncIterable<Buffer>>,
+    expect: { diffId?: string; digest?: string; size?: number } = {},
+  ): Promise<LayerRecord & { fetched: boolean; result?: LayerStreamResult }> {
+    this.init();
+    if (expect.diffId) {
+      const have = this.layer(expect.diffId);
+      if (have) return { ...have, fetched: false };
+      const running = this.inflight.get(expect.diffId);
+      if (running) return { ...(await running), fetched: false };
+    }
+    const job = (async () => {
+      const tmp = makeTempDir(this.tmpRoot, 'layer');
+      try {
+        fs.mkdirSync(join(tmp, 'diff'), { mode: 0o755 });
+        const limits: LayerStreamLimits = { ...this.options.limits };
+        if (expect.size !== undefined) limits.maxCompressedBytes = expect.size;
+        const res = await unpackLayerStream(await src(), join(tmp, 'diff'), limits);
+        if (expect.size !== undefined && res.compressedSize !== expect.size)
+          throw new TscError('REGISTRY', `layer ${expect.digest ?? ''} has ${res.compressedSize} bytes, expected ${expect.size}`);
+        if (expect.digest !== undefined && res.digest !== expect.digest)
+          throw new TscError('REGISTRY', `layer digest mismatch: expected ${expect.digest}, got ${res.digest}`);
+        if (expect.diffId !== undefined && res.diffId !== expect.diffId)
+          throw new TscError('IMAGE', `wrong diff_id after decompression: expected ${expect.diffId}, got ${res.diffId}`);
+        const rec: LayerRecord = { diffId: res.diffId, size: res.size, entries: res.entries };
+        atomicWrite(join(tmp, 'layer.json'), JSON.stringify(rec));
+        try {
+          fs.renameSync(tmp, this.layerDir(res.diffId));
+        } catch (e) {
+          const c = errnoCode(e);
+          if (c !== 'EEXIST' && c !== 'ENOTEMPTY') throw e;
+          fs.rmSync(tmp, { recursive: true, force: true }); // someone else installed it first
+        }
+        return { ...rec, result: res };
+      } catch (e) {
+        fs.rmSync(tmp, { recursive: true, force: true });
+        throw e;
+      }
+    })();
+    if (expect.diffId) this.inflight.set(expect.diffId, job);
+    try {
+      return { ...(await job), fetched: true };
+    } finally {
+      if (expect.diffId) this.inflight.delete(expect.diffId);
+    }
+  }
+
+  // ---- images and references ----
+  private refsPath(): string {
+    return join(this.dir, 'refs.json');
+  }
+
+  readRefs(): Record<string, string> {
+    const j = readJsonFile(this.refsPath());
+    const out: Record<string, string> = {};
+    if (typeof j === 'object' && j !== null && 'refs' in j && typeof j.refs === 'object' && j.refs !== null) {
+      for (const [k, v] of Object.entries(j.refs)) if (typeof v === 'string' && isDigest(v)) out[k] = v;
+    }
+    return out;
+  }
+
+  /** Change refs.json under its lock: `edit` mutates the map. */
+  async updateRefs(edit: (refs: Record<string, string>) => void): Promise<void> {
+    this.init();
+    await withLock(join(this.dir, 'locks/refs.lock'), () => {
+      const refs = this.readRefs();
+      edit(refs);
+      atomicWrite(this.refsPath(), JSON.stringify({ version: 1, refs }, null, 1));
+    });
+  }
+
+  record(id: string): ImageRecord | undefined {
+    const j = readJsonFile(join(this.dir, 'imagedb', `${digestHex(id)}.json`));
+    if (typeof j !== 'object' || j === null || !('id' in j) || j.id !== id) return undefined;
+    return j as ImageRecord;
+  }
+
+  /** Save an image record and point `refs` at it. */
+  async saveImage(rec: ImageRecord, refs: string[]): Promise<LocalImage> {
+    this.init();
+    atomicWrite(join(this.dir, 'imagedb', `${digestHex(rec.id)}.json`), JSON.stringify(rec));
+    if (refs.length > 0) await this.updateRefs((m) => { for (const r of refs) m[r] = rec.id; });
+    const img = this.toLocal(rec, this.readRefs());
+    if (!img) throw new TscError('IMAGE', `image ${rec.id} has missing layers`);
+    return img;
+  }
+
+  private toLocal(rec: ImageRecord, refs: Record<string, string>): LocalImage | undefined {
+    let size = 0;
+    const layerDirs: string[] = [];
+    for (const d of rec.diffIds) {
+      const l = this.layer(d);
+      if (!l) return undefined; // incomplete: treated as absent
+      size += l.size;
+      layerDirs.push(join(this.layerDir(d), 'diff'));
+    }
+    const img: LocalImage = {
+      id: rec.id,
+      references: Object.keys(refs).filter((k) => refs[k] === rec.id).sort(),
+      layerDirs,
+      config: rec.config,
+      os: rec.os,
+      architecture: rec.architecture,
+      sizeBytes: size,
+    };
+    if (rec.manifestDigest) img.manifestDigest = rec.manifestDigest;
+    if (rec.created) img.created = rec.created;
+    return img;
+  }
+
+  /** Image id for a reference, a full id, or a unique id prefix (12+ hex digits). */
+  resolveId(ref: string): string | undefined {
+    const refs = this.readRefs();
+    if (isDigest(ref)) return this.record(ref) ? ref : undefined;
+    try {
+      const canon = normalizeReference(ref);
+      const byRef = refs[canon] ?? (canon.includes('@') ? refs[canon.replace(/:[^:/@]+@/, '@')] : undefined);
+      if (byRef) return byRef;
+    } catch (e) {
+      if (!/^[a-f0-9]{12,64}$/.test(ref)) throw e;
+    }
+    if (/^[a-f0-9]{12,64}$/.test(ref)) {
+      const hits = this.ids().filter((id) => id.startsWith(`sha256:${ref}`));
+      if (hits.length > 1) throw new TscError('IMAGE', `image id prefix ${ref} is ambiguous`);
+      return hits[0];
+    }
+    return undefined;
+  }
+
+  ids(): string[] {
+    let names: string[] = [];
+    try {
+      names = fs.readdirSync(join(this.dir, 'imagedb'));
+    } catch (e) {
+      if (errnoCode(e) !== 'ENOENT') throw e;
+    }
+    return names.filter((n) => /^[a-f0-9]{64}\.json$/.test(n)).map((n) => `sha256:${n.slice(0, 64)}`);
+  }
+
+  async get(ref: string): Promise<LocalImage | undefined> {
+    const id = this.resolveId(ref);
+    const rec = id ? this.record(id) : undefined;
+    return rec ? this.toLocal(rec, this.readRefs()) : undefined;
+  }
+
+  async list(): Promise<LocalImage[]> {
+    const refs = this.readRefs();
+    const out: LocalImage[] = [];
+    for (const id of this.ids()) {
+      const rec = this.record(id);
+      const img = rec && this.toLocal(rec, refs);
+      if (img) out.push(img);
+    }
+    return out;
+  }
+
+  async ensure(ref: string, policy: PullPolicyName, onProgress?: (p: PullProgress) => void): Promise<LocalImage> {
+    if (policy !== 'always') {
+      const have = await this.get(ref);
+      if (have) {
+        onProgress?.({ ref, phase: 'exists' });
+        return have;
+      }
+      if (policy !== 'missing')
+        throw new TscError('IMAGE', `image ${ref} is not present locally and pull_policy is "${policy}"${policy === 'build' ? ' (build it first)' : ''}`);
+    }
+    return this.pull(ref, onProgress);
+  }
+
+  /** Pull from the registry (always), deduplicating concurrent pulls of the same reference in this process. */
+  async pull(ref: string, onProgress?: (p: PullProgress) => void): Promise<LocalImage> {
+    const canon = normalizeReference(ref);
+    const running = this.pulls.get(canon);
+    if (running) return running;
+    const job = import('./pull.js').then((m) => m.pullImage(this, canon, onProgress));
+    this.pulls.set(canon, job);
+    try {
+      return await job;
+    } finally {
+      this.pulls.delete(canon);
+    }
+  }
+}
