@@ -22,7 +22,8 @@ export function resolveExtends(data: PlainObject, file: string, loadOther: Exten
     problems.push({ severity: 'error', position: doc.positionOf(path), path, message });
   };
 
-  const resolve = (f: string, name: string, stack: string[]): PlainObject | undefined => {
+  /** The resolved service; undefined if it does not exist, null if resolving it failed (already reported). */
+  const resolve = (f: string, name: string, stack: string[]): PlainObject | undefined | null => {
     const services = docs.get(f)?.services;
     const svc = isObject(services) ? services[name] : undefined;
     if (!isObject(svc)) return undefined;
@@ -30,7 +31,7 @@ export function resolveExtends(data: PlainObject, file: string, loadOther: Exten
     if (resolved.has(id) || svc.extends === undefined) return svc;
     if (stack.includes(id)) {
       fail(f, ['services', name, 'extends'], `circular extends: ${[...stack, id].map((s) => s.replace(/^.*#/, '')).join(' -> ')}`);
-      return undefined;
+      return null;
     }
     const ext = svc.extends;
     const baseName = typeof ext === 'string' ? ext : isObject(ext) && typeof ext.service === 'string' ? ext.service : undefined;
@@ -42,18 +43,17 @@ export function resolveExtends(data: PlainObject, file: string, loadOther: Exten
         const other = loadOther(baseFile);
         if ('error' in other) {
           fail(f, ['services', name, 'extends', 'file'], other.error);
-          return undefined;
+          return null;
         }
         docs.set(baseFile, other.data);
       }
     }
     const base = resolve(baseFile, baseName, [...stack, id]);
-    if (!base) {
-      if (!problems.some((p) => p.message.startsWith('circular extends'))) {
-        const where = isObject(ext) ? ['services', name, 'extends', 'service'] : ['services', name, 'extends'];
-        fail(f, where, `cannot extend service "${baseName}": no such service${baseFile !== f ? ` in ${baseFile}` : ''}`);
-      }
-      return undefined;
+    if (base === null) return null;
+    if (base === undefined) {
+      const where = isObject(ext) ? ['services', name, 'extends', 'service'] : ['services', name, 'extends'];
+      fail(f, where, `cannot extend service "${baseName}": no such service${baseFile !== f ? ` in ${baseFile}` : ''}`);
+      return null;
     }
     const inherited: PlainObject = { ...base };
     for (const k of [...NOT_INHERITED, 'extends']) delete inherited[k];
