@@ -1,0 +1,92 @@
+/**
+ * The host seam of the network layer: every process it runs and every global file it touches. Passed into
+ * the manager (tests may wrap it). Commands: `ip -batch -` for bridges and addresses (once per network),
+ * native/build/tsc-net for containers (one process each), `nft -f -` for rules.
+ */
+import { execFile, spawn } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { TscError } from '../errors.js';
+import { parseCidr, type Cidr } from './ipam.js';
+
+export interface Host {
+  ipBatch(lines: string[]): Promise<void>;
+  nft(script: string): Promise<void>;
+  tscNet(args: string[]): Promise<void>;
+  /** Every IPv4 prefix the host routes or owns (all tables), to keep our subnets off them. */
+  usedPrefixes(): Promise<Cidr[]>;
+  linkExists(name: string): boolean;
+  /** IPv4 addresses (CIDR) on an interface. */
+  linkAddresses(name: string): Promise<string[]>;
+  readSysctl(path: string): string;
+  writeSysctl(path: string, value: string): void;
+}
+
+function runWithInput(cmd: string, args: string[], input: string, what: string): Promise<string> {
+  return new Promise((resolvePromise, reject) => {
+    const p = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    p.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    p.on('error', (e) => reject(new TscError('NETWORK', `${what}: cannot run ${cmd}: ${e.message}`, { cause: e })));
+    p.on('close', (code) => {
+      if (code === 0) resolvePromise(out);
+      else reject(new TscError('NETWORK', `${what} failed: ${err.trim().split('\n').slice(0, 3).join('; ') || `exit ${code}`}`));
+    });
+    p.stdin.end(input);
+  });
+}
+
+function run(cmd: string, args: string[], what: string): Promise<string> {
+  return new Promise((resolvePromise, reject) => {
+    execFile(cmd, args, { maxBuffer: 16 << 20 }, (e, stdout, stderr) => {
+      if (e) reject(new TscError('NETWORK', `${what} failed: ${String(stderr).trim() || e.message}`, { cause: e }));
+      else resolvePromise(String(stdout));
+    });
+  });
+}
+
+export function defaultHelperPath(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  // src/network or dist/network -> <pkg>/native/build/tsc-net
+  return resolve(here, '../../native/build/tsc-net');
+}
+
+export function realHost(helperPath = defaultHelperPath()): Host {
+  return {
+    ipBatch: async (lines) => {
+      if (lines.length) await runWithInput('ip', ['-batch', '-'], lines.join('\n') + '\n', 'ip -batch');
+    },
+    nft: async (script) => {
+      await runWithInput('nft', ['-f', '-'], script, 'nft');
+    },
+    tscNet: async (args) => {
+      if (!existsSync(helperPath)) throw new TscError('NETWORK', `network helper not built: ${helperPath} (run npm run build)`);
+      await run(helperPath, args, `tsc-net ${args[0] ?? ''}`);
+    },
+    usedPrefixes: async () => {
+      const out: Cidr[] = [];
+      const routes = JSON.parse(await run('ip', ['-j', '-4', 'route', 'show', 'table', 'all'], 'ip route')) as Array<{ dst?: string; type?: string }>;
+      for (const r of routes) {
+        if (!r.dst || r.dst === 'default' || !/^\d/.test(r.dst)) continue;
+        if (r.type === 'broadcast') continue;
+        const c = parseCidr(r.dst);
+        if (c.prefix === 0) continue;
+        if (c.base >>> 24 === 127) continue;
+        out.push(c);
+      }
+      const addrs = JSON.parse(await run('ip', ['-j', '-4', 'addr'], 'ip addr')) as Array<{ addr_info?: Array<{ local?: string; prefixlen?: number }> }>;
+      for (const l of addrs) for (const a of l.addr_info ?? []) if (a.local && !a.local.startsWith('127.')) out.push(parseCidr(`${a.local}/${a.prefixlen ?? 32}`));
+      return out;
+    },
+    linkExists: (name) => existsSync(`/sys/class/net/${name}`),
+    linkAddresses: async (name) => {
+      const j = JSON.parse(await run('ip', ['-j', '-4', 'addr', 'show', 'dev', name], 'ip addr')) as Array<{ addr_info?: Array<{ local?: string; prefixlen?: number }> }>;
+      return j.flatMap((l) => (l.addr_info ?? []).map((a) => `${a.local}/${a.prefixlen}`));
+    },
+    readSysctl: (path) => readFileSync(path, 'utf8').trim(),
+    writeSysctl: (path, value) => writeFileSync(path, value),
+  };
+}
