@@ -1,6 +1,7 @@
 /**
  * Pure: ContainerCreateRequest (+ the resolved user and the container's paths) → OCI runtime-spec
  * config.json, with Docker's defaults (oci-defaults.ts) and Compose's override rules (process-spec.ts).
+ * ociVersion 1.0.2: what the installed crun 1.8 and runc 1.1 accept too (checked with `runc run`).
  */
 import { TscError } from '../errors.js';
 import type { Resources, TmpfsMount } from '../spec/model.js';
@@ -60,7 +61,7 @@ export function buildOciConfig(req: ContainerCreateRequest, opts: OciConfigOptio
   };
   if (spec.init) annotations[ANNOTATION_INIT] = 'true';
   const out: OciSpec = {
-    ociVersion: '1.2.0',
+    ociVersion: '1.0.2',
     process: {
       terminal: tty,
       user: { uid: opts.user.uid, gid: opts.user.gid, additionalGids: opts.user.additionalGids },

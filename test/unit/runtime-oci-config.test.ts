@@ -38,7 +38,7 @@ describe('buildOciConfig: the whole document for a plain service', () => {
   it('matches the hand-checked golden config', () => {
     const c = buildOciConfig(req(), { paths, user: root, cpuCount: 2 });
     expect(c).toEqual({
-      ociVersion: '1.2.0',
+      ociVersion: '1.0.2',
       process: {
         terminal: false,
         user: { uid: 0, gid: 0, additionalGids: [] },

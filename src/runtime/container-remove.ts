@@ -1,0 +1,54 @@
+/**
+ * Safe removal of a container directory: the overlay lives in the container's own mount namespace, so
+ * normally nothing is mounted under the directory on the host; if something is (a crashed runtime, a
+ * leak), it is lazily unmounted first, and the directory is never removed while a mount remains under
+ * it (rm -rf through a bind mount would delete host data). Also removes leftover cgroup directories.
+ */
+import { spawn } from 'node:child_process';
+import { promises as fsp } from 'node:fs';
+import { join } from 'node:path';
+import { TscError } from '../errors.js';
+import { cgroupDir, hostCgroupLayout } from './cgroup-stats.js';
+
+/** Mount points at or under `dir`, deepest first, from /proc/self/mountinfo text. */
+export function mountsUnder(mountinfo: string, dir: string): string[] {
+  const out: string[] = [];
+  const prefix = dir.endsWith('/') ? dir : `${dir}/`;
+  for (const line of mountinfo.split('\n')) {
+    const mp = line.split(' ')[4];
+    if (mp === undefined) continue;
+    const p = mp.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+    if (p === dir || p.startsWith(prefix)) out.push(p);
+  }
+  return out.sort((a, b) => b.length - a.length);
+}
+
+function umountLazy(p: string): Promise<void> {
+  return new Promise((resolve) => {
+    const c = spawn('umount', ['-l', p], { stdio: 'ignore' });
+    c.on('error', () => resolve());
+    c.on('close', () => resolve());
+  });
+}
+
+export async function removeContainerDir(dir: string): Promise<void> {
+  const info = async () => fsp.readFile('/proc/self/mountinfo', 'utf8').catch(() => '');
+  let mounts = mountsUnder(await info(), dir);
+  for (const m of mounts) await umountLazy(m);
+  if (mounts.length > 0) mounts = mountsUnder(await info(), dir);
+  if (mounts.length > 0) {
+    throw new TscError('STATE', `refusing to remove ${dir}: still mounted: ${mounts.join(', ')}`);
+  }
+  await fsp.rm(dir, { recursive: true, force: true });
+}
+
+/** rmdir the container's cgroup in every controller (only when empty; the kernel refuses otherwise). */
+export async function removeCgroups(cgroupsPath: string): Promise<void> {
+  const layout = await hostCgroupLayout();
+  if (!layout) return;
+  const dirs =
+    layout.version === 2
+      ? [join(layout.root, cgroupsPath)]
+      : Object.keys(layout.mounts).map((c) => cgroupDir(layout, cgroupsPath, c)).filter((d): d is string => d !== undefined);
+  await Promise.all([...new Set(dirs)].map((d) => fsp.rmdir(d).catch(() => undefined)));
+}

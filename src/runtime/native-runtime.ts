@@ -1,0 +1,235 @@
+/**
+ * NativeRuntime: ContainerRuntime over native/build/tsc-runtime (runc-style CLI, native/README.md).
+ *
+ * Durable state: `<root>/containers/<id>/` (container-store.ts). Runtime state (shim, pid, exit.json):
+ * `<run dir>/runtime/<id>/`, owned by tsc-runtime. Nothing lives only in this process's memory, so a
+ * NativeRuntime made by a new process lists, waits for, stops and removes containers made by an old one.
+ */
+import { promises as fsp } from 'node:fs';
+import { join } from 'node:path';
+import { TscError } from '../errors.js';
+import type { ContainerCreateRequest, ContainerInfo, ContainerRuntime, ContainerStats, ExecRequest, ExecResult, ExitInfo } from './api.js';
+import { hostCgroupLayout, readCgroupStats } from './cgroup-stats.js';
+import { prepareContainer } from './container-prepare.js';
+import { removeCgroups, removeContainerDir } from './container-remove.js';
+import { checkId, containerPaths, listRecords, readRecord, type ContainerRecord } from './container-store.js';
+import { execArgs } from './exec-args.js';
+import { watchExit } from './exit-watch.js';
+import { defaultRuntimeBinary, runTool, runToolOk } from './runtime-bin.js';
+import { parseExitText, parseState, parseStateLines, type RuntimeState } from './runtime-state.js';
+import { canonicalSignal } from './signals.js';
+
+export interface NativeRuntimeOptions {
+  /** TSCOMPOSE_ROOT (default: $TSCOMPOSE_ROOT or /var/lib/tscompose). */
+  root?: string;
+  /** tsc-runtime state root (default: <$TSCOMPOSE_RUN_DIR or $TSCOMPOSE_RUN or /run/tscompose>/runtime). */
+  runtimeRoot?: string;
+  /** Path of tsc-runtime (default: native/build/tsc-runtime of this package, or $TSCOMPOSE_RUNTIME_BIN). */
+  binary?: string;
+  env?: Record<string, string | undefined>;
+}
+
+const DEFAULT_GRACE_MS = 10_000;
+const UNKNOWN_EXIT = (): ExitInfo => ({ exitCode: 255, oomKilled: false, finishedAt: new Date().toISOString() });
+
+export class NativeRuntime implements ContainerRuntime {
+  readonly root: string;
+  readonly runtimeRoot: string;
+  readonly binary: string;
+  private readonly waits = new Map<string, Promise<ExitInfo>>();
+
+  constructor(opts: NativeRuntimeOptions = {}) {
+    const env = opts.env ?? process.env;
+    this.root = opts.root ?? env.TSCOMPOSE_ROOT ?? '/var/lib/tscompose';
+    this.runtimeRoot = opts.runtimeRoot ?? join(env.TSCOMPOSE_RUN_DIR ?? env.TSCOMPOSE_RUN ?? '/run/tscompose', 'runtime');
+    this.binary = opts.binary ?? defaultRuntimeBinary(env);
+  }
+
+  private tool(args: string[]): string[] {
+    return ['--root', this.runtimeRoot, ...args];
+  }
+
+  private async record(id: string): Promise<ContainerRecord> {
+    const rec = await readRecord(this.root, id);
+    if (!rec) throw new TscError('NOT_FOUND', `no such container: ${id}`);
+    return rec;
+  }
+
+  /** The runtime's view of a container; from exit.json alone when the runtime has no state for it. */
+  private async state(id: string): Promise<RuntimeState | undefined> {
+    const r = await runTool(this.binary, this.tool(['state', id]));
+    if (r.code === 0) {
+      try {
+        const st = parseState(JSON.parse(r.stdout));
+        if (st) return st;
+      } catch {
+        // fall through to the exit file
+      }
+    }
+    const exit = await this.readExit(id);
+    return exit ? { id, status: 'stopped', exit } : undefined;
+  }
+
+  private async readExit(id: string): Promise<ExitInfo | undefined> {
+    try {
+      return parseExitText(await fsp.readFile(join(this.runtimeRoot, id, 'exit.json'), 'utf8'));
+    } catch {
+      return undefined;
+    }
+  }
+
+  private info(rec: ContainerRecord, st: RuntimeState | undefined): ContainerInfo {
+    const out: ContainerInfo = {
+      id: rec.id,
+      name: rec.name,
+      project: rec.project,
+      service: rec.service,
+      number: rec.number,
+      labels: { ...rec.labels },
+      // no runtime state at all (host rebooted, runtime state wiped): the container is not running
+      status: st?.status ?? 'stopped',
+      createdAt: rec.createdAt,
+      logPath: containerPaths(this.root, rec.id).log,
+    };
+    if (st?.pid !== undefined && st.status !== 'stopped') out.pid = st.pid;
+    if (st?.startedAt !== undefined) out.startedAt = st.startedAt;
+    if (st?.exit !== undefined) out.exit = st.exit;
+    return out;
+  }
+
+  async create(req: ContainerCreateRequest): Promise<ContainerInfo> {
+    checkId(req.id);
+    await fsp.mkdir(this.runtimeRoot, { recursive: true, mode: 0o700 });
+    const { paths, record } = await prepareContainer(this.root, req);
+    try {
+      await runToolOk(this.binary, this.tool(['create', '--bundle', paths.bundle, '--log-path', paths.log, req.id]), `create ${req.name}`);
+    } catch (e) {
+      await runTool(this.binary, this.tool(['delete', '--force', req.id])).catch(() => undefined);
+      await removeCgroups(record.cgroupsPath);
+      await removeContainerDir(paths.dir).catch(() => undefined);
+      throw e;
+    }
+    return this.info(record, await this.state(req.id));
+  }
+
+  async start(id: string): Promise<ContainerInfo> {
+    const rec = await this.record(id);
+    await runToolOk(this.binary, this.tool(['start', id]), `start ${rec.name}`);
+    return this.info(rec, await this.state(id));
+  }
+
+  async stop(id: string, opts: { signal?: string; timeoutMs?: number } = {}): Promise<ExitInfo | undefined> {
+    const rec = await this.record(id);
+    const st = await this.state(id);
+    if (!st) return undefined;
+    if (st.status === 'stopped') return st.exit;
+    const signal = canonicalSignal(opts.signal ?? rec.stopSignal ?? 'SIGTERM');
+    const grace = opts.timeoutMs ?? rec.stopGracePeriodMs ?? DEFAULT_GRACE_MS;
+    const exited = this.wait(id);
+    await this.signal(id, signal);
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), Math.max(0, grace))));
+    const first = await Promise.race([exited, timedOut]);
+    if (timer) clearTimeout(timer);
+    if (first !== 'timeout') return first;
+    await this.signal(id, 'SIGKILL');
+    return exited;
+  }
+
+  /** Send a signal; a container that exited in the meantime is not an error. */
+  private async signal(id: string, signal: string): Promise<void> {
+    const r = await runTool(this.binary, this.tool(['kill', id, signal]));
+    if (r.code === 0) return;
+    const st = await this.state(id);
+    if (st?.status === 'stopped' || st === undefined) return;
+    throw new TscError('RUNTIME', `kill ${id} ${signal}: ${r.stderr.trim() || `exit status ${r.code}`}`);
+  }
+
+  async kill(id: string, signal = 'SIGKILL'): Promise<void> {
+    const rec = await this.record(id);
+    const sig = canonicalSignal(signal);
+    const st = await this.state(id);
+    if (!st || st.status === 'stopped') throw new TscError('CONFLICT', `cannot kill ${rec.name}: container is not running`);
+    await this.signal(id, sig);
+  }
+
+  wait(id: string): Promise<ExitInfo> {
+    let p = this.waits.get(id);
+    if (!p) {
+      p = this.waitUncached(id).finally(() => this.waits.delete(id));
+      this.waits.set(id, p);
+    }
+    return p;
+  }
+
+  private async waitUncached(id: string): Promise<ExitInfo> {
+    await this.record(id);
+    const st = await this.state(id);
+    if (!st) return UNKNOWN_EXIT();
+    if (st.exit) return st.exit;
+    return watchExit({
+      stateDir: join(this.runtimeRoot, id),
+      ...(st.shimPid !== undefined ? { shimPid: st.shimPid } : {}),
+      readExit: () => this.readExit(id),
+      onShimGone: async () => (await this.state(id))?.exit ?? UNKNOWN_EXIT(),
+    });
+  }
+
+  async inspect(id: string): Promise<ContainerInfo | undefined> {
+    const rec = await readRecord(this.root, id);
+    if (!rec) return undefined;
+    return this.info(rec, await this.state(id));
+  }
+
+  async list(filter: { project?: string } = {}): Promise<ContainerInfo[]> {
+    const recs = (await listRecords(this.root)).filter((r) => filter.project === undefined || r.project === filter.project);
+    if (recs.length === 0) return [];
+    const r = await runTool(this.binary, this.tool(['list']));
+    const states = new Map(parseStateLines(r.code === 0 ? r.stdout : '').map((s) => [s.id, s]));
+    const out = await Promise.all(
+      recs.map(async (rec) => this.info(rec, states.get(rec.id) ?? (await this.readExit(rec.id).then((exit) => (exit ? { id: rec.id, status: 'stopped' as const, exit } : undefined))))),
+    );
+    return out.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.name.localeCompare(b.name));
+  }
+
+  async remove(id: string, opts: { force?: boolean } = {}): Promise<void> {
+    const rec = await readRecord(this.root, id);
+    const paths = containerPaths(this.root, id);
+    const st = await this.state(id);
+    if (!rec && !st) {
+      const exists = await fsp.stat(paths.dir).then(() => true, () => false);
+      if (!exists) throw new TscError('NOT_FOUND', `no such container: ${id}`);
+    }
+    const name = rec?.name ?? id;
+    if (st && st.status !== 'stopped') {
+      if (!opts.force) throw new TscError('CONFLICT', `cannot remove ${name}: container is ${st.status}; stop it first or force`);
+      await this.signal(id, 'SIGKILL');
+      await this.wait(id).catch(() => undefined);
+    }
+    if (st) await runToolOk(this.binary, this.tool(['delete', '--force', id]), `delete ${name}`);
+    if (rec) await removeCgroups(rec.cgroupsPath);
+    await removeContainerDir(paths.dir);
+  }
+
+  async exec(id: string, req: ExecRequest): Promise<ExecResult> {
+    const rec = await this.record(id);
+    const st = await this.state(id);
+    if (st?.status !== 'running') throw new TscError('CONFLICT', `cannot exec in ${rec.name}: container is not running`);
+    const args = this.tool(await execArgs(rec, req));
+    if (req.inheritStdio) {
+      const r = await runTool(this.binary, args, { stdio: 'inherit', ...(req.timeoutMs !== undefined ? { timeoutMs: req.timeoutMs } : {}) });
+      if (r.timedOut) throw new TscError('TIMEOUT', `exec in ${rec.name}: timed out after ${req.timeoutMs} ms`);
+      return { exitCode: r.code, stdout: '', stderr: '' };
+    }
+    const r = await runTool(this.binary, args, req.timeoutMs !== undefined ? { timeoutMs: req.timeoutMs } : {});
+    if (r.timedOut) throw new TscError('TIMEOUT', `exec in ${rec.name}: timed out after ${req.timeoutMs} ms`);
+    return { exitCode: r.code, stdout: r.stdout, stderr: r.stderr };
+  }
+
+  async stats(id: string): Promise<ContainerStats | undefined> {
+    const rec = await readRecord(this.root, id);
+    const layout = await hostCgroupLayout();
+    if (!rec || !layout) return undefined;
+    return readCgroupStats(layout, rec.cgroupsPath);
+  }
+}
