@@ -1,0 +1,151 @@
+/**
+ * One service of the merged, interpolated, validated document -> model.ts's Service. The larger pieces
+ * live in the neighbouring normalize-* modules; this file wires them and handles the simple keys.
+ */
+import type { Service } from './model.js';
+import type { KeyPath } from './source.js';
+import { normalizeBuild, normalizeDependsOn, normalizeDevelop, normalizePullPolicy } from './normalize-build.js';
+import { normalizeHealthcheck } from './normalize-healthcheck.js';
+import { normalizeExtraHosts, normalizeNetworkMode, normalizeServiceNetworks } from './normalize-networks.js';
+import { normalizeExpose, normalizePorts } from './normalize-ports.js';
+import { normalizeReplicas, normalizeResources, normalizeRestart, normalizeUpdateConfig } from './normalize-resources.js';
+import { extensionsOf, isRaw, listOrDict, rawAt, scalarString, stringList, type Problems, type Raw } from './normalize-util.js';
+import { normalizeServiceVolumes, normalizeTmpfs, type PathContext } from './normalize-volumes.js';
+import { splitShellWords } from './parse-shell.js';
+import { normalizeSignal } from './parse-signal.js';
+import { parseBool, parseBytes, parseDuration, parseInteger } from './units.js';
+
+export interface ServiceContext extends PathContext {
+  projectName: string;
+  env: Record<string, string | undefined>;
+}
+
+/** Upper case with the CAP_ prefix, as the kernel names them; "ALL" stays "ALL". */
+export function normalizeCapability(c: string): string {
+  const up = c.trim().toUpperCase();
+  return up === 'ALL' || up.startsWith('CAP_') ? up : `CAP_${up}`;
+}
+
+function command(v: unknown, path: KeyPath, p: Problems): string[] | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (Array.isArray(v)) return v.map(scalarString);
+  return p.take(splitShellWords(scalarString(v)), path, v);
+}
+
+function bool(svc: Raw, key: string, path: KeyPath, p: Problems): boolean {
+  const v = svc[key];
+  if (v === undefined || v === null) return false;
+  return p.take(parseBool(v), [...path, key], v) ?? false;
+}
+
+function ulimits(v: unknown, path: KeyPath, p: Problems): Service['ulimits'] {
+  const out: Service['ulimits'] = {};
+  for (const [name, lim] of Object.entries(rawAt(v))) {
+    const at = [...path, name];
+    if (isRaw(lim)) {
+      const soft = p.take(parseInteger(lim['soft']), [...at, 'soft'], lim['soft']);
+      const hard = p.take(parseInteger(lim['hard']), [...at, 'hard'], lim['hard']);
+      if (soft === undefined || hard === undefined) continue;
+      if (soft > hard) p.error(at, `soft limit ${soft} is above hard limit ${hard}`);
+      out[name] = { soft, hard };
+    } else {
+      const n = p.take(parseInteger(lim), at, lim);
+      if (n !== undefined) out[name] = { soft: n, hard: n };
+    }
+  }
+  return out;
+}
+
+function optionalString(svc: Raw, key: string): string | undefined {
+  const v = svc[key];
+  return v === undefined || v === null ? undefined : scalarString(v);
+}
+
+export function normalizeService(name: string, raw: unknown, path: KeyPath, p: Problems, ctx: ServiceContext): Service {
+  const svc = rawAt(raw);
+  const deploy = rawAt(svc['deploy']);
+  const networkMode = normalizeNetworkMode(svc, path, p);
+  const replicas = normalizeReplicas(svc, path, p);
+  const out: Service = {
+    name,
+    pullPolicy: normalizePullPolicy(svc['pull_policy'], [...path, 'pull_policy'], p),
+    environment: listOrDict(svc['environment'], (k) => ctx.env[k]),
+    labels: listOrDict(svc['labels'], () => ''),
+    annotations: listOrDict(svc['annotations'], () => ''),
+    init: bool(svc, 'init', path, p),
+    tty: bool(svc, 'tty', path, p),
+    stdinOpen: bool(svc, 'stdin_open', path, p),
+    privileged: bool(svc, 'privileged', path, p),
+    readOnly: bool(svc, 'read_only', path, p),
+    capAdd: stringList(svc['cap_add']).map(normalizeCapability),
+    capDrop: stringList(svc['cap_drop']).map(normalizeCapability),
+    securityOpt: stringList(svc['security_opt']),
+    groupAdd: stringList(svc['group_add']),
+    stopGracePeriodMs: 10_000,
+    ports: normalizePorts(svc['ports'], [...path, 'ports'], p),
+    expose: normalizeExpose(svc['expose'], [...path, 'expose'], p),
+    volumes: normalizeServiceVolumes(svc['volumes'], [...path, 'volumes'], p, ctx),
+    volumesFrom: stringList(svc['volumes_from']),
+    dependsOn: normalizeDependsOn(svc['depends_on'], [...path, 'depends_on'], p),
+    replicas,
+    restart: normalizeRestart(svc, path, p),
+    resources: normalizeResources(svc, path, p),
+    updateConfig: normalizeUpdateConfig(deploy['update_config'], [...path, 'deploy', 'update_config'], p),
+    networkMode,
+    networks: normalizeServiceNetworks(svc, networkMode, path, p),
+    extraHosts: normalizeExtraHosts(svc['extra_hosts'], [...path, 'extra_hosts'], p),
+    dns: stringList(svc['dns']),
+    dnsSearch: stringList(svc['dns_search']),
+    dnsOpt: stringList(svc['dns_opt']),
+    sysctls: listOrDict(svc['sysctls'], () => ''),
+    ulimits: ulimits(svc['ulimits'], [...path, 'ulimits'], p),
+    tmpfs: normalizeTmpfs(svc['tmpfs'], [...path, 'tmpfs'], p),
+    profiles: stringList(svc['profiles']),
+    tscompose: { lb: rawAt(svc['x-tscompose'])['lb'] === 'least-connections' ? 'least-connections' : 'round-robin' },
+    extensions: extensionsOf(svc, ['x-tscompose']),
+  };
+  const build = normalizeBuild(svc['build'], ctx.env, ctx);
+  if (build) out.build = build;
+  const image = optionalString(svc, 'image');
+  if (image !== undefined && image !== '') out.image = image;
+  else if (build) out.image = `${ctx.projectName}-${name}`;
+  const cmd = command(svc['command'], [...path, 'command'], p);
+  if (cmd) out.command = cmd;
+  const entrypoint = command(svc['entrypoint'], [...path, 'entrypoint'], p);
+  if (entrypoint) out.entrypoint = entrypoint;
+  for (const [key, field] of [
+    ['container_name', 'containerName'],
+    ['hostname', 'hostname'],
+    ['domainname', 'domainname'],
+    ['user', 'user'],
+    ['working_dir', 'workingDir'],
+  ] as const) {
+    const v = optionalString(svc, key);
+    if (v !== undefined) out[field] = v;
+  }
+  if (typeof svc['stop_signal'] === 'string') {
+    const sig = p.take(normalizeSignal(svc['stop_signal']), [...path, 'stop_signal'], svc['stop_signal']);
+    if (sig) out.stopSignal = sig;
+  }
+  if (svc['stop_grace_period'] !== undefined && svc['stop_grace_period'] !== null) {
+    const g = svc['stop_grace_period'];
+    out.stopGracePeriodMs = p.take(parseDuration(g), [...path, 'stop_grace_period'], g) ?? 10_000;
+  }
+  const health = normalizeHealthcheck(svc['healthcheck'], [...path, 'healthcheck'], p);
+  if (health) out.healthcheck = health;
+  if (deploy['rollback_config'] !== undefined) {
+    out.rollbackConfig = normalizeUpdateConfig(deploy['rollback_config'], [...path, 'deploy', 'rollback_config'], p);
+  }
+  if (svc['shm_size'] !== undefined && svc['shm_size'] !== null) {
+    const shm = p.take(parseBytes(svc['shm_size']), [...path, 'shm_size'], svc['shm_size']);
+    if (shm !== undefined) out.shmSizeBytes = shm;
+  }
+  if (isRaw(svc['logging'])) {
+    const log = svc['logging'];
+    out.logging = { options: listOrDict(log['options'], () => '') };
+    if (typeof log['driver'] === 'string') out.logging.driver = log['driver'];
+  }
+  const develop = normalizeDevelop(svc['develop'], [...path, 'develop'], p, ctx);
+  if (develop) out.develop = develop;
+  return out;
+}

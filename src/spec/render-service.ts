@@ -1,0 +1,221 @@
+/** One Service -> its Compose-form mapping (see render.ts for the conventions). */
+import type { Healthcheck, PortMapping, ServiceMount, Service, UpdateConfig } from './model.js';
+import { sortedRecord } from './normalize-util.js';
+import { formatDuration } from './units.js';
+
+type Out = Record<string, unknown>;
+
+/** Drops undefined values, empty maps/lists and false flags: what Compose leaves out (omitempty). */
+export function compact(o: Out): Out {
+  const out: Out = {};
+  for (const [k, v] of Object.entries(o)) {
+    if (v === undefined || v === false) continue;
+    if (Array.isArray(v) && v.length === 0) continue;
+    if (typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).length === 0) continue;
+    out[k] = v;
+  }
+  return out;
+}
+
+
+
+function renderPort(p: PortMapping): Out {
+  return compact({
+    name: p.name,
+    mode: p.mode,
+    host_ip: p.hostIp,
+    target: p.target,
+    published: p.published === undefined ? undefined : String(p.published),
+    protocol: p.protocol,
+    app_protocol: p.appProtocol,
+  });
+}
+
+function renderMount(m: ServiceMount): Out {
+  const base = { type: m.type, source: m.type === 'tmpfs' ? undefined : m.source, target: m.target, read_only: m.readOnly };
+  if (m.type === 'bind') {
+    return compact({ ...base, bind: compact({ propagation: m.propagation, create_host_path: m.createHostPath, selinux: m.selinux }) });
+  }
+  if (m.type === 'volume') return compact({ ...base, volume: compact({ nocopy: m.nocopy, subpath: m.subpath }) });
+  return compact({ ...base, tmpfs: compact({ size: m.sizeBytes, mode: m.mode === undefined ? undefined : m.mode.toString(8) }) });
+}
+
+function renderHealthcheck(h: Healthcheck | undefined): Out | undefined {
+  if (!h) return undefined;
+  if (h.kind === 'none') return { disable: true };
+  const test = h.test === undefined ? undefined : h.test.kind === 'cmd' ? ['CMD', ...h.test.argv] : ['CMD-SHELL', h.test.command];
+  return compact({
+    test,
+    interval: formatDuration(h.intervalMs),
+    timeout: formatDuration(h.timeoutMs),
+    retries: h.retries,
+    start_period: formatDuration(h.startPeriodMs),
+    start_interval: formatDuration(h.startIntervalMs),
+  });
+}
+
+function renderUpdate(u: UpdateConfig | undefined): Out | undefined {
+  if (!u) return undefined;
+  return {
+    parallelism: u.parallelism,
+    delay: formatDuration(u.delayMs),
+    failure_action: u.failureAction,
+    monitor: formatDuration(u.monitorMs),
+    max_failure_ratio: u.maxFailureRatio,
+    order: u.order,
+  };
+}
+
+const DEFAULT_UPDATE = JSON.stringify(renderUpdate({ parallelism: 1, delayMs: 0, order: 'stop-first', failureAction: 'pause', monitorMs: 5000, maxFailureRatio: 0 }));
+
+function renderDeploy(s: Service): Out {
+  const r = s.resources;
+  const restartPolicy =
+    s.restart.delayMs !== undefined || s.restart.windowMs !== undefined
+      ? compact({
+          condition: { no: 'none', always: 'any', 'on-failure': 'on-failure', 'unless-stopped': 'unless-stopped' }[s.restart.condition],
+          delay: s.restart.delayMs === undefined ? undefined : formatDuration(s.restart.delayMs),
+          max_attempts: s.restart.maxAttempts,
+          window: s.restart.windowMs === undefined ? undefined : formatDuration(s.restart.windowMs),
+        })
+      : undefined;
+  const update = renderUpdate(s.updateConfig);
+  return compact({
+    resources: compact({
+      limits: compact({ cpus: r.cpus, memory: r.memoryBytes, pids: r.pidsLimit }),
+      reservations: compact({ cpus: r.cpusReservation, memory: r.memoryReservationBytes }),
+    }),
+    restart_policy: restartPolicy,
+    update_config: JSON.stringify(update) === DEFAULT_UPDATE ? undefined : update,
+    rollback_config: renderUpdate(s.rollbackConfig),
+  });
+}
+
+function renderRestart(s: Service): string | undefined {
+  if (s.restart.delayMs !== undefined || s.restart.windowMs !== undefined || s.restart.condition === 'no') return undefined;
+  return s.restart.maxAttempts === undefined ? s.restart.condition : `${s.restart.condition}:${s.restart.maxAttempts}`;
+}
+
+function renderNetworkMode(s: Service): string | undefined {
+  const m = s.networkMode;
+  if (m.kind === 'bridge') return undefined;
+  if (m.kind === 'service') return `service:${m.service}`;
+  if (m.kind === 'container') return `container:${m.container}`;
+  return m.kind;
+}
+
+function renderNetworks(s: Service): Out {
+  const out: Out = {};
+  for (const name of Object.keys(s.networks).sort()) {
+    const n = s.networks[name]!;
+    const cfg = compact({
+      aliases: n.aliases,
+      ipv4_address: n.ipv4Address,
+      ipv6_address: n.ipv6Address,
+      mac_address: n.macAddress,
+      priority: n.priority === 0 ? undefined : n.priority,
+    });
+    out[name] = Object.keys(cfg).length === 0 ? null : cfg;
+  }
+  return out;
+}
+
+function renderBlkio(s: Service): Out {
+  const rates = (l: { path: string; rate: number }[]): Out[] => l.map((d) => ({ path: d.path, rate: d.rate }));
+  const r = s.resources;
+  return compact({
+    weight: r.blkioWeight,
+    device_read_bps: rates(r.blkioDeviceReadBps),
+    device_write_bps: rates(r.blkioDeviceWriteBps),
+    device_read_iops: rates(r.blkioDeviceReadIops),
+    device_write_iops: rates(r.blkioDeviceWriteIops),
+  });
+}
+
+export function renderService(s: Service): Out {
+  const r = s.resources;
+  const out = compact({
+    image: s.image,
+    build: s.build && compact({ context: s.build.context, dockerfile: s.build.dockerfile, dockerfile_inline: s.build.dockerfileInline, args: sortedRecord(s.build.args), target: s.build.target, labels: sortedRecord(s.build.labels) }),
+    pull_policy: s.pullPolicy === 'missing' ? undefined : s.pullPolicy,
+    command: s.command,
+    entrypoint: s.entrypoint,
+    environment: sortedRecord(s.environment),
+    labels: sortedRecord(s.labels),
+    annotations: sortedRecord(s.annotations),
+    container_name: s.containerName,
+    hostname: s.hostname,
+    domainname: s.domainname,
+    user: s.user,
+    working_dir: s.workingDir,
+    init: s.init,
+    tty: s.tty,
+    stdin_open: s.stdinOpen,
+    privileged: s.privileged,
+    read_only: s.readOnly,
+    cap_add: s.capAdd,
+    cap_drop: s.capDrop,
+    security_opt: s.securityOpt,
+    group_add: s.groupAdd,
+    stop_signal: s.stopSignal,
+    stop_grace_period: s.stopGracePeriodMs === 10_000 ? undefined : formatDuration(s.stopGracePeriodMs),
+    ports: s.ports.map(renderPort),
+    expose: s.expose.map((e) => (e.protocol === 'tcp' ? String(e.port) : `${e.port}/${e.protocol}`)),
+    volumes: s.volumes.map(renderMount),
+    volumes_from: s.volumesFrom,
+    depends_on: Object.fromEntries(
+      Object.keys(s.dependsOn).sort().map((k) => {
+        const d = s.dependsOn[k]!;
+        return [k, compact({ condition: d.condition, required: d.required, restart: d.restart })];
+      }),
+    ),
+    healthcheck: renderHealthcheck(s.healthcheck),
+    scale: s.replicas === 1 ? undefined : s.replicas,
+    restart: renderRestart(s),
+    deploy: renderDeploy(s),
+    mem_swappiness: r.memSwappiness,
+    memswap_limit: r.memorySwapBytes,
+    cpu_shares: r.cpuShares,
+    cpu_quota: r.cpuQuota,
+    cpu_period: r.cpuPeriod,
+    cpuset: r.cpuset,
+    blkio_config: renderBlkio(s),
+    oom_kill_disable: r.oomKillDisable,
+    oom_score_adj: r.oomScoreAdj,
+    network_mode: renderNetworkMode(s),
+    networks: renderNetworks(s),
+    extra_hosts: s.extraHosts.map((h) => `${h.hostname}=${h.ip}`),
+    dns: s.dns,
+    dns_search: s.dnsSearch,
+    dns_opt: s.dnsOpt,
+    sysctls: sortedRecord(s.sysctls),
+    ulimits: Object.fromEntries(Object.keys(s.ulimits).sort().map((k) => [k, { soft: s.ulimits[k]!.soft, hard: s.ulimits[k]!.hard }])),
+    tmpfs: s.tmpfs.map((t) => {
+      const opts = [...(t.sizeBytes === undefined ? [] : [`size=${t.sizeBytes}`]), ...(t.mode === undefined ? [] : [`mode=${t.mode.toString(8)}`]), ...t.options];
+      return opts.length === 0 ? t.target : `${t.target}:${opts.join(',')}`;
+    }),
+    shm_size: s.shmSizeBytes,
+    logging: s.logging && compact({ driver: s.logging.driver, options: sortedRecord(s.logging.options) }),
+    profiles: s.profiles,
+    develop: s.develop && {
+      watch: s.develop.watch.map((w) =>
+        compact({
+          action: w.action,
+          path: w.path,
+          target: w.target,
+          ignore: w.ignore,
+          include: w.include,
+          initial_sync: w.initialSync,
+          exec: w.exec && compact({ command: w.exec.command, user: w.exec.user, working_dir: w.exec.workingDir, environment: sortedRecord(w.exec.environment) }),
+        }),
+      ),
+    },
+    'x-tscompose': s.tscompose.lb === 'round-robin' ? undefined : { lb: s.tscompose.lb },
+    ...s.extensions,
+  });
+  // `oom_kill_disable: false` and an explicitly empty command/entrypoint are meaningful: keep them.
+  if (r.oomKillDisable === false) out['oom_kill_disable'] = false;
+  if (s.command?.length === 0) out['command'] = [];
+  if (s.entrypoint?.length === 0) out['entrypoint'] = [];
+  return sortedRecord(out);
+}
