@@ -323,7 +323,7 @@ export class LocalNetworkManager implements NetworkManager {
   private async applyRules(st: ProjectState): Promise<void> {
     const own = Object.values(st.networks).filter((n) => n.owned);
     if (own.length === 0) {
-      await this.host.nft(`table inet "${st.table}"\ndelete table inet "${st.table}"\n`);
+      await this.host.nft(`table inet ${st.table}\ndelete table inet ${st.table}\n`);
     } else {
       await this.host.nft(renderReplace(st.table, own.map((n) => ({ bridge: n.bridge, subnet: n.subnet, internal: n.internal }))));
     }

@@ -40,7 +40,7 @@ export function renderProjectTable(table: string, networks: RuleNetwork[]): stri
   const chain = (name: string, hook: string, rules: string[]): string =>
     `  chain ${name} {\n    ${hook}\n${rules.map((r) => `    ${r}\n`).join('')}  }\n`;
   return (
-    `table inet ${q(table)} {\n` +
+    `table inet ${table} {\n` +
     chain('forward', 'type filter hook forward priority -1; policy accept;', fwd) +
     chain('input', 'type filter hook input priority -1; policy accept;', inp) +
     chain('postrouting', 'type nat hook postrouting priority 100; policy accept;', nat) +
@@ -50,7 +50,7 @@ export function renderProjectTable(table: string, networks: RuleNetwork[]): stri
 
 /** Replace the table atomically (one nft transaction): create-if-missing, delete, re-add. */
 export function renderReplace(table: string, networks: RuleNetwork[]): string {
-  return `table inet ${q(table)}\ndelete table inet ${q(table)}\n` + renderProjectTable(table, networks);
+  return `table inet ${table}\ndelete table inet ${table}\n` + renderProjectTable(table, networks);
 }
 
 export const GUARD_TABLE = 'tscompose_forward_guard';

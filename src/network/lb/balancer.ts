@@ -77,7 +77,6 @@ export class LoadBalancer {
       w.on('error', (e) => {
         for (const p of this.pending.values()) p.reject(e);
       });
-      w.unref();
       this.workers.push(w);
     }
   }
