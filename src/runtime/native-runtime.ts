@@ -112,6 +112,23 @@ export class NativeRuntime implements ContainerRuntime {
     return this.info(record, await this.state(req.id));
   }
 
+  /**
+   * One-off in the foreground (`tscompose run`): create + start through `tsc-runtime run`, with the
+   * caller's stdio passed through and signals forwarded by the runtime. Resolves with the exit; the
+   * container is left stopped (remove it for --rm). Not part of ContainerRuntime (additive).
+   */
+  async runAttached(req: ContainerCreateRequest, opts: { onSpawn?: (pid: number) => void } = {}): Promise<ExitInfo> {
+    checkId(req.id);
+    await fsp.mkdir(this.runtimeRoot, { recursive: true, mode: 0o700 });
+    const { paths } = await prepareContainer(this.root, req);
+    const r = await runTool(this.binary, this.tool(['run', '--bundle', paths.bundle, req.id]), {
+      stdio: 'inherit',
+      ...(opts.onSpawn ? { onSpawn: opts.onSpawn } : {}),
+    });
+    const st = await this.state(req.id).catch(() => undefined);
+    return st?.exit ?? { exitCode: r.code, oomKilled: false, finishedAt: new Date().toISOString() };
+  }
+
   async start(id: string): Promise<ContainerInfo> {
     const rec = await this.record(id);
     await runToolOk(this.binary, this.tool(['start', id]), `start ${rec.name}`);

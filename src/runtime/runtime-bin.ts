@@ -32,6 +32,8 @@ export interface RunOpts {
   timeoutMs?: number;
   stdio?: SpawnOptions['stdio'];
   input?: string;
+  /** Called with the child's pid once spawned (e.g. to forward signals to it). */
+  onSpawn?: (pid: number) => void;
 }
 
 /** Run the tool to completion and collect its output (never throws for a non-zero status). */
@@ -41,6 +43,7 @@ export function runTool(bin: string, args: readonly string[], opts: RunOpts = {}
     let stdout = '';
     let stderr = '';
     let timedOut = false;
+    if (child.pid !== undefined) opts.onSpawn?.(child.pid);
     child.stdout?.setEncoding('utf8').on('data', (d: string) => (stdout += d));
     child.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     if (opts.input !== undefined && child.stdin) child.stdin.end(opts.input);
