@@ -18,7 +18,6 @@ const STUBS: ReadonlyArray<[string, string]> = [
   ['top', 'Display the running processes'],
   ['events', 'Receive real time events from containers'],
   ['exec', 'Execute a command in a running container'],
-  ['run', 'Run a one-off command on a service'],
   ['pull', 'Pull service images'],
   ['images', 'List images used by the created containers'],
   ['image', 'Manage images (load, import, rm, prune)'],
