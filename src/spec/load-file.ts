@@ -73,6 +73,15 @@ export function loadFile(file: string, dir: string, lookup: Lookup, session: Ses
     else session.warnings.push(p);
   }
   throwProblems(file, problems);
+  if (data.version !== undefined) {
+    session.warnings.push({
+      severity: 'warning',
+      position: doc.keyPositionOf(['version']),
+      path: ['version'],
+      message: 'the attribute `version` is obsolete, it will be ignored, please remove it to avoid potential confusion',
+    });
+    delete data.version;
+  }
   if (data.include !== undefined) applyIncludes(doc, dir, session, [...stack, file], problems);
   rebaseDocument(data, dir);
   resolveExtends(

@@ -11,7 +11,7 @@
  */
 import yaml from 'js-yaml';
 import { TscError } from '../errors.js';
-import type { Position } from './source.js';
+import { formatKeyPath, type Position } from './source.js';
 import { Tagged, isObject, put, setEntry, setSelf, selfOf, entryOf, type PlainObject } from './yaml-located.js';
 
 export const MAX_NODES = 200_000;
@@ -139,32 +139,33 @@ export function parseYaml(text: string, file: string): unknown {
 /** Deep copy (unsharing aliases) that keeps positions and refuses expansion bombs and absurd nesting. */
 function materialize(root: unknown, file: string): unknown {
   let count = 0;
-  const copy = (v: unknown, depth: number, at: Position | undefined): unknown => {
-    if (++count > MAX_NODES) {
-      throw located(file, at ?? { line: 1, col: 1 }, `document expands to more than ${MAX_NODES} nodes (anchor/alias expansion bomb?)`);
-    }
-    if (depth > MAX_DEPTH) throw located(file, at ?? { line: 1, col: 1 }, `document is nested deeper than ${MAX_DEPTH} levels`);
-    if (v instanceof Tagged) return new Tagged(v.tag, copy(v.value, depth, at));
+  // where each entry on the current path is written (for an alias: where `*name` stands)
+  const trail: Array<{ key: string | number; at: Position | undefined }> = [];
+  const refuse = (message: string): TscError => {
+    const near = trail.slice(0, 2);
+    const at = near[near.length - 1]?.at ?? { file, line: 1, col: 1 };
+    const path = near.length === 0 ? '(root)' : formatKeyPath(near.map((t) => t.key));
+    return new TscError('SPEC_INVALID', `${file}: invalid compose file`, { details: [`${file}:${at.line}:${at.col}: ${path}: ${message}`] });
+  };
+  const copy = (v: unknown, depth: number): unknown => {
+    if (++count > MAX_NODES) throw refuse(`document expands to more than ${MAX_NODES} nodes (anchor/alias expansion bomb?)`);
+    if (depth > MAX_DEPTH) throw refuse(`document is nested deeper than ${MAX_DEPTH} levels`);
+    if (v instanceof Tagged) return new Tagged(v.tag, copy(v.value, depth));
     if (typeof v !== 'object' || v === null) return v;
-    const self = selfOf(v) ?? at;
-    if (Array.isArray(v)) {
-      const out: unknown[] = [];
-      if (self) setSelf(out, self);
-      v.forEach((item, i) => {
-        const e = entryOf(v, i);
-        if (e) setEntry(out, i, e);
-        out.push(copy(item, depth + 1, e?.value ?? self));
-      });
-      return out;
-    }
-    const out: PlainObject = {};
+    const self = selfOf(v);
+    const out: unknown[] | PlainObject = Array.isArray(v) ? [] : {};
     if (self) setSelf(out, self);
     for (const k of Object.keys(v)) {
-      const e = entryOf(v, k);
-      if (e) setEntry(out, k, e);
-      put(out, k, copy((v as PlainObject)[k], depth + 1, e?.value ?? self));
+      const key = Array.isArray(v) ? Number(k) : k;
+      const e = entryOf(v, key);
+      if (e) setEntry(out, key, e);
+      trail.push({ key, at: e?.value ?? self });
+      const c = copy((v as PlainObject)[k], depth + 1);
+      trail.pop();
+      if (Array.isArray(out)) out.push(c);
+      else put(out, k, c);
     }
     return out;
   };
-  return copy(root, 0, undefined);
+  return copy(root, 0);
 }

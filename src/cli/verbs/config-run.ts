@@ -34,6 +34,28 @@ function lines(items: Iterable<string>): string {
   return list.length === 0 ? '' : `${list.join('\n')}\n`;
 }
 
+/** What `config` prints for a loaded project (selection already applied). */
+export async function formatConfig(project: Project, flags: ConfigRunFlags): Promise<string> {
+  const sorted = (o: Record<string, unknown>): string[] => Object.keys(o).sort();
+  if (flags.services) return lines(sorted(project.services));
+  if (flags.volumes) return lines(sorted(project.volumes));
+  if (flags.networks) return lines(sorted(project.networks));
+  if (flags.profiles) return lines(project.profiles);
+  if (flags.images) return lines(sorted(project.services).map((n) => project.services[n]?.image ?? `${project.name}-${n}`));
+  const { renderProject } = await import('../../spec/render.js');
+  const rendered = renderProject(project);
+  if (flags.format === 'json') return `${JSON.stringify(rendered, null, 2)}\n`;
+  const yaml = (await import('js-yaml')).default;
+  return yaml.dump(rendered, { lineWidth: -1, noRefs: true, quotingType: '"' });
+}
+
+/** Keeps only the named services and what they depend on. */
+export function selectServices(project: Project, selected: string[]): void {
+  if (selected.length === 0) return;
+  const keep = withDependencies(project, selected);
+  for (const name of Object.keys(project.services)) if (!keep.has(name)) delete project.services[name];
+}
+
 export async function runConfig(
   opts: LoadOptions,
   selected: string[],
@@ -42,28 +64,9 @@ export async function runConfig(
 ): Promise<void> {
   const { project, warnings } = await loadProject(opts);
   warn(warnings);
-  if (selected.length > 0) {
-    const keep = withDependencies(project, selected);
-    for (const name of Object.keys(project.services)) if (!keep.has(name)) delete project.services[name];
-  }
+  selectServices(project, selected);
   if (flags.quiet) return;
-  const sorted = (o: Record<string, unknown>): string[] => Object.keys(o).sort();
-  let out: string;
-  if (flags.services) out = lines(sorted(project.services));
-  else if (flags.volumes) out = lines(sorted(project.volumes));
-  else if (flags.networks) out = lines(sorted(project.networks));
-  else if (flags.profiles) out = lines(project.profiles);
-  else if (flags.images) {
-    out = lines(sorted(project.services).map((n) => project.services[n]?.image ?? `${project.name}-${n}`));
-  } else {
-    const { renderProject } = await import('../../spec/render.js');
-    const rendered = renderProject(project);
-    if (flags.format === 'json') out = `${JSON.stringify(rendered, null, 2)}\n`;
-    else {
-      const yaml = (await import('js-yaml')).default;
-      out = yaml.dump(rendered, { lineWidth: -1, noRefs: true, quotingType: '"' });
-    }
-  }
+  const out = await formatConfig(project, flags);
   if (flags.output) writeFileSync(flags.output, out);
   else process.stdout.write(out);
 }
