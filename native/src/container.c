@@ -1,0 +1,292 @@
+/* container.c: clone(2) with the namespace flags, the child's setup sequence, and the sync pipe that carries the
+ * child's errors (errno + message) back, so the caller reads "mount /proc: EPERM", not "child exited 1". */
+#include "container.h"
+#include "caps.h"
+#include "init.h"
+#include "mounts.h"
+#include "state.h"
+#include "user.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+enum { MSG_READY = 1, MSG_ERROR = 2 };
+struct sync_msg {
+  int32_t kind, code;
+  char msg[768];
+};
+
+static const char *env_get(const char *const *env, const char *key) {
+  size_t kl = strlen(key);
+  for (; env && *env; env++)
+    if (!strncmp(*env, key, kl) && (*env)[kl] == '=') return *env + kl + 1;
+  return NULL;
+}
+
+void exec_workload(const char *const *argv, const char *const *env) {
+  const char *cmd = argv[0];
+  int err = ENOENT;
+  if (strchr(cmd, '/')) {
+    execve(cmd, (char *const *)argv, (char *const *)env);
+    err = errno;
+  } else {
+    const char *path = env_get(env, "PATH");
+    if (!path) path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+    bool eacces = false;
+    while (*path) {
+      const char *end = strchrnul(path, ':');
+      char full[4096];
+      int n = snprintf(full, sizeof full, "%.*s/%s", (int)(end - path), end == path ? "." : path, cmd);
+      if (n > 0 && (size_t)n < sizeof full) {
+        execve(full, (char *const *)argv, (char *const *)env);
+        if (errno == EACCES) eacces = true;
+        else if (errno != ENOENT && errno != ENOTDIR) {
+          err = errno;
+          break;
+        }
+      }
+      path = *end ? end + 1 : end;
+    }
+    if (err == ENOENT && eacces) err = EACCES;
+  }
+  if (err == ENOENT && !strchr(cmd, '/'))
+    dprintf(2, "tsc-runtime: exec: \"%s\": executable file not found in $PATH\n", cmd);
+  else
+    dprintf(2, "tsc-runtime: exec: \"%s\": %s\n", cmd, strerror(err));
+  _exit(err == ENOENT ? 127 : 126);
+}
+
+static bool child_logs; /* stderr of the child is the log: errors go there too */
+
+__attribute__((noreturn)) static void child_fail(int syncfd, struct err *e) {
+  struct sync_msg m = {.kind = MSG_ERROR, .code = e->code};
+  snprintf(m.msg, sizeof m.msg, "%s", e->msg);
+  char buf[1024];
+  if (child_logs) dprintf(2, "tsc-runtime: create: %s\n", err_str(e, buf, sizeof buf));
+  if (write(syncfd, &m, sizeof m) < 0) _exit(1);
+  _exit(1);
+}
+
+static int setup_cwd(const char *cwd, struct err *e) {
+  /* resolved inside the new root (no magic links: CVE-2024-21626), created when missing like runc does */
+  _cleanup_close_ int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  int fd = open_in_root(root, cwd, O_PATH | O_DIRECTORY);
+  if (fd < 0 && errno == ENOENT) {
+    if (mkdir_p(cwd, 0755) < 0) return err_set(e, errno, "invalid cwd %s", cwd);
+    fd = open_in_root(root, cwd, O_PATH | O_DIRECTORY);
+  }
+  if (fd < 0) return err_set(e, errno, "invalid cwd %s", cwd);
+  int r = fchdir(fd);
+  close(fd);
+  if (r < 0) return err_set(e, errno, "invalid cwd %s", cwd);
+  char buf[4096];
+  if (!getcwd(buf, sizeof buf) || buf[0] != '/') return err_set(e, EPERM, "cwd %s is outside the container", cwd);
+  return 0;
+}
+
+static const char **build_env(const struct config *c, const char *home, const char **extra, size_t nextra) {
+  size_t n = c->nenv + nextra + 3;
+  const char **env = calloc(n, sizeof *env);
+  size_t k = 0;
+  for (size_t i = 0; i < c->nenv; i++) {
+    const char *eq = strchr(c->env[i], '=');
+    bool overridden = false;
+    for (size_t j = 0; eq && j < nextra; j++)
+      if (!strncmp(extra[j], c->env[i], (size_t)(eq - c->env[i]) + 1)) overridden = true;
+    if (!overridden) env[k++] = c->env[i];
+  }
+  for (size_t j = 0; j < nextra; j++) env[k++] = extra[j];
+  if (!env_get(env, "PATH")) env[k++] = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+  if (!env_get(env, "HOME") && home) {
+    static char h[300];
+    snprintf(h, sizeof h, "HOME=%s", home);
+    env[k++] = h;
+  }
+  return env;
+}
+
+/* The container's PID 1 until exec. */
+__attribute__((noreturn)) static void child_main(struct launch *L, int syncfd, int fifofd, int stdio[3]) {
+  struct config *c = L->cfg;
+  struct err e = {0};
+  umask(0);
+  child_logs = L->log_path != NULL;
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  prctl(PR_SET_DUMPABLE, 0);
+  for (int i = 0; i < 3; i++)
+    if (stdio[i] >= 0 && stdio[i] != i) dup2(stdio[i], i);
+  for (size_t i = 0; i < c->nns; i++) {
+    if (!c->ns[i].path) continue;
+    int fd = open(c->ns[i].path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      err_set(&e, errno, "open namespace %s", c->ns[i].path);
+      child_fail(syncfd, &e);
+    }
+    if (c->ns[i].flag != CLONE_NEWPID && setns(fd, c->ns[i].flag) < 0) {
+      err_set(&e, errno, "join namespace %s", c->ns[i].path);
+      child_fail(syncfd, &e);
+    }
+    close(fd);
+  }
+  if (L->has_cg && L->cg.ops->join(&L->cg, 0, &e) < 0) child_fail(syncfd, &e);
+  if (config_has_ns(c, CLONE_NEWCGROUP) && !config_ns_path(c, CLONE_NEWCGROUP) && unshare(CLONE_NEWCGROUP) < 0) {
+    err_set(&e, errno, "unshare cgroup namespace");
+    child_fail(syncfd, &e);
+  }
+  if (c->hostname && config_has_ns(c, CLONE_NEWUTS) && sethostname(c->hostname, strlen(c->hostname)) < 0) {
+    err_set(&e, errno, "sethostname %s", c->hostname);
+    child_fail(syncfd, &e);
+  }
+  if (!config_has_ns(c, CLONE_NEWNS)) {
+    err_set(&e, EINVAL, "a mount namespace is required");
+    child_fail(syncfd, &e);
+  }
+  if (rootfs_setup(c, L->has_cg ? L->cg.version : 1, &e) < 0 || rootfs_pivot(c, &e) < 0 || rootfs_finish(c, &e) < 0)
+    child_fail(syncfd, &e);
+  struct user_ids u = {.uid = c->uid, .gid = c->gid};
+  const uint32_t *groups = c->agids;
+  size_t ngroups = c->nagids;
+  if (c->user_name) {
+    if (user_resolve(c->user_name, &u, &e) < 0) child_fail(syncfd, &e);
+    groups = u.groups;
+    ngroups = u.ngroups;
+  } else {
+    user_home(u.uid, u.home, sizeof u.home);
+  }
+  if (setup_cwd(c->cwd, &e) < 0) child_fail(syncfd, &e);
+  for (size_t i = 0; i < c->nrlimits; i++) {
+    struct rlimit rl = {.rlim_cur = c->rlimits[i].soft, .rlim_max = c->rlimits[i].hard};
+    if (setrlimit(c->rlimits[i].res, &rl) < 0) {
+      err_set(&e, errno, "setrlimit %d", c->rlimits[i].res);
+      child_fail(syncfd, &e);
+    }
+  }
+  if (c->oom_score_adj != CFG_UNSET) {
+    char v[32];
+    snprintf(v, sizeof v, "%lld", (long long)c->oom_score_adj);
+    if (write_file("/proc/self/oom_score_adj", v, &e) < 0) child_fail(syncfd, &e);
+  }
+  const char **env = build_env(c, u.home, NULL, 0);
+  if (creds_apply(u.uid, u.gid, groups, ngroups, &c->caps, c->nnp, &e) < 0) child_fail(syncfd, &e);
+  umask(c->umask != CFG_UNSET ? (mode_t)c->umask : 022);
+  struct sync_msg m = {.kind = MSG_READY};
+  if (write(syncfd, &m, sizeof m) != (ssize_t)sizeof m) _exit(1);
+  close(syncfd);
+  if (fifofd >= 0) {
+    char b;
+    ssize_t n;
+    do n = read(fifofd, &b, 1);
+    while (n < 0 && errno == EINTR);
+    if (n != 1) _exit(1);
+    close(fifofd);
+  }
+  if (c->init) init_run(c->args, env);
+  sys_close_range(3, ~0U, 0);
+  exec_workload(c->args, env);
+}
+
+static int clone_flags(const struct config *c) {
+  int f = 0;
+  for (size_t i = 0; i < c->nns; i++)
+    if (!c->ns[i].path && c->ns[i].flag != CLONE_NEWCGROUP) f |= c->ns[i].flag;
+  return f;
+}
+
+static int open_stdio(struct launch *L, int stdio[3], int pipes[2][2], struct err *e) {
+  stdio[0] = stdio[1] = stdio[2] = -1;
+  L->out_r = L->err_r = L->logfd = -1;
+  if (L->detached) {
+    stdio[0] = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (stdio[0] < 0) return err_set(e, errno, "open /dev/null");
+  }
+  if (L->log_path) {
+    L->logfd = open(L->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+    if (L->logfd < 0) return err_set(e, errno, "open log %s", L->log_path);
+    if (pipe2(pipes[0], O_CLOEXEC) < 0 || pipe2(pipes[1], O_CLOEXEC) < 0) return err_set(e, errno, "pipe");
+    stdio[1] = pipes[0][1];
+    stdio[2] = pipes[1][1];
+    L->out_r = pipes[0][0];
+    L->err_r = pipes[1][0];
+  } else if (L->detached) {
+    stdio[1] = stdio[2] = open("/dev/null", O_WRONLY | O_CLOEXEC);
+    if (stdio[1] < 0) return err_set(e, errno, "open /dev/null");
+  }
+  return 0;
+}
+
+int container_launch(struct launch *L, struct err *e) {
+  struct config *c = L->cfg;
+  int stdio[3], pipes[2][2] = {{-1, -1}, {-1, -1}};
+  if (open_stdio(L, stdio, pipes, e) < 0) return -1;
+  L->has_cg = false;
+  L->oom_base = -1;
+  if (c->cgroups_path) {
+    if (cgroup_init(&L->cg, c->cgroups_path, 0, NULL, false, e) < 0) return -1;
+    L->has_cg = true;
+    if (L->cg.ops->setup(&L->cg, &c->res, e) < 0) {
+      struct err e2;
+      L->cg.ops->destroy(&L->cg, &e2);
+      return -1;
+    }
+    L->oom_base = L->cg.ops->oom_kills(&L->cg);
+  }
+  int fifofd = -1;
+  if (L->wait_start) {
+    char p[4200];
+    snprintf(p, sizeof p, "%s/start", L->state_dir);
+    fifofd = open(p, O_RDWR | O_CLOEXEC);
+    if (fifofd < 0) return err_set(e, errno, "open start fifo %s", p);
+  }
+  int sync[2];
+  if (pipe2(sync, O_CLOEXEC) < 0) return err_set(e, errno, "pipe");
+  const char *pidns = config_ns_path(c, CLONE_NEWPID);
+  if (pidns) {
+    int fd = open(pidns, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || setns(fd, CLONE_NEWPID) < 0) return err_set(e, errno, "join pid namespace %s", pidns);
+    close(fd);
+  }
+  pid_t pid = (pid_t)syscall(SYS_clone, clone_flags(c) | SIGCHLD, NULL, NULL, NULL, NULL);
+  if (pid < 0) {
+    int saved = errno;
+    if (L->has_cg) L->cg.ops->destroy(&L->cg, &(struct err){0});
+    return err_set(e, saved, "clone");
+  }
+  if (pid == 0) {
+    close(sync[0]);
+    child_main(L, sync[1], fifofd, stdio);
+  }
+  close(sync[1]);
+  if (fifofd >= 0) close(fifofd);
+  for (int i = 0; i < 3; i++)
+    if (stdio[i] >= 0 && (i != 2 || stdio[2] != stdio[1])) close(stdio[i]);
+  struct sync_msg m;
+  ssize_t n = read_all(sync[0], &m, sizeof m);
+  close(sync[0]);
+  if (n != (ssize_t)sizeof m || m.kind != MSG_READY) {
+    if (n == (ssize_t)sizeof m && m.kind == MSG_ERROR) {
+      e->code = m.code;
+      snprintf(e->msg, sizeof e->msg, "%s", m.msg);
+    } else {
+      err_set(e, 0, "container init exited during setup");
+    }
+    kill(pid, SIGKILL);
+    int st;
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+    }
+    if (L->has_cg) L->cg.ops->destroy(&L->cg, &(struct err){0});
+    return -1;
+  }
+  L->pid = pid;
+  L->pid_start = proc_start_time(pid);
+  return 0;
+}

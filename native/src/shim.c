@@ -1,0 +1,114 @@
+/* shim.c: poll loop over a signalfd and the container's stdout/stderr pipes. Small fixed buffers only, so a
+ * shim stays well under 1 MiB RSS. Log lines: "<RFC3339Nano> stdout|stderr F|P <text>". */
+#include "shim.h"
+#include "state.h"
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define LINE_MAX_BYTES 16384
+
+struct stream {
+  const char *name;
+  int fd;
+  size_t len;
+  char buf[LINE_MAX_BYTES];
+};
+
+static void emit(int logfd, const char *name, const char *text, size_t len, bool partial) {
+  char ts[64], head[96];
+  iso_now(ts, sizeof ts);
+  int hl = snprintf(head, sizeof head, "%s %s %c ", ts, name, partial ? 'P' : 'F');
+  struct iovec iov[3] = {{head, (size_t)hl}, {(void *)text, len}, {"\n", 1}};
+  ssize_t total = hl + (ssize_t)len + 1, n;
+  do n = writev(logfd, iov, 3);
+  while (n < 0 && errno == EINTR);
+  (void)total;
+}
+
+/* returns false at EOF */
+static bool pump(struct stream *s, int logfd) {
+  ssize_t n;
+  do n = read(s->fd, s->buf + s->len, sizeof s->buf - s->len);
+  while (n < 0 && errno == EINTR);
+  if (n <= 0) {
+    if (s->len) emit(logfd, s->name, s->buf, s->len, false);
+    s->len = 0;
+    return false;
+  }
+  s->len += (size_t)n;
+  size_t start = 0;
+  for (size_t i = 0; i < s->len; i++)
+    if (s->buf[i] == '\n') {
+      emit(logfd, s->name, s->buf + start, i - start, false);
+      start = i + 1;
+    }
+  if (start == 0 && s->len == sizeof s->buf) { /* a line longer than the buffer */
+    emit(logfd, s->name, s->buf, s->len, true);
+    s->len = 0;
+  } else if (start) {
+    memmove(s->buf, s->buf + start, s->len - start);
+    s->len -= start;
+  }
+  return true;
+}
+
+static struct stream out_s = {.name = "stdout"}, err_s = {.name = "stderr"};
+
+int shim_monitor(struct launch *L, bool forward) {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGCHLD);
+  static const int fwd[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
+  if (forward)
+    for (size_t i = 0; i < sizeof fwd / sizeof *fwd; i++) sigaddset(&set, fwd[i]);
+  sigprocmask(SIG_BLOCK, &set, NULL);
+  int sfd = signalfd(-1, &set, SFD_CLOEXEC);
+  out_s.fd = L->out_r;
+  err_s.fd = L->err_r;
+  int status = 0;
+  bool exited = false;
+  for (;;) {
+    if (!exited) {
+      int st;
+      if (waitpid(L->pid, &st, WNOHANG) == L->pid) {
+        exited = true;
+        status = st;
+      }
+    }
+    /* a dead PID 1 may have left its output in the pipes: keep reading until both hit EOF */
+    if (exited && out_s.fd < 0 && err_s.fd < 0) break;
+    struct pollfd p[3] = {{sfd, POLLIN, 0}, {out_s.fd, POLLIN, 0}, {err_s.fd, POLLIN, 0}};
+    int r = poll(p, 3, exited ? 200 : -1);
+    if (r < 0 && errno != EINTR) break;
+    if (r == 0 && exited) break; /* a process outside our pid namespace kept the pipe open */
+    if (p[0].revents & POLLIN) {
+      struct signalfd_siginfo si;
+      if (read(sfd, &si, sizeof si) == (ssize_t)sizeof si && si.ssi_signo != SIGCHLD && !exited)
+        kill(L->pid, (int)si.ssi_signo);
+    }
+    for (int i = 1; i < 3; i++) {
+      struct stream *s = i == 1 ? &out_s : &err_s;
+      if (s->fd >= 0 && (p[i].revents & (POLLIN | POLLHUP | POLLERR)) && !pump(s, L->logfd)) {
+        close(s->fd);
+        s->fd = -1;
+      }
+    }
+  }
+  /* reap anything else that ended up as our child */
+  while (waitpid(-1, NULL, WNOHANG) > 0) {
+  }
+  int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  int sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+  bool oom = false;
+  if (L->has_cg && L->oom_base >= 0) oom = L->cg.ops->oom_kills(&L->cg) > L->oom_base;
+  struct err e = {0};
+  write_exit_json(L->state_dir, code, sig, oom, &e);
+  return code;
+}
