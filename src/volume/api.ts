@@ -97,6 +97,7 @@ export interface VolumeManagerApi {
 export interface VolumeManagerOptions {
   /** Default: env TSCOMPOSE_ROOT, else /var/lib/tscompose. */
   root?: string;
-  /** Whether a volume is used by a container (consulted by `remove`); default: never. */
+  /** Whether a volume is used by a container (consulted by `remove`); default: a container bundle under
+   *  `<root>/containers/` mounts it. */
   inUse?: (name: string) => Promise<boolean>;
 }

@@ -25,14 +25,16 @@ import { depth, planMounts, type MountIntent } from './plan.js';
 import { seedFromLayers } from './seed.js';
 import { VolumeStore, volumeNameProblem, type VolumeRecord } from './store.js';
 import { localDriverMount } from './driver-opts.js';
+import { volumeUsers } from './in-use.js';
 
 export class VolumeManager implements VolumeManagerApi {
   readonly store: VolumeStore;
   private readonly inUse: (name: string) => Promise<boolean>;
 
   constructor(opts: VolumeManagerOptions = {}) {
-    this.store = new VolumeStore(opts.root ?? process.env.TSCOMPOSE_ROOT ?? '/var/lib/tscompose');
-    this.inUse = opts.inUse ?? (async () => false);
+    const root = opts.root ?? process.env.TSCOMPOSE_ROOT ?? '/var/lib/tscompose';
+    this.store = new VolumeStore(root);
+    this.inUse = opts.inUse ?? (async (name) => ((await volumeUsers(root)).get(name) ?? []).length > 0);
   }
 
   async ensure(project: string, key: string, volume: Volume): Promise<EnsuredVolume> {

@@ -109,7 +109,7 @@ export class VolumeStore {
     if (existing) return { record: existing, created: false };
     await fsp.mkdir(this.dir, { recursive: true, mode: 0o701 });
     const tmp = join(this.dir, `.tmp-${name}-${process.pid}-${randomBytes(4).toString('hex')}`);
-    const record: VolumeRecord = { name, driver: 'local', createdAt: new Date().toISOString(), labels: { ...labels }, options: { ...options } };
+    const record: VolumeRecord = { name, driver: 'local', createdAt: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), labels: { ...labels }, options: { ...options } };
     try {
       await fsp.mkdir(tmp, { mode: 0o701 });
       await fsp.mkdir(join(tmp, '_data'), { mode: 0o755 });

@@ -23,7 +23,6 @@ const STUBS: ReadonlyArray<[string, string]> = [
   ['image', 'Manage images (load, import, rm, prune)'],
   ['build', 'Build or rebuild services'],
   ['watch', 'Watch build context for service and rebuild/refresh containers when files are updated'],
-  ['volume', 'Manage volumes'],
 ];
 
 export function registerStubs(program: Command): void {
