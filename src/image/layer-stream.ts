@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import * as zlib from 'node:zlib';
+import { once } from 'node:events';
 import { createRequire } from 'node:module';
 import { TscError } from '../errors.js';
 import { ByteSource } from './byte-source.js';
@@ -52,7 +53,7 @@ async function* through(src: AsyncIterator<Buffer>, first: Buffer, t: zlib.Gunzi
     try {
       let chunk: Buffer | undefined = first;
       while (chunk) {
-        if (!t.write(chunk)) await new Promise<void>((res, rej) => { t.once('drain', res); t.once('error', rej); });
+        if (!t.write(chunk)) await once(t, 'drain');
         const r = await src.next();
         chunk = r.done ? undefined : r.value;
       }
@@ -94,10 +95,25 @@ async function* unzstd(src: AsyncIterator<Buffer>, first: Buffer): AsyncGenerato
   }
 }
 
-export async function unpackLayerStream(src: AsyncIterable<Buffer>, dir: string, limits: LayerStreamLimits = {}): Promise<LayerStreamResult> {
+/** Size and digest the blob must have (registry descriptors); checked before the result is returned. */
+export interface BlobExpectation {
+  digest?: string;
+  size?: number;
+}
+
+function checkBlob(size: number, digest: string, expect: BlobExpectation): void {
+  if (expect.size !== undefined && size !== expect.size)
+    throw new TscError('REGISTRY', `blob ${expect.digest ?? ''} has ${size} bytes, expected ${expect.size}`);
+  if (expect.digest !== undefined && digest !== expect.digest)
+    throw new TscError('REGISTRY', `blob digest mismatch: expected ${expect.digest}, got ${digest}`);
+}
+
+export async function unpackLayerStream(
+  src: AsyncIterable<Buffer>, dir: string, limits: LayerStreamLimits = {}, expect: BlobExpectation = {},
+): Promise<LayerStreamResult> {
   const blob = { n: 0, hash: createHash('sha256') };
   const tar = { n: 0, hash: createHash('sha256') };
-  const it = measure(src, blob, limits.maxCompressedBytes ?? Number.MAX_SAFE_INTEGER, 'layer blob')[Symbol.asyncIterator]();
+  const it = measure(src, blob, expect.size ?? limits.maxCompressedBytes ?? Number.MAX_SAFE_INTEGER, 'layer blob')[Symbol.asyncIterator]();
   const first = Buffer.concat(await collectUpTo(it, 4));
   let compression: LayerStreamResult['compression'] = 'none';
   let plain: AsyncIterable<Buffer>;
@@ -114,11 +130,27 @@ export async function unpackLayerStream(src: AsyncIterable<Buffer>, dir: string,
     })();
   }
   const reader = new TarReader(new ByteSource(measure(plain, tar, limits.maxBytes ?? defaultMaxLayerBytes(), 'uncompressed layer')));
-  const stats = await new LayerApplier(dir, limits).apply(reader);
-  // the whole blob must have been read (trailing bytes count for its digest)
-  for (let r = await it.next(); !r.done; r = await it.next());
+  let stats;
+  try {
+    stats = await new LayerApplier(dir, limits).apply(reader);
+    // the whole blob must have been read (trailing bytes count for its digest)
+    for (let r = await it.next(); !r.done; r = await it.next());
+  } catch (e) {
+    // A blob that does not match its digest is reported as such, whatever the unpacker made of it.
+    if (expect.digest !== undefined) {
+      try {
+        for (let r = await it.next(); !r.done; r = await it.next());
+      } catch {
+        throw e; // the source itself failed (connection lost): that is the error
+      }
+      checkBlob(blob.n, `sha256:${blob.hash.digest('hex')}`, expect);
+    }
+    throw e;
+  }
+  const digest = `sha256:${blob.hash.digest('hex')}`;
+  checkBlob(blob.n, digest, expect);
   return {
-    digest: `sha256:${blob.hash.digest('hex')}`,
+    digest,
     compressedSize: blob.n,
     diffId: `sha256:${tar.hash.digest('hex')}`,
     size: tar.n,
