@@ -1,0 +1,124 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { NativeRuntime } from '../../src/runtime/native-runtime.js';
+import type { ContainerCreateRequest } from '../../src/runtime/api.js';
+import type { Service } from '../../src/spec/model.js';
+import { busyboxRootfs } from '../helpers/busybox.js';
+import { eventually } from '../helpers/eventually.js';
+import { makeImage, makeService, uniqueId } from '../helpers/runtime-fixtures.js';
+
+let base: string;
+let rt: NativeRuntime;
+let rootfs: string;
+const made: string[] = [];
+
+beforeAll(() => {
+  base = mkdtempSync(join(tmpdir(), `tsc-rt-life-${process.pid}-`));
+  rt = new NativeRuntime({ root: join(base, 'root'), runtimeRoot: join(base, 'run', 'runtime') });
+  rootfs = busyboxRootfs();
+});
+
+afterEach(async () => {
+  for (const id of made.splice(0)) await rt.remove(id, { force: true }).catch(() => undefined);
+});
+
+afterAll(() => {
+  rmSync(base, { recursive: true, force: true });
+});
+
+function request(spec: Partial<Service>, over: Partial<ContainerCreateRequest> = {}): ContainerCreateRequest {
+  const id = uniqueId('life');
+  made.push(id);
+  return { id, name: `p-${id}`, project: 'rtlife', service: 'svc', number: 1, spec: makeService(spec), image: makeImage([rootfs]), mounts: [], labels: { a: 'b' }, ...over };
+}
+
+describe('NativeRuntime lifecycle', () => {
+  it('create → start → wait reports the exit code; logs land in the log file', async () => {
+    const req = request({ command: ['sh', '-c', 'echo out-line; echo err-line >&2; exit 3'] });
+    const created = await rt.create(req);
+    expect(created.status).toBe('created');
+    expect(created.labels).toEqual({ a: 'b' });
+    await rt.start(req.id);
+    const exit = await rt.wait(req.id);
+    expect(exit.exitCode).toBe(3);
+    expect(exit.oomKilled).toBe(false);
+    const info = await rt.inspect(req.id);
+    expect(info?.status).toBe('stopped');
+    expect(info?.exit?.exitCode).toBe(3);
+    const log = await eventually(() => {
+      const t = readFileSync(info?.logPath as string, 'utf8');
+      return t.includes('err-line') && t.includes('out-line') ? t : undefined;
+    });
+    expect(log).toMatch(/^\S+Z stdout F out-line$/m);
+    expect(log).toMatch(/^\S+Z stderr F err-line$/m);
+  });
+
+  it('a process killed by a signal reports 128+N (with init: the main child, PID 1 being the init)', async () => {
+    const req = request({ init: true, command: ['sh', '-c', 'kill -USR1 $$; sleep 5'] });
+    await rt.create(req);
+    await rt.start(req.id);
+    const exit = await rt.wait(req.id);
+    expect(exit.exitCode).toBe(128 + 10);
+  });
+
+  it('stop: a PID 1 that ignores TERM is killed after the grace period (137)', async () => {
+    const req = request({ command: ['sleep', '600'], stopGracePeriodMs: 500 });
+    await rt.create(req);
+    const started = await rt.start(req.id);
+    expect(started.status).toBe('running');
+    expect(started.pid).toBeGreaterThan(1);
+    const exit = await rt.stop(req.id);
+    expect(exit?.exitCode).toBe(137);
+    expect((await rt.inspect(req.id))?.status).toBe('stopped');
+    // idempotent
+    expect((await rt.stop(req.id))?.exitCode).toBe(137);
+  });
+
+  it('stop: a PID 1 that traps TERM exits 143 within the grace period', async () => {
+    const req = request({ command: ['sh', '-c', "trap 'exit 143' TERM; echo ready; while true; do sleep 0.1; done"] });
+    await rt.create(req);
+    await rt.start(req.id);
+    await eventually(() => readFileSync((made.length && join(base, 'root', 'containers', req.id, 'container.log')) as string, 'utf8').includes('ready'));
+    const exit = await rt.stop(req.id, { timeoutMs: 60_000 });
+    expect(exit?.exitCode).toBe(143);
+  });
+
+  it('the service stop_signal is used', async () => {
+    const req = request({ command: ['sh', '-c', "trap 'exit 42' USR2; echo ready; while true; do sleep 0.1; done"], stopSignal: 'SIGUSR2' });
+    await rt.create(req);
+    await rt.start(req.id);
+    await eventually(() => readFileSync(join(base, 'root', 'containers', req.id, 'container.log'), 'utf8').includes('ready'));
+    expect((await rt.stop(req.id, { timeoutMs: 60_000 }))?.exitCode).toBe(42);
+  });
+
+  it('exec runs in the container, captures output and exit status', async () => {
+    const req = request({ command: ['sleep', '600'], hostname: 'exechost', environment: { FOO: 'bar' } });
+    await rt.create(req);
+    await rt.start(req.id);
+    const r = await rt.exec(req.id, { argv: ['sh', '-c', 'hostname; echo $FOO $EXTRA; id -u; echo e >&2; exit 7'], env: { EXTRA: 'x' } });
+    expect(r.exitCode).toBe(7);
+    expect(r.stdout).toBe('exechost\nbar x\n0\n');
+    expect(r.stderr).toBe('e\n');
+    const u = await rt.exec(req.id, { argv: ['id', '-u'], user: 'www' });
+    expect(u.stdout.trim()).toBe('33');
+    await rt.kill(req.id, 'KILL');
+    expect((await rt.wait(req.id)).exitCode).toBe(137);
+  });
+
+  it('an invalid user is a clear error and leaves nothing behind', async () => {
+    const req = request({ command: ['true'], user: 'ghost' });
+    await expect(rt.create(req)).rejects.toThrow('unable to find user ghost');
+    expect(existsSync(join(base, 'root', 'containers', req.id))).toBe(false);
+  });
+
+  it('a missing command exits 127 with the message in the log', async () => {
+    const req = request({ command: ['/no/such/binary'] });
+    await rt.create(req);
+    await rt.start(req.id);
+    expect((await rt.wait(req.id)).exitCode).toBe(127);
+    const info = await rt.inspect(req.id);
+    await eventually(() => /stderr F .*no\/such\/binary/.test(readFileSync(info?.logPath as string, 'utf8')));
+  });
+});
