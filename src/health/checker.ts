@@ -10,6 +10,7 @@
  * output and exit code of the probe that caused it. Nothing is emitted after stop().
  */
 import type { HealthCheckerApi, HealthCheckerOptions, HealthClock, HealthSnapshot, ProbeResult } from './api.js';
+import { isTscError } from '../errors.js';
 import { goDuration } from './config.js';
 import { HealthState, truncateOutput } from './state.js';
 
@@ -98,7 +99,9 @@ export class HealthChecker implements HealthCheckerApi {
       }
       return { exitCode: r.exitCode, output: r.stdout + r.stderr, start, end };
     } catch (e) {
-      return { exitCode: -1, output: e instanceof Error ? e.message : String(e), start, end: this.clock.now() };
+      // the runtime enforces the timeout too (TIMEOUT): report it as Docker does
+      const output = isTscError(e) && e.code === 'TIMEOUT' ? `Health check exceeded timeout (${goDuration(timeoutMs)})` : e instanceof Error ? e.message : String(e);
+      return { exitCode: -1, output, start, end: this.clock.now() };
     } finally {
       this.clock.clearTimeout(handle);
     }

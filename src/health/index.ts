@@ -4,3 +4,4 @@ export { effectiveHealthcheck, imageTestArgv, testArgv, goDuration } from './con
 export { HealthState, truncateOutput, MAX_LOG_ENTRIES, MAX_OUTPUT_BYTES } from './state.js';
 export { HealthChecker, realClock } from './checker.js';
 export { evaluateDependency, evaluateDependencies } from './dependency.js';
+export { healthCheckerFor, type HealthCheckerForOptions } from './for-container.js';
