@@ -42,7 +42,7 @@ export async function removeContainerDir(dir: string): Promise<void> {
   await fsp.rm(dir, { recursive: true, force: true });
 }
 
-/** rmdir the container's cgroup in every controller (only when empty; the kernel refuses otherwise). */
+/** rmdir a cgroup path in every controller (only when empty; the kernel refuses otherwise). */
 export async function removeCgroups(cgroupsPath: string): Promise<void> {
   const layout = await hostCgroupLayout();
   if (!layout) return;
@@ -51,4 +51,9 @@ export async function removeCgroups(cgroupsPath: string): Promise<void> {
       ? [join(layout.root, cgroupsPath)]
       : Object.keys(layout.mounts).map((c) => cgroupDir(layout, cgroupsPath, c)).filter((d): d is string => d !== undefined);
   await Promise.all([...new Set(dirs)].map((d) => fsp.rmdir(d).catch(() => undefined)));
+}
+
+/** The parent of a container's cgroup path (`tscompose/<project>`). */
+export function parentCgroup(cgroupsPath: string): string {
+  return cgroupsPath.split('/').slice(0, -1).join('/');
 }

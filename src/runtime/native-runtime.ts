@@ -11,7 +11,7 @@ import { TscError } from '../errors.js';
 import type { ContainerCreateRequest, ContainerInfo, ContainerRuntime, ContainerStats, ExecRequest, ExecResult, ExitInfo } from './api.js';
 import { hostCgroupLayout, readCgroupStats } from './cgroup-stats.js';
 import { prepareContainer } from './container-prepare.js';
-import { removeCgroups, removeContainerDir } from './container-remove.js';
+import { parentCgroup, removeCgroups, removeContainerDir } from './container-remove.js';
 import { checkId, containerPaths, listRecords, readRecord, type ContainerRecord } from './container-store.js';
 import { execArgs } from './exec-args.js';
 import { watchExit } from './exit-watch.js';
@@ -226,6 +226,9 @@ export class NativeRuntime implements ContainerRuntime {
     if (st) await runToolOk(this.binary, this.tool(['delete', '--force', id]), `delete ${name}`);
     if (rec) await removeCgroups(rec.cgroupsPath);
     await removeContainerDir(paths.dir);
+    // The project's cgroup parent goes with its last container. A create of the same project writes its
+    // record before the runtime makes cgroups, so it is seen here (and the kernel refuses a busy rmdir).
+    if (rec && !(await listRecords(this.root)).some((r) => r.project === rec.project)) await removeCgroups(parentCgroup(rec.cgroupsPath));
   }
 
   async exec(id: string, req: ExecRequest): Promise<ExecResult> {
