@@ -98,6 +98,7 @@ static int parse_process(struct config *c, json_t *p, struct err *e) {
         if (!strcmp(t, rlims[k].name)) res = rlims[k].res;
       if (res < 0) return err_set(e, EINVAL, "config.json: unknown rlimit %s", t ? t : "(none)");
       c->rlimits[c->nrlimits].res = res;
+      c->rlimits[c->nrlimits].name = t;
       c->rlimits[c->nrlimits].soft = (uint64_t)jint(v, "soft", 0);
       c->rlimits[c->nrlimits].hard = (uint64_t)jint(v, "hard", 0);
       c->nrlimits++;

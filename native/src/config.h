@@ -14,6 +14,7 @@ struct mount_spec {
 };
 
 struct rlimit_spec {
+  const char *name;
   int res;
   uint64_t soft, hard;
 };

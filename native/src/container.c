@@ -167,7 +167,7 @@ __attribute__((noreturn)) static void child_main(struct launch *L, int syncfd, i
   for (size_t i = 0; i < c->nrlimits; i++) {
     struct rlimit rl = {.rlim_cur = c->rlimits[i].soft, .rlim_max = c->rlimits[i].hard};
     if (setrlimit(c->rlimits[i].res, &rl) < 0) {
-      err_set(&e, errno, "setrlimit %d", c->rlimits[i].res);
+      err_set(&e, errno, "setrlimit %s", c->rlimits[i].name);
       child_fail(syncfd, &e);
     }
   }

@@ -97,6 +97,7 @@ static int spawn_shim(struct launch *L, const char *pid_file, struct err *e) {
     struct report r = {0};
     if (container_launch(L, &ce) < 0 || write_state(L, &ce) < 0) {
       if (L->pid > 0) kill(L->pid, SIGKILL);
+      shim_drain_logs(L);
       state_remove_dir(L->state_dir);
       r.code = ce.code;
       snprintf(r.msg, sizeof r.msg, "%s", ce.msg);
@@ -135,24 +136,26 @@ static int spawn_shim(struct launch *L, const char *pid_file, struct err *e) {
 
 static int cmd_create_run(int argc, char **argv, bool run) {
   static const struct option lo[] = {{"bundle", 1, 0, 'b'},   {"log-path", 1, 0, 'l'}, {"pid-file", 1, 0, 'p'},
-                                     {"detach", 0, 0, 'd'},   {"keep", 0, 0, 'k'},     {"console-socket", 1, 0, 'c'},
+                                     {"detach", 0, 0, 'd'},   {"rm", 0, 0, 'r'},     {"keep", 0, 0, 'k'},     {"console-socket", 1, 0, 'c'},
                                      {0, 0, 0, 0}};
   const char *bundle = ".", *log_path = NULL, *pid_file = NULL;
-  bool detach = false, keep = false;
+  bool detach = false, rm = false;
   int o;
-  while ((o = getopt_long(argc, argv, "+b:dk", lo, NULL)) != -1) {
+  while ((o = getopt_long(argc, argv, "+b:dkr", lo, NULL)) != -1) {
     switch (o) {
       case 'b': bundle = optarg; break;
       case 'l': log_path = optarg; break;
       case 'p': pid_file = optarg; break;
       case 'd': detach = true; break;
-      case 'k': keep = true; break;
+      case 'k': rm = false; break;
+      case 'r': rm = true; break;
       case 'c': return usage("--console-socket is not supported");
       default: return usage("bad option");
     }
   }
   if (optind + 1 != argc) return usage("expected one container ID");
-  if (!run && detach) return usage("--detach is for run");
+  if (!run && (detach || rm)) return usage("--detach and --rm are for run");
+  if (detach && rm) return usage("--rm is for a foreground run");
   const char *id = argv[optind];
   struct err e = {0};
   if (!valid_id(id)) return err_set(&e, EINVAL, "invalid container id %s", id), fail(&e);
@@ -195,6 +198,7 @@ static int cmd_create_run(int argc, char **argv, bool run) {
   /* foreground run: this process is the shim; the container gets our stdio */
   if (container_launch(&L, &e) < 0 || write_state(&L, &e) < 0) {
     if (L.pid > 0) kill(L.pid, SIGKILL);
+    shim_drain_logs(&L);
     state_remove_dir(L.state_dir);
     config_free(&cfg);
     return fail(&e);
@@ -205,7 +209,7 @@ static int cmd_create_run(int argc, char **argv, bool run) {
     atomic_write(pid_file, b, (size_t)len, &e);
   }
   int code = shim_monitor(&L, true);
-  if (!keep) {
+  if (rm) {
     if (L.has_cg)
       for (int i = 0; i < 200 && L.cg.ops->destroy(&L.cg, &e) < 0; i++) usleep(5000);
     state_remove_dir(L.state_dir);

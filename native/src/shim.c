@@ -112,3 +112,16 @@ int shim_monitor(struct launch *L, bool forward) {
   write_exit_json(L->state_dir, code, sig, oom, &e);
   return code;
 }
+
+void shim_drain_logs(struct launch *L) {
+  struct stream *ss[2] = {&out_s, &err_s};
+  int fds[2] = {L->out_r, L->err_r};
+  for (int i = 0; i < 2; i++) {
+    if (fds[i] < 0 || L->logfd < 0) continue;
+    ss[i]->fd = fds[i];
+    while (pump(ss[i], L->logfd)) {
+    }
+    close(fds[i]);
+  }
+  L->out_r = L->err_r = -1;
+}

@@ -6,4 +6,6 @@
 /* Wait for PID 1, copying its output into the CRI log; write exit.json. forward: relay the caller's
  * TERM/INT/HUP/QUIT/USR1/USR2/WINCH to PID 1 (foreground run). Returns the exit status (128+N for signal N). */
 int shim_monitor(struct launch *L, bool forward);
+/* After a failed launch: copy what the dead child wrote into the log. */
+void shim_drain_logs(struct launch *L);
 #endif

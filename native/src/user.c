@@ -101,6 +101,7 @@ int user_resolve(const char *spec, struct user_ids *u, struct err *e) {
       u->gid = (uint32_t)strtoul(gf[2], NULL, 10);
     }
   }
+  u->groups[u->ngroups++] = u->gid; /* like initgroups(3): the primary group is a supplementary group too */
   if (*uname_copy) member_groups(uname_copy, u);
   return 0;
 }
