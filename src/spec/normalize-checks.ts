@@ -22,7 +22,7 @@ function volumesFromService(entry: string): string | undefined {
 export function addImplicitDependencies(services: Record<string, Service>): void {
   for (const svc of Object.values(services)) {
     const implicit: string[] = [];
-    if (svc.networkMode.kind === 'service') implicit.push(svc.networkMode.service);
+    if (svc.networkMode.kind === 'service' && svc.networkMode.service in services) implicit.push(svc.networkMode.service);
     for (const v of svc.volumesFrom) {
       const name = volumesFromService(v);
       if (name !== undefined && name in services) implicit.push(name);
@@ -36,13 +36,12 @@ export function addImplicitDependencies(services: Record<string, Service>): void
 function checkReferences(name: string, svc: Service, input: CheckInput, p: Problems): void {
   const at = ['services', name];
   for (const [dep, cfg] of Object.entries(svc.dependsOn)) {
-    const where = [...at, 'depends_on', dep];
     const state = dep in input.enabled ? 'enabled' : dep in input.disabled ? 'disabled' : 'missing';
     if (state === 'enabled') continue;
     const what = state === 'missing' ? `undefined service "${dep}"` : `service "${dep}", which is disabled (its profiles are not active)`;
-    if (cfg.required) p.error(where, `service "${name}" depends on ${what}`);
+    if (cfg.required) p.errorAtEntry([...at, 'depends_on'], dep, `service "${name}" depends on ${what}`);
     else {
-      p.warn(where, `service "${name}" depends on ${what}; ignored because required: false`);
+      p.errorAtEntry([...at, 'depends_on'], dep, `service "${name}" depends on ${what}; ignored because required: false`, 'warning');
       delete svc.dependsOn[dep];
     }
   }
@@ -57,7 +56,7 @@ function checkReferences(name: string, svc: Service, input: CheckInput, p: Probl
   });
   for (const net of Object.keys(svc.networks)) {
     if (net !== 'default' && !input.networks.has(net)) {
-      p.error([...at, 'networks', net], `service "${name}" refers to undefined network "${net}" (declare it under the top-level networks:)`);
+      p.errorAtEntry([...at, 'networks'], net, `service "${name}" refers to undefined network "${net}" (declare it under the top-level networks:)`);
     }
   }
   svc.volumes.forEach((m, i) => {
@@ -66,7 +65,7 @@ function checkReferences(name: string, svc: Service, input: CheckInput, p: Probl
     }
   });
   if (svc.image === undefined && svc.build === undefined) {
-    p.error(at, `service "${name}" has neither an image nor a build context specified`);
+    p.errorAtKey(at, `service "${name}" has neither an image nor a build context specified`);
   }
   if (svc.containerName !== undefined && svc.replicas > 1) {
     p.error([...at, 'container_name'], `container_name "${svc.containerName}" cannot be used with ${svc.replicas} replicas: container names must be unique`);
@@ -102,7 +101,7 @@ export function checkProject(input: CheckInput, p: Problems): void {
   const cycle = findCycle(input.enabled);
   if (cycle) {
     const [first, second] = cycle as [string, string];
-    p.error(['services', first, 'depends_on', second], `dependency cycle: ${cycle.join(' -> ')}`);
+    p.errorAtEntry(['services', first, 'depends_on'], second, `dependency cycle: ${cycle.join(' -> ')}`);
   }
   const owners = new Map<string, string>();
   for (const [name, svc] of Object.entries(input.enabled)) {

@@ -19,7 +19,7 @@ function num(raw: Raw, key: string, path: KeyPath, p: Problems, parse: Parser): 
   return p.take(parse(v), [...path, key], v);
 }
 
-/** The legacy key's value unless the deploy key is set; distinct values of both are an error. */
+/** The legacy key's value unless the deploy key is set; distinct values of both are an error (located at the deploy key). */
 function pick(
   legacy: number | undefined,
   deploy: number | undefined,
@@ -60,12 +60,12 @@ export function normalizeResources(svc: Raw, path: KeyPath, p: Problems): Resour
   const set = <K extends keyof Resources>(k: K, v: Resources[K] | undefined): void => {
     if (v !== undefined) out[k] = v;
   };
-  set('memoryBytes', pick(num(svc, 'mem_limit', path, p, parseBytes), num(limits, 'memory', lim, p, parseBytes), ['mem_limit', 'deploy.resources.limits.memory'], lim, p));
-  set('cpus', pick(num(svc, 'cpus', path, p, parseNumber), num(limits, 'cpus', lim, p, parseNumber), ['cpus', 'deploy.resources.limits.cpus'], lim, p));
-  set('pidsLimit', pick(num(svc, 'pids_limit', path, p, parseInteger), num(limits, 'pids', lim, p, parseInteger), ['pids_limit', 'deploy.resources.limits.pids'], lim, p));
+  set('memoryBytes', pick(num(svc, 'mem_limit', path, p, parseBytes), num(limits, 'memory', lim, p, parseBytes), ['mem_limit', 'deploy.resources.limits.memory'], [...lim, 'memory'], p));
+  set('cpus', pick(num(svc, 'cpus', path, p, parseNumber), num(limits, 'cpus', lim, p, parseNumber), ['cpus', 'deploy.resources.limits.cpus'], [...lim, 'cpus'], p));
+  set('pidsLimit', pick(num(svc, 'pids_limit', path, p, parseInteger), num(limits, 'pids', lim, p, parseInteger), ['pids_limit', 'deploy.resources.limits.pids'], [...lim, 'pids'], p));
   set(
     'memoryReservationBytes',
-    pick(num(svc, 'mem_reservation', path, p, parseBytes), num(reservations, 'memory', resv, p, parseBytes), ['mem_reservation', 'deploy.resources.reservations.memory'], resv, p),
+    pick(num(svc, 'mem_reservation', path, p, parseBytes), num(reservations, 'memory', resv, p, parseBytes), ['mem_reservation', 'deploy.resources.reservations.memory'], [...resv, 'memory'], p),
   );
   set('cpusReservation', num(reservations, 'cpus', resv, p, parseNumber));
   set('memorySwapBytes', num(svc, 'memswap_limit', path, p, parseBytes));
@@ -92,7 +92,7 @@ export function normalizeResources(svc: Raw, path: KeyPath, p: Problems): Resour
 export function normalizeReplicas(svc: Raw, path: KeyPath, p: Problems): number {
   const replicas = num(rawAt(svc['deploy']), 'replicas', [...path, 'deploy'], p, parseInteger);
   const scale = num(svc, 'scale', path, p, parseInteger);
-  const n = pick(scale, replicas, ['scale', 'deploy.replicas'], [...path, replicas !== undefined ? 'deploy' : 'scale'], p) ?? 1;
+  const n = pick(scale, replicas, ['scale', 'deploy.replicas'], [...path, 'deploy', 'replicas'], p) ?? 1;
   if (n < 0) {
     p.error([...path, 'scale'], `found ${n} replicas, expected 0 or more`);
     return 1;

@@ -28,6 +28,23 @@ export class Problems {
     this.list.push({ severity: 'warning', position: this.doc.positionOf(path), path, message });
   }
 
+  /** An error about the key at `path` itself (e.g. a whole service), located at the key, not its value. */
+  errorAtKey(path: KeyPath, message: string): void {
+    this.list.push({ severity: 'error', position: this.doc.keyPositionOf(path), path, message });
+  }
+
+  /**
+   * An error about entry `key` of a list-or-map value at `base` (depends_on, networks): the path names the
+   * key ("services.web.depends_on.db"), the position is that of the list item or map key as written.
+   */
+  errorAtEntry(base: KeyPath, key: string, message: string, severity: 'error' | 'warning' = 'error'): void {
+    let value: unknown = this.doc.data;
+    for (const k of base) value = isRaw(value) || Array.isArray(value) ? (value as Record<string | number, unknown>)[k] : undefined;
+    const index = Array.isArray(value) ? value.indexOf(key) : -1;
+    const position = index >= 0 ? this.doc.positionOf([...base, index]) : this.doc.keyPositionOf([...base, key]);
+    this.list.push({ severity, position, path: [...base, key], message });
+  }
+
   /** The parsed value, or undefined after reporting "found X, expected Y" at `path`. */
   take<T>(parsed: Parsed<T>, path: KeyPath, found: unknown): T | undefined {
     if (parsed.error === undefined) return parsed.value;
