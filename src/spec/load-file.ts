@@ -46,7 +46,9 @@ export function throwProblems(file: string, problems: SpecProblem[], code: 'SPEC
 /** Parse + interpolate only: what `extends: {file}` needs from another file. */
 export function parseAndInterpolate(file: string, lookup: Lookup, session: Session): SourceDoc {
   const data = parseYaml(readText(file, session), file);
-  if (data === undefined || data === null) throw new TscError('SPEC_INVALID', `${file}: empty compose file`);
+  if (data === undefined || data === null) {
+    throw new TscError('SPEC_INVALID', `${file}: empty compose file`, { details: [`${file}:1:1: (root): empty compose file`] });
+  }
   const doc = makeSourceDoc(file, data);
   if (!isObject(data)) {
     throwProblems(file, [{ severity: 'error', position: doc.positionOf([]), path: [], message: `found ${Array.isArray(data) ? 'a sequence' : typeof data}, expected a mapping at the top level` }]);

@@ -136,20 +136,56 @@ export function parseYaml(text: string, file: string): unknown {
   return materialize(data, file);
 }
 
-/** Deep copy (unsharing aliases) that keeps positions and refuses expansion bombs and absurd nesting. */
-function materialize(root: unknown, file: string): unknown {
-  let count = 0;
-  // where each entry on the current path is written (for an alias: where `*name` stands)
+/** Node count of `v` with every alias expanded, memoized per shared object (so a bomb costs nothing). */
+function expandedSize(v: unknown, memo: Map<object, number>, refs?: Map<object, number>): number {
+  if (v instanceof Tagged) return expandedSize(v.value, memo, refs);
+  if (typeof v !== 'object' || v === null) return 1;
+  refs?.set(v, (refs.get(v) ?? 0) + 1);
+  const known = memo.get(v);
+  if (known !== undefined) return known;
+  memo.set(v, Infinity); // js-yaml cannot build cycles; guard anyway
+  let n = 1;
+  for (const c of Object.values(v)) n = Math.min(n + expandedSize(c, memo, refs), Number.MAX_SAFE_INTEGER);
+  memo.set(v, n);
+  return n;
+}
+
+function refuse(file: string, trail: Array<{ key: string | number; at: Position | undefined }>, message: string): TscError {
+  const at = trail[trail.length - 1]?.at ?? { file, line: 1, col: 1 };
+  const path = trail.length === 0 ? '(root)' : formatKeyPath(trail.map((t) => t.key));
+  return new TscError('SPEC_INVALID', `${file}: invalid compose file`, { details: [`${file}:${at.line}:${at.col}: ${path}: ${message}`] });
+}
+
+/** Refuses alias-expansion bombs before anything is copied, pointing at the entry that expands too far. */
+function checkExpansion(root: unknown, file: string): void {
+  const memo = new Map<object, number>();
+  const refs = new Map<object, number>();
+  if (expandedSize(root, memo, refs) <= MAX_NODES) return;
   const trail: Array<{ key: string | number; at: Position | undefined }> = [];
-  const refuse = (message: string): TscError => {
-    const near = trail.slice(0, 2);
-    const at = near[near.length - 1]?.at ?? { file, line: 1, col: 1 };
-    const path = near.length === 0 ? '(root)' : formatKeyPath(near.map((t) => t.key));
-    return new TscError('SPEC_INVALID', `${file}: invalid compose file`, { details: [`${file}:${at.line}:${at.col}: ${path}: ${message}`] });
-  };
+  let node: unknown = root;
+  while (typeof node === 'object' && node !== null && expandedSize(node, memo) > MAX_NODES) {
+    const parent: object = node;
+    let best: string | undefined;
+    for (const k of Object.keys(parent)) {
+      const size = expandedSize((parent as PlainObject)[k], memo);
+      if (best === undefined || size > expandedSize((parent as PlainObject)[best], memo)) best = k;
+    }
+    if (best === undefined) break;
+    const key = Array.isArray(parent) ? Number(best) : best;
+    trail.push({ key, at: entryOf(parent, key)?.value ?? selfOf(parent) });
+    node = (parent as PlainObject)[best];
+    if (node instanceof Tagged) node = node.value;
+    if (typeof node === 'object' && node !== null && (refs.get(node) ?? 0) > 1) break; // an alias: point at it
+  }
+  throw refuse(file, trail, `document expands to more than ${MAX_NODES} nodes (anchor/alias expansion bomb?)`);
+}
+
+/** Deep copy (unsharing aliases) that keeps positions and refuses absurd nesting. */
+function materialize(root: unknown, file: string): unknown {
+  checkExpansion(root, file);
+  const trail: Array<{ key: string | number; at: Position | undefined }> = [];
   const copy = (v: unknown, depth: number): unknown => {
-    if (++count > MAX_NODES) throw refuse(`document expands to more than ${MAX_NODES} nodes (anchor/alias expansion bomb?)`);
-    if (depth > MAX_DEPTH) throw refuse(`document is nested deeper than ${MAX_DEPTH} levels`);
+    if (depth > MAX_DEPTH) throw refuse(file, trail.slice(0, 2), `document is nested deeper than ${MAX_DEPTH} levels`);
     if (v instanceof Tagged) return new Tagged(v.tag, copy(v.value, depth));
     if (typeof v !== 'object' || v === null) return v;
     const self = selfOf(v);
