@@ -30,6 +30,8 @@ import { volumeUsers } from './in-use.js';
 export class VolumeManager implements VolumeManagerApi {
   readonly store: VolumeStore;
   private readonly inUse: (name: string) => Promise<boolean>;
+  /** Seeding of one volume at a time in this process (replicas created in parallel share volumes). */
+  private readonly seeding = new Map<string, Promise<unknown>>();
 
   constructor(opts: VolumeManagerOptions = {}) {
     const root = opts.root ?? process.env.TSCOMPOSE_ROOT ?? '/var/lib/tscompose';
@@ -118,7 +120,7 @@ export class VolumeManager implements VolumeManagerApi {
     if (m.subpath !== undefined) {
       return { type: 'bind', source: await subpathSource(data, m.subpath, record.name), target: m.target, readOnly: m.readOnly };
     }
-    if (!m.nocopy) await this.seedIfEmpty(data, req.image, m.target);
+    if (!m.nocopy) await this.seedNamed(record.name, data, req.image, m.target);
     return { type: 'bind', source: data, target: m.target, readOnly: m.readOnly };
   }
 
@@ -138,6 +140,26 @@ export class VolumeManager implements VolumeManagerApi {
     } catch (e) {
       throw new TscError('RUNTIME', `service "${service}": cannot create bind source ${source}: ${(e as Error).message}`, { cause: e });
     }
+  }
+
+  /**
+   * Seed a volume for a container about to be created, one seeding per volume at a time. A volume that
+   * other containers already mount is never written to (a running container could swap a directory we
+   * are filling for a symlink to a host path); it only matters when such a volume is still empty.
+   */
+  private async seedNamed(name: string, data: string, image: LocalImage, target: string): Promise<boolean> {
+    const prev = this.seeding.get(data) ?? Promise.resolve();
+    const next = prev.then(async () => {
+      if (!(await isEmptyDir(data))) return false;
+      if (await this.inUse(name)) return false;
+      return this.seedIfEmpty(data, image, target);
+    });
+    const settled = next.catch(() => undefined);
+    this.seeding.set(data, settled);
+    void settled.then(() => {
+      if (this.seeding.get(data) === settled) this.seeding.delete(data);
+    });
+    return next;
   }
 
   async seedIfEmpty(volumePath: string, image: LocalImage, containerPath: string): Promise<boolean> {
@@ -181,6 +203,15 @@ export class VolumeManager implements VolumeManagerApi {
     }
     await this.store.sweep();
     return removed;
+  }
+}
+
+async function isEmptyDir(p: string): Promise<boolean> {
+  const d = await fsp.opendir(p);
+  try {
+    return (await d.read()) === null;
+  } finally {
+    await d.close().catch(() => undefined);
   }
 }
 

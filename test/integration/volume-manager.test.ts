@@ -100,6 +100,38 @@ describe('VolumeManager', () => {
     expect(readFileSync(join(vroot, `${pname}_site`, '_data', 'index.html'), 'utf8')).toBe('edited');
   });
 
+  it('replicas resolved in parallel share one named volume, seeded once', async () => {
+    const pname = `par${tag}`;
+    const web = makeService('web', { volumes: [{ type: 'volume', source: 'site', target: '/srv/www', readOnly: false, nocopy: false }] });
+    const project = proj(pname, [web], { site: vol(`${pname}_site`) });
+    const image = makeImage([layer]);
+    const all = await Promise.all([1, 2, 3, 4, 5, 6].map((n) => mgr.resolveMounts({ project, service: web, number: n, image })));
+    const sources = new Set(all.map((r) => r.mounts[0]?.source));
+    expect(sources.size).toBe(1);
+    const src = [...sources][0] as string;
+    expect(readdirSync(src)).toEqual(['index.html']);
+    expect(readFileSync(join(src, 'index.html'), 'utf8')).toBe('from image');
+  });
+
+  it('does not seed an empty volume that a container already mounts', async () => {
+    const pname = `use${tag}`;
+    const web = makeService('web', { volumes: [{ type: 'volume', source: 'site', target: '/srv/www', readOnly: false, nocopy: false }] });
+    const project = proj(pname, [web], { site: vol(`${pname}_site`) });
+    const path = (await mgr.ensure(pname, 'site', vol(`${pname}_site`))).path;
+    const bundle = join(dir, 'root', 'containers', `c-${tag}`, 'bundle');
+    mkdirSync(bundle, { recursive: true });
+    writeFileSync(join(bundle, 'config.json'), JSON.stringify({ mounts: [{ destination: '/srv/www', type: 'bind', source: path }] }));
+    try {
+      await mgr.resolveMounts({ project, service: web, number: 1, image: makeImage([layer]) });
+      expect(readdirSync(path)).toEqual([]);
+      await expect(mgr.remove(`${pname}_site`)).rejects.toMatchObject({ code: 'CONFLICT' });
+    } finally {
+      rmSync(join(dir, 'root', 'containers', `c-${tag}`), { recursive: true, force: true });
+    }
+    await mgr.resolveMounts({ project, service: web, number: 1, image: makeImage([layer]) });
+    expect(readdirSync(path)).toEqual(['index.html']);
+  });
+
   it('refuses a missing bind source without create_host_path', async () => {
     const missing = join(dir, 'nope', String(tag));
     const s = makeService('s', { volumes: [{ type: 'bind', source: missing, target: '/x', readOnly: false, createHostPath: false }] });
