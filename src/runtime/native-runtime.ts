@@ -16,7 +16,8 @@ import { checkId, containerPaths, listRecords, readRecord, type ContainerRecord 
 import { execArgs } from './exec-args.js';
 import { watchExit } from './exit-watch.js';
 import { defaultRuntimeBinary, runTool, runToolOk } from './runtime-bin.js';
-import { parseExitText, parseState, parseStateLines, type RuntimeState } from './runtime-state.js';
+import { parseExitText, type RuntimeState } from './runtime-state.js';
+import { readRuntimeState } from './runtime-state-fs.js';
 import { canonicalSignal } from './signals.js';
 
 export interface NativeRuntimeOptions {
@@ -55,19 +56,9 @@ export class NativeRuntime implements ContainerRuntime {
     return rec;
   }
 
-  /** The runtime's view of a container; from exit.json alone when the runtime has no state for it. */
-  private async state(id: string): Promise<RuntimeState | undefined> {
-    const r = await runTool(this.binary, this.tool(['state', id]));
-    if (r.code === 0) {
-      try {
-        const st = parseState(JSON.parse(r.stdout));
-        if (st) return st;
-      } catch {
-        // fall through to the exit file
-      }
-    }
-    const exit = await this.readExit(id);
-    return exit ? { id, status: 'stopped', exit } : undefined;
+  /** The runtime's view of a container, read from its state directory (runtime-state-fs.ts). */
+  private state(id: string): Promise<RuntimeState | undefined> {
+    return readRuntimeState(this.runtimeRoot, id);
   }
 
   private async readExit(id: string): Promise<ExitInfo | undefined> {
@@ -200,12 +191,7 @@ export class NativeRuntime implements ContainerRuntime {
 
   async list(filter: { project?: string } = {}): Promise<ContainerInfo[]> {
     const recs = (await listRecords(this.root)).filter((r) => filter.project === undefined || r.project === filter.project);
-    if (recs.length === 0) return [];
-    const r = await runTool(this.binary, this.tool(['list']));
-    const states = new Map(parseStateLines(r.code === 0 ? r.stdout : '').map((s) => [s.id, s]));
-    const out = await Promise.all(
-      recs.map(async (rec) => this.info(rec, states.get(rec.id) ?? (await this.readExit(rec.id).then((exit) => (exit ? { id: rec.id, status: 'stopped' as const, exit } : undefined))))),
-    );
+    const out = await Promise.all(recs.map(async (rec) => this.info(rec, await this.state(rec.id))));
     return out.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.name.localeCompare(b.name));
   }
 

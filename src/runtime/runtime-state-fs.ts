@@ -1,0 +1,65 @@
+/**
+ * The runtime's view of a container read straight from tsc-runtime's state directory
+ * (`<runtime root>/<id>/`: state.json, exit.json, the `start` FIFO), with the same rules as its
+ * `state` verb (native/src/state.c), but without spawning a process per container — `ps` of 100
+ * containers reads 100 small files instead of running the binary 100 times.
+ *
+ * A pid counts only together with its start time (/proc/PID/stat field 22), so a reused pid is never
+ * taken for the container. PID 1 gone while the shim lives means the shim is draining logs and about to
+ * write exit.json: we wait for it a little, as the tool does.
+ */
+import { promises as fsp } from 'node:fs';
+import { join } from 'node:path';
+import { processStartTime } from '../state/proc.js';
+import { parseExit, type RuntimeState } from './runtime-state.js';
+
+async function readJson(p: string): Promise<unknown> {
+  try {
+    return JSON.parse(await fsp.readFile(p, 'utf8')) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+function field(o: unknown, k: string): unknown {
+  return typeof o === 'object' && o !== null ? (o as Record<string, unknown>)[k] : undefined;
+}
+
+function alive(pid: unknown, start: unknown): boolean {
+  if (typeof pid !== 'number' || pid <= 0 || (typeof start !== 'number' && typeof start !== 'string')) return false;
+  const now = processStartTime(pid);
+  return now !== undefined && now === String(start);
+}
+
+const exists = (p: string): Promise<boolean> => fsp.access(p).then(() => true, () => false);
+
+/** undefined: the runtime has no such container. */
+export async function readRuntimeState(runtimeRoot: string, id: string): Promise<RuntimeState | undefined> {
+  const dir = join(runtimeRoot, id);
+  const st = await readJson(join(dir, 'state.json'));
+  if (st === undefined) return (await exists(dir)) ? { id, status: 'created' } : undefined;
+  let exitRaw = await readJson(join(dir, 'exit.json'));
+  const pidAlive = (): boolean => alive(field(st, 'pid'), field(st, 'pidStartTime'));
+  const shimAlive = (): boolean => alive(field(st, 'shimPid'), field(st, 'shimStartTime'));
+  for (let i = 0; exitRaw === undefined && i < 300 && !pidAlive() && shimAlive(); i++) {
+    await new Promise((r) => setTimeout(r, 10));
+    exitRaw = await readJson(join(dir, 'exit.json'));
+  }
+  const out: RuntimeState = { id, status: 'running' };
+  const shimPid = field(st, 'shimPid');
+  if (typeof shimPid === 'number' && shimPid > 0) out.shimPid = shimPid;
+  const createdAt = field(st, 'createdAt');
+  if (typeof createdAt === 'string') out.createdAt = createdAt;
+  const startedAt = field(st, 'startedAt');
+  if (typeof startedAt === 'string' && startedAt !== '') out.startedAt = startedAt;
+  const exit = parseExit(exitRaw);
+  if (exit || !pidAlive()) {
+    out.status = 'stopped';
+    if (exit) out.exit = exit;
+    return out;
+  }
+  out.status = (await exists(join(dir, 'start'))) ? 'created' : 'running';
+  const pid = field(st, 'pid');
+  if (typeof pid === 'number') out.pid = pid;
+  return out;
+}
