@@ -169,6 +169,8 @@ int cmd_exec(int argc, char **argv, const char *root) {
       for (int i = 0; i < 3; i++) dup2(sl, i);
     } else if (detach) {
       setsid();
+      int null = open("/dev/null", O_RDWR | O_CLOEXEC); /* the caller's stdio is not held open */
+      for (int i = 0; null >= 0 && i < 3; i++) dup2(null, i);
     }
     struct user_ids u = {.uid = cfg.uid, .gid = cfg.gid};
     const uint32_t *groups = cfg.agids;

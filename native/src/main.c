@@ -109,7 +109,7 @@ static int spawn_shim(struct launch *L, const char *pid_file, struct err *e) {
     if (write(rep[1], &r, sizeof r) < 0) _exit(1);
     close(rep[1]);
     config_free(L->cfg);
-    malloc_trim(0);
+    shim_trim_memory();
     shim_monitor(L, false);
     _exit(0);
   }

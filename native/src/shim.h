@@ -8,4 +8,6 @@
 int shim_monitor(struct launch *L, bool forward);
 /* After a failed launch: copy what the dead child wrote into the log. */
 void shim_drain_logs(struct launch *L);
+/* Return what the shim no longer needs: heap and the resident pages of the binary. */
+void shim_trim_memory(void);
 #endif
