@@ -55,6 +55,7 @@ export class LayerApplier {
   private readonly dirs = new Set<string>(['']);
   private readonly dirTimes: Array<[string, number]> = [];
   private readonly umask = process.umask();
+  private readonly root0 = process.getuid?.() === 0;
   readonly stats: UnpackStats = { entries: 0, bytes: 0 };
 
   constructor(private readonly root: string, private readonly limits: UnpackLimits = {}) {}
@@ -209,7 +210,7 @@ export class LayerApplier {
         for await (const chunk of reader.body()) writeAll(fd, chunk, null);
         this.stats.bytes += e.size;
       }
-      if (e.uid !== 0 || e.gid !== 0 || process.getuid?.() !== 0) fs.fchownSync(fd, e.uid, e.gid);
+      if (e.uid !== 0 || e.gid !== 0 || !this.root0) fs.fchownSync(fd, e.uid, e.gid);
       if ((perm & ~this.umask) !== e.mode) fs.fchmodSync(fd, e.mode);
       fs.futimesSync(fd, e.mtime, e.mtime);
     } finally {

@@ -23,7 +23,7 @@ function load(): Libc {
   };
   const lib = koffi.load('libc.so.6');
   const lset = lib.func('int lsetxattr(const char *path, const char *name, const void *value, size_t size, int flags)');
-  const lget = lib.func('ssize_t lgetxattr(const char *path, const char *name, _Out_ void *value, size_t size)');
+  const lget = lib.func('long lgetxattr(const char *path, const char *name, _Out_ void *value, size_t size)');
   const mk = lib.func('int mknod(const char *path, uint32_t mode, uint64_t dev)');
   libc = {
     lsetxattr: (p, n, v, s, f) => Number(lset(p, n, v, s, f)),
