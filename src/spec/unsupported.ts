@@ -5,7 +5,7 @@
  * A pattern is a key path where "*" matches any service/network name or list index. `when` narrows a pattern
  * to values that are unsupported (e.g. `deploy.mode: global` is, `deploy.mode: replicated` is not).
  */
-import type { KeyPath, SourceDoc, SpecProblem } from './source.js';
+import type { SourceDoc, SpecProblem } from './source.js';
 
 interface UnsupportedKey {
   path: readonly string[];
@@ -91,39 +91,58 @@ export const UNSUPPORTED_KEYS: readonly UnsupportedKey[] = [
   { path: ['networks', '*', 'enable_ipv4'] },
 ];
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
+interface TrieNode {
+  children: Map<string, TrieNode>;
+  rule?: UnsupportedKey;
 }
 
-function visit(value: unknown, pattern: readonly string[], at: KeyPath, out: (path: KeyPath, v: unknown) => void): void {
-  if (pattern.length === 0) {
-    out(at, value);
-    return;
+/** The patterns as a trie, so that one walk visits only the parts of the document some pattern names. */
+function buildTrie(): TrieNode {
+  const root: TrieNode = { children: new Map() };
+  for (const rule of UNSUPPORTED_KEYS) {
+    let node = root;
+    for (const k of rule.path) {
+      let next = node.children.get(k);
+      if (!next) node.children.set(k, (next = { children: new Map() }));
+      node = next;
+    }
+    node.rule = rule;
   }
-  const [head, ...rest] = pattern as [string, ...string[]];
-  if (head === '*') {
-    if (Array.isArray(value)) value.forEach((v, i) => visit(v, rest, [...at, i], out));
-    else if (isRecord(value)) for (const [k, v] of Object.entries(value)) visit(v, rest, [...at, k], out);
-  } else if (isRecord(value) && Object.prototype.hasOwnProperty.call(value, head)) {
-    visit(value[head], rest, [...at, head], out);
+  return root;
+}
+
+let trie: TrieNode | undefined;
+
+function walk(value: unknown, node: TrieNode, path: (string | number)[], doc: SourceDoc, out: SpecProblem[]): void {
+  const rule = node.rule;
+  if (rule && (!rule.when || rule.when(value))) {
+    const key = String(path[path.length - 1]);
+    const shown = rule.when ? `"${key}: ${String(value)}"` : `"${key}"`;
+    out.push({
+      severity: 'warning',
+      position: doc.keyPositionOf([...path]),
+      path: [...path],
+      message: `${shown} is valid Compose but not supported by tscompose yet; it is ignored${rule.why ? ` (${rule.why})` : ''}`,
+    });
+  }
+  if (node.children.size === 0 || typeof value !== 'object' || value === null) return;
+  const star = node.children.get('*');
+  const entries: [string | number, unknown][] = Array.isArray(value)
+    ? value.map((v, i) => [i, v])
+    : Object.entries(value as Record<string, unknown>);
+  for (const [k, v] of entries) {
+    const child = typeof k === 'string' ? node.children.get(k) : undefined;
+    path.push(k);
+    if (child) walk(v, child, path, doc, out);
+    if (star) walk(v, star, path, doc, out);
+    path.pop();
   }
 }
 
 /** One warning per unsupported key present in the document. */
 export function unsupportedWarnings(doc: SourceDoc): SpecProblem[] {
   const out: SpecProblem[] = [];
-  for (const rule of UNSUPPORTED_KEYS) {
-    visit(doc.data, rule.path, [], (path, value) => {
-      if (rule.when && !rule.when(value)) return;
-      const key = String(path[path.length - 1]);
-      const shown = rule.when ? `"${key}: ${String(value)}"` : `"${key}"`;
-      out.push({
-        severity: 'warning',
-        position: doc.keyPositionOf(path),
-        path,
-        message: `${shown} is valid Compose but not supported by tscompose yet; it is ignored${rule.why ? ` (${rule.why})` : ''}`,
-      });
-    });
-  }
+  trie ??= buildTrie();
+  walk(doc.data, trie, [], doc, out);
   return out;
 }
