@@ -92,6 +92,8 @@ export interface VolumeManagerApi {
   remove(name: string, opts?: { force?: boolean }): Promise<void>;
   /** `down -v`: remove the project's volumes (labelled with the project; never external ones). Returns the names removed. */
   removeProjectVolumes(project: string, opts?: { keep?: string[] }): Promise<string[]>;
+  /** `volume prune`: remove volumes no container mounts; anonymous ones only unless `all`. */
+  prune(opts?: { all?: boolean }): Promise<{ removed: string[]; reclaimedBytes: number }>;
 }
 
 export interface VolumeManagerOptions {

@@ -29,12 +29,14 @@ import { volumeUsers } from './in-use.js';
 
 export class VolumeManager implements VolumeManagerApi {
   readonly store: VolumeStore;
+  readonly root: string;
   private readonly inUse: (name: string) => Promise<boolean>;
   /** Seeding of one volume at a time in this process (replicas created in parallel share volumes). */
   private readonly seeding = new Map<string, Promise<unknown>>();
 
   constructor(opts: VolumeManagerOptions = {}) {
     const root = opts.root ?? process.env.TSCOMPOSE_ROOT ?? '/var/lib/tscompose';
+    this.root = root;
     this.store = new VolumeStore(root);
     this.inUse = opts.inUse ?? (async (name) => ((await volumeUsers(root)).get(name) ?? []).length > 0);
   }
@@ -192,6 +194,29 @@ export class VolumeManager implements VolumeManagerApi {
     }
     if (await this.inUse(name)) throw new TscError('CONFLICT', `remove ${name}: volume is in use`);
     await this.store.remove(name);
+  }
+
+  /** Names of volumes some container mounts (running or stopped). */
+  async usedVolumes(): Promise<Set<string>> {
+    return new Set((await volumeUsers(this.root)).keys());
+  }
+
+  /** `volume prune`: remove unused anonymous volumes, or every unused volume with `all`. */
+  async prune(opts: { all?: boolean } = {}): Promise<{ removed: string[]; reclaimedBytes: number }> {
+    const used = await this.usedVolumes();
+    const removed: string[] = [];
+    let reclaimedBytes = 0;
+    for (const r of await this.store.list()) {
+      if (used.has(r.name)) continue;
+      if (!opts.all && !(LABEL_ANONYMOUS in r.labels)) continue;
+      const size = await this.store.size(r.name);
+      if (await this.store.remove(r.name)) {
+        removed.push(r.name);
+        reclaimedBytes += size;
+      }
+    }
+    await this.store.sweep();
+    return { removed, reclaimedBytes };
   }
 
   async removeProjectVolumes(project: string, opts: { keep?: string[] } = {}): Promise<string[]> {

@@ -166,6 +166,26 @@ export class VolumeStore {
     return true;
   }
 
+  /** Bytes of regular files in the volume's data (symlinks not followed), as `prune` reports. */
+  async size(name: string): Promise<number> {
+    let total = 0;
+    const walk = async (dir: string): Promise<void> => {
+      let entries: import('node:fs').Dirent[];
+      try {
+        entries = await fsp.readdir(dir, { withFileTypes: true });
+      } catch {
+        return;
+      }
+      for (const e of entries) {
+        const p = join(dir, e.name);
+        if (e.isDirectory()) await walk(p);
+        else if (e.isFile()) total += (await fsp.lstat(p).catch(() => ({ size: 0 }))).size;
+      }
+    };
+    await walk(this.dataPath(name));
+    return total;
+  }
+
   /** Remove leftovers of interrupted creates/removes (older than `minAgeMs`, so a create in progress is kept). */
   async sweep(minAgeMs = 60_000): Promise<void> {
     let names: string[];

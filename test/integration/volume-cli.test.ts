@@ -1,7 +1,7 @@
 /** `tscompose volume ls|create|inspect|rm` through the built CLI (dist/, built by `npm test`). */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -55,6 +55,36 @@ describe('tscompose volume', () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toContain(`No such volume: ${name}-missing`);
     expect(run('volume', 'rm', '--force', `${name}-missing`).status).toBe(0);
+  });
+
+  it('lists dangling volumes and prunes unused anonymous ones (all unused with --all)', () => {
+    const used = `${name}-used`;
+    const free = `${name}-free`;
+    const anon = 'a'.repeat(60) + String(process.pid % 10000).padStart(4, '0');
+    for (const v of [used, free]) expect(run('volume', 'create', v).status).toBe(0);
+    expect(run('volume', 'create', anon, '--label', 'com.docker.volume.anonymous=').status).toBe(0);
+    writeFileSync(join(root, 'volumes', anon, '_data', 'blob'), 'x'.repeat(1500));
+    const bundle = join(root, 'containers', 'ctr1', 'bundle');
+    mkdirSync(bundle, { recursive: true });
+    writeFileSync(join(bundle, 'config.json'), JSON.stringify({ mounts: [{ destination: '/d', type: 'bind', source: join(root, 'volumes', used, '_data') }] }));
+    const dangling = run('volume', 'ls', '-q', '--filter', 'dangling=true').stdout.split('\n');
+    expect(dangling).toContain(free);
+    expect(dangling).not.toContain(used);
+    expect(run('volume', 'ls', '-q', '--filter', 'dangling=false').stdout.split('\n')).toContain(used);
+
+    const p1 = run('volume', 'prune', '--force');
+    expect(p1.status).toBe(0);
+    expect(p1.stdout).toBe(`Deleted Volumes:\n${anon}\n\nTotal reclaimed space: 1.5kB\n`);
+    expect(existsSync(join(root, 'volumes', free))).toBe(true);
+    const p2 = run('volume', 'prune', '--all', '--force');
+    expect(p2.stdout.split('\n')).toContain(free);
+    expect(existsSync(join(root, 'volumes', free))).toBe(false);
+    expect(existsSync(join(root, 'volumes', used))).toBe(true);
+    const rm = run('volume', 'rm', used);
+    expect(rm.status).toBe(1);
+    expect(rm.stderr).toContain('volume is in use');
+    rmSync(join(root, 'containers', 'ctr1'), { recursive: true, force: true });
+    expect(run('volume', 'rm', used).status).toBe(0);
   });
 
   it('refuses invalid names', () => {

@@ -7,6 +7,18 @@ const out = (s: string): void => {
   process.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
 };
 
+/** docker/go-units HumanSize: decimal units, 4 significant digits ("0B", "1.5kB", "12.35MB"). */
+export function humanSize(bytes: number): string {
+  const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
+  let v = bytes;
+  let i = 0;
+  while (v >= 1000 && i < units.length - 1) {
+    v /= 1000;
+    i++;
+  }
+  return `${Number(v.toPrecision(4))}${units[i]}`;
+}
+
 function labelString(labels: Record<string, string>): string {
   return Object.entries(labels)
     .sort(([a], [b]) => (a < b ? -1 : 1))
@@ -42,7 +54,7 @@ export function renderTemplate(tpl: string, obj: Record<string, unknown>): strin
   });
 }
 
-function matches(v: VolumeInfo, filters: string[]): boolean {
+function matches(v: VolumeInfo, filters: string[], used: Set<string>): boolean {
   for (const f of filters) {
     const eq = f.indexOf('=');
     if (eq < 0) throw new TscError('USAGE', `bad format of filter (expected name=value): ${f}`);
@@ -50,6 +62,9 @@ function matches(v: VolumeInfo, filters: string[]): boolean {
     const value = f.slice(eq + 1);
     if (key === 'name') {
       if (!v.Name.includes(value)) return false;
+    } else if (key === 'dangling') {
+      if (value !== 'true' && value !== 'false' && value !== '1' && value !== '0') throw new TscError('USAGE', `invalid filter 'dangling=${value}'`);
+      if ((value === 'true' || value === '1') === used.has(v.Name)) return false;
     } else if (key === 'driver') {
       if (v.Driver !== value) return false;
     } else if (key === 'label') {
@@ -65,7 +80,9 @@ function matches(v: VolumeInfo, filters: string[]): boolean {
 }
 
 export async function volumeLs(flags: { format: string; quiet?: boolean; filter: string[] }): Promise<void> {
-  const vols = (await new VolumeManager().list()).filter((v) => matches(v, flags.filter));
+  const mgr = new VolumeManager();
+  const used = flags.filter.some((f) => f.startsWith('dangling=')) ? await mgr.usedVolumes() : new Set<string>();
+  const vols = (await mgr.list()).filter((v) => matches(v, flags.filter, used));
   if (flags.quiet) {
     for (const v of vols) out(v.Name);
     return;
@@ -134,4 +151,10 @@ export async function volumeRm(names: string[], flags: { force?: boolean }): Pro
     const first = errors[0] as string;
     throw new TscError(errors.some((e) => e.includes('in use')) ? 'CONFLICT' : 'NOT_FOUND', first, { details: errors.slice(1) });
   }
+}
+
+export async function volumePrune(flags: { all?: boolean }): Promise<void> {
+  const { removed, reclaimedBytes } = await new VolumeManager().prune({ all: flags.all === true });
+  if (removed.length > 0) out(`Deleted Volumes:\n${removed.join('\n')}\n\n`);
+  out(`Total reclaimed space: ${humanSize(reclaimedBytes)}`);
 }

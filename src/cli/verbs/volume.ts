@@ -14,7 +14,7 @@ export function registerVolume(program: Command): void {
     .description('List volumes')
     .option('--format <format>', 'output format: table, json, or a Go-style template such as {{.Name}}', 'table')
     .option('-q, --quiet', 'only display volume names')
-    .option('--filter <filter>', 'filter output: label=KEY[=VALUE], name=TEXT, driver=local (repeatable)', collect, [])
+    .option('--filter <filter>', 'filter output: label=KEY[=VALUE], name=TEXT, driver=local, dangling=true|false (repeatable)', collect, [])
     .action(async (flags: { format: string; quiet?: boolean; filter: string[] }) => {
       const { volumeLs } = await import('./volume-run.js');
       await volumeLs(flags);
@@ -37,6 +37,15 @@ export function registerVolume(program: Command): void {
     .action(async (names: string[], flags: { format?: string }) => {
       const { volumeInspect } = await import('./volume-run.js');
       await volumeInspect(names, flags);
+    });
+  volume
+    .command('prune')
+    .description('Remove unused volumes (anonymous ones unless --all)')
+    .option('-a, --all', 'remove all unused volumes, not just anonymous ones')
+    .option('-f, --force', 'do not prompt for confirmation')
+    .action(async (flags: { all?: boolean }) => {
+      const { volumePrune } = await import('./volume-run.js');
+      await volumePrune(flags);
     });
   volume
     .command('rm')
