@@ -7,7 +7,6 @@ import { promises as fsp, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { errnoCode, TscError } from '../errors.js';
-import { writeFileAtomic } from '../state/atomic.js';
 import type { ContainerCreateRequest } from './api.js';
 import { containerPaths, writeRecord, type ContainerRecord } from './container-store.js';
 import { defaultHostsFile, resolvConfFor } from './etc-files.js';
@@ -92,7 +91,8 @@ export async function prepareContainer(root: string, req: ContainerCreateRequest
       fsp.writeFile(paths.hosts, req.hostsFile ?? defaultHostsFile(hostname, spec.extraHosts), { mode: 0o644 }),
       fsp.writeFile(paths.hostname, `${hostname}\n`, { mode: 0o644 }),
       fsp.writeFile(paths.resolvConf, resolv, { mode: 0o644 }),
-      writeFileAtomic(join(paths.bundle, 'config.json'), `${JSON.stringify(config, null, 1)}\n`, 0o600),
+      // no fsync: config.json only matters to the create that follows; the record below is the durable part
+      fsp.writeFile(join(paths.bundle, 'config.json'), `${JSON.stringify(config)}\n`, { mode: 0o600 }),
     ]);
     await writeRecord(root, record);
   } catch (e) {

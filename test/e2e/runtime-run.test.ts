@@ -1,0 +1,66 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readdirSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { StackEnv } from '../helpers/stack.js';
+import { NativeRuntime } from '../../src/runtime/native-runtime.js';
+
+const YAML = `services:
+  svc:
+    image: busybox:latest
+    network_mode: none
+    environment:
+      FROM_FILE: file
+    working_dir: /etc
+`;
+
+let env: StackEnv;
+let p: { name: string; dir: string };
+
+beforeAll(async () => {
+  env = new StackEnv('rtrun');
+  await env.importBusybox();
+  p = env.project('rtrun', YAML);
+});
+
+afterAll(async () => {
+  const rt = new NativeRuntime({ root: env.root, runtimeRoot: join(env.runDir, 'runtime') });
+  for (const c of await rt.list().catch(() => [])) await rt.remove(c.id, { force: true }).catch(() => undefined);
+  await env.cleanup();
+});
+
+describe('tscompose run', () => {
+  it('runs a one-off command in the foreground and exits with its status; --rm removes it', async () => {
+    const before = existsSync(join(env.root, 'containers')) ? readdirSync(join(env.root, 'containers')).length : 0;
+    const r = await env.run(p, ['run', '--rm', 'svc', 'sh', '-c', 'echo hello $FROM_FILE $(pwd); echo oops >&2; exit 3']);
+    expect(r.stdout).toBe('hello file /etc\n');
+    expect(r.stderr).toContain('oops');
+    expect(r.status).toBe(3);
+    const after = existsSync(join(env.root, 'containers')) ? readdirSync(join(env.root, 'containers')).length : 0;
+    expect(after).toBe(before);
+  });
+
+  it('-e, -w, -u and --entrypoint override the service', async () => {
+    const r = await env.run(p, ['run', '--rm', '-e', 'FOO=bar', '-w', '/tmp', '-u', 'www', 'svc', 'sh', '-c', 'echo $FOO $(pwd) $(id -u)']);
+    expect(r).toEqual({ status: 0, stdout: 'bar /tmp 33\n', stderr: '' });
+    const e = await env.run(p, ['run', '--rm', '--entrypoint', 'echo from-entrypoint', 'svc']);
+    expect(e).toEqual({ status: 0, stdout: 'from-entrypoint\n', stderr: '' });
+  });
+
+  it('-d starts it in the background and prints its name; without --rm it stays listed', async () => {
+    const r = await env.run(p, ['run', '-d', 'svc', 'sleep', '600']);
+    expect(r.status).toBe(0);
+    const name = r.stdout.trim();
+    expect(name).toMatch(new RegExp(`^${p.name}-svc-run-[0-9a-f]{12}$`));
+    const rt = new NativeRuntime({ root: env.root, runtimeRoot: join(env.runDir, 'runtime') });
+    const c = (await rt.list({ project: p.name })).find((x) => x.name === name);
+    expect(c?.status).toBe('running');
+    expect(c?.labels['com.docker.compose.oneoff']).toBe('True');
+    await rt.remove(c?.id as string, { force: true });
+  });
+
+  it('an unknown service is an error', async () => {
+    const r = await env.run(p, ['run', 'nope', 'true']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('no such service: nope');
+  });
+});
