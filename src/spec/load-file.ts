@@ -12,7 +12,7 @@ import { interpolateDoc } from './interpolate-doc.js';
 import type { Lookup } from './interpolate.js';
 import { rebaseDocument } from './load-paths.js';
 import { resolveExtends } from './extends.js';
-import { stripTags } from './merge.js';
+import { containsTags, stripTags } from './merge.js';
 import { applyIncludes } from './include.js';
 import { isObject, makeSourceDoc, type PlainObject } from './yaml-located.js';
 
@@ -70,7 +70,7 @@ export function loadFile(file: string, dir: string, lookup: Lookup, session: Ses
   const doc = parseAndInterpolate(file, lookup, session);
   const data = doc.data as PlainObject;
   const problems: SpecProblem[] = [];
-  for (const p of session.validate(makeSourceDoc(file, stripTags(data)))) {
+  for (const p of session.validate(makeSourceDoc(file, containsTags(data) ? stripTags(data) : data))) {
     if (p.severity === 'error') problems.push(p);
     else session.warnings.push(p);
   }

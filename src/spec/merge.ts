@@ -83,8 +83,17 @@ function ruleFor(path: readonly string[]): Rule | undefined {
   return undefined;
 }
 
+/** True if `v` holds a `!reset` or `!override` value anywhere. */
+export function containsTags(v: unknown): boolean {
+  if (v instanceof Tagged) return true;
+  if (typeof v !== 'object' || v === null) return false;
+  for (const c of Object.values(v)) if (containsTags(c)) return true;
+  return false;
+}
+
 /** Removes `!override` wrappers and `!reset` values from data taken over without merging. */
 export function stripTags(v: unknown): unknown {
+  if (typeof v !== 'object' || v === null) return v;
   if (v instanceof Tagged) return v.tag === 'reset' ? undefined : stripTags(v.value);
   if (Array.isArray(v)) {
     const out: unknown[] = [];
@@ -271,9 +280,10 @@ function mergeValue(base: unknown, over: unknown, path: string[]): unknown {
 
 /**
  * Merges `over` onto `base`; `path` is where the two values sit in the document (["services", "web"] when
- * merging one service for `extends`). Neither input is changed.
+ * merging one service for `extends`). Neither input is changed; with no base, `over` itself may be returned.
  */
 export function mergeDocs(base: unknown, over: unknown, path: string[] = []): unknown {
+  if (base === undefined && !containsTags(over)) return over; // nothing to merge or strip: no copy
   const r = mergeValue(base, over, path);
   return r === RESET ? undefined : r;
 }

@@ -6,13 +6,26 @@
  */
 import type { KeyPath, Position, SourceDoc } from './source.js';
 
+/** A parsed text that turns offsets into positions on demand (most positions are never asked for). */
+export interface LineSource {
+  at(offset: number): Position;
+}
+
+/** Where something was written: a text and an offset in it. */
+export interface Loc {
+  src: LineSource;
+  off: number;
+}
+
+/** Where an entry's key and value were written (offsets into `src`). */
 export interface EntryPos {
-  value: Position;
-  key: Position;
+  src: LineSource;
+  key: number;
+  value: number;
 }
 
 interface Meta {
-  self: Position;
+  self: Loc;
   entries: Map<string | number, EntryPos>;
 }
 
@@ -38,20 +51,20 @@ export function put(obj: PlainObject, key: string, value: unknown): void {
   else obj[key] = value;
 }
 
-export function setSelf(container: object, self: Position): void {
+export function setSelf(container: object, self: Loc): void {
   const m = META.get(container);
   if (m) m.self = self;
   else META.set(container, { self, entries: new Map() });
 }
 
-export function selfOf(container: object): Position | undefined {
+export function selfOf(container: object): Loc | undefined {
   return META.get(container)?.self;
 }
 
 export function setEntry(container: object, key: string | number, pos: EntryPos): void {
   let m = META.get(container);
   if (!m) {
-    m = { self: pos.key, entries: new Map() };
+    m = { self: { src: pos.src, off: pos.key }, entries: new Map() };
     META.set(container, m);
   }
   m.entries.set(key, pos);
@@ -73,22 +86,22 @@ export function copyEntry(from: object, fromKey: string | number, to: object, to
 
 function locate(root: unknown, path: KeyPath, fallback: Position, wantKey: boolean): Position {
   let node: unknown = root;
-  let best: Position = (typeof root === 'object' && root !== null && selfOf(root)) || fallback;
+  let best: Loc | undefined = typeof root === 'object' && root !== null ? selfOf(root) : undefined;
   for (let i = 0; i < path.length; i++) {
-    if (typeof node !== 'object' || node === null) return best;
+    if (typeof node !== 'object' || node === null) break;
     const key = path[i] as string | number;
     const e = entryOf(node, key);
     const last = i === path.length - 1;
-    if (e) best = last && wantKey ? e.key : e.value;
+    if (e) best = { src: e.src, off: last && wantKey ? e.key : e.value };
     const next: unknown = Array.isArray(node) ? node[key as number] : (node as PlainObject)[String(key)];
-    if (next === undefined) return best;
+    if (next === undefined) break;
     if (typeof next === 'object' && next !== null) {
       const s = selfOf(next);
       if (s && !e) best = s;
     }
     node = next;
   }
-  return best;
+  return best ? best.src.at(best.off) : fallback;
 }
 
 export function makeSourceDoc(file: string, data: unknown): SourceDoc {

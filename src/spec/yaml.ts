@@ -12,7 +12,7 @@
 import yaml from 'js-yaml';
 import { TscError } from '../errors.js';
 import { formatKeyPath, type Position } from './source.js';
-import { Tagged, isObject, put, setEntry, setSelf, selfOf, entryOf, type PlainObject } from './yaml-located.js';
+import { Tagged, isObject, put, setEntry, setSelf, selfOf, entryOf, type LineSource, type Loc, type PlainObject } from './yaml-located.js';
 
 export const MAX_NODES = 200_000;
 export const MAX_DEPTH = 128;
@@ -31,19 +31,21 @@ interface Ev {
   result: unknown;
 }
 
-class LineIndex {
-  private readonly starts: number[] = [0];
+class LineIndex implements LineSource {
+  private starts: number[] | undefined;
   constructor(
     private readonly text: string,
     private readonly file: string,
-  ) {
-    for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) this.starts.push(i + 1);
-  }
+  ) {}
   /** Position of the first meaningful character at or after `offset` (skips blanks, comments, tags, anchors). */
-  at(offset: number, skip: boolean): Position {
+  at(offset: number): Position {
     const t = this.text;
+    if (!this.starts) {
+      this.starts = [0];
+      for (let i = 0; i < t.length; i++) if (t.charCodeAt(i) === 10) this.starts.push(i + 1);
+    }
     let o = offset;
-    while (skip && o < t.length) {
+    while (o < t.length) {
       const c = t[o];
       if (c === ' ' || c === '\t' || c === '\n' || c === '\r') o++;
       else if (c === '#') while (o < t.length && t[o] !== '\n') o++;
@@ -52,13 +54,14 @@ class LineIndex {
       } else break;
     }
     let lo = 0;
-    let hi = this.starts.length - 1;
+    const starts = this.starts;
+    let hi = starts.length - 1;
     while (lo < hi) {
       const mid = (lo + hi + 1) >> 1;
-      if ((this.starts[mid] as number) <= o) lo = mid;
+      if ((starts[mid] as number) <= o) lo = mid;
       else hi = mid - 1;
     }
-    return { file: this.file, line: lo + 1, col: o - (this.starts[lo] as number) + 1 };
+    return { file: this.file, line: lo + 1, col: o - (starts[lo] as number) + 1 };
   }
 }
 
@@ -72,12 +75,11 @@ function annotate(ev: Ev, lines: LineIndex): void {
   if (typeof raw !== 'object' || raw === null) return;
   const kids = ev.children;
   if (kids.length === 0 || (kids.length === 1 && kids[0]?.result === ev.result)) return; // alias or pass-through
-  if (selfOf(raw) === undefined) setSelf(raw, lines.at(ev.start, true));
+  if (selfOf(raw) === undefined) setSelf(raw, { src: lines, off: ev.start });
   if (Array.isArray(raw)) {
     kids.forEach((k, i) => {
       if (i < raw.length) {
-        const p = lines.at(k.start, true);
-        setEntry(raw, i, { value: p, key: p });
+        setEntry(raw, i, { src: lines, value: k.start, key: k.start });
       }
     });
     return;
@@ -94,7 +96,7 @@ function annotate(ev: Ev, lines: LineIndex): void {
     }
     if (!Object.prototype.hasOwnProperty.call(raw, key)) break; // explicit-key forms we do not track
     explicit.add(key);
-    setEntry(raw, key, { key: lines.at(k.start, true), value: lines.at(v.start, true) });
+    setEntry(raw, key, { src: lines, key: k.start, value: v.start });
   }
   for (const src of merges) {
     if (!isObject(src)) continue;
@@ -150,8 +152,9 @@ function expandedSize(v: unknown, memo: Map<object, number>, refs?: Map<object, 
   return n;
 }
 
-function refuse(file: string, trail: Array<{ key: string | number; at: Position | undefined }>, message: string): TscError {
-  const at = trail[trail.length - 1]?.at ?? { file, line: 1, col: 1 };
+function refuse(file: string, trail: Array<{ key: string | number; at: Loc | undefined }>, message: string): TscError {
+  const loc = trail[trail.length - 1]?.at;
+  const at = loc ? loc.src.at(loc.off) : { file, line: 1, col: 1 };
   const path = trail.length === 0 ? '(root)' : formatKeyPath(trail.map((t) => t.key));
   return new TscError('SPEC_INVALID', `${file}: invalid compose file`, { details: [`${file}:${at.line}:${at.col}: ${path}: ${message}`] });
 }
@@ -161,7 +164,7 @@ function checkExpansion(root: unknown, file: string): void {
   const memo = new Map<object, number>();
   const refs = new Map<object, number>();
   if (expandedSize(root, memo, refs) <= MAX_NODES) return;
-  const trail: Array<{ key: string | number; at: Position | undefined }> = [];
+  const trail: Array<{ key: string | number; at: Loc | undefined }> = [];
   let node: unknown = root;
   while (typeof node === 'object' && node !== null && expandedSize(node, memo) > MAX_NODES) {
     const parent: object = node;
@@ -172,7 +175,8 @@ function checkExpansion(root: unknown, file: string): void {
     }
     if (best === undefined) break;
     const key = Array.isArray(parent) ? Number(best) : best;
-    trail.push({ key, at: entryOf(parent, key)?.value ?? selfOf(parent) });
+    const e = entryOf(parent, key);
+    trail.push({ key, at: e ? { src: e.src, off: e.value } : selfOf(parent) });
     node = (parent as PlainObject)[best];
     if (node instanceof Tagged) node = node.value;
     if (typeof node === 'object' && node !== null && (refs.get(node) ?? 0) > 1) break; // an alias: point at it
@@ -180,12 +184,44 @@ function checkExpansion(root: unknown, file: string): void {
   throw refuse(file, trail, `document expands to more than ${MAX_NODES} nodes (anchor/alias expansion bomb?)`);
 }
 
-/** Deep copy (unsharing aliases) that keeps positions and refuses absurd nesting. */
+/** How many parents each object has (more than one: an alias), and whether the tree is too deep. */
+function sharing(root: unknown): { refs: Map<object, number>; shared: boolean; deep: boolean } {
+  const refs = new Map<object, number>();
+  let shared = false;
+  let deep = false;
+  const walk = (v: unknown, depth: number): void => {
+    if (v instanceof Tagged) return walk(v.value, depth);
+    if (typeof v !== 'object' || v === null) return;
+    const n = (refs.get(v) ?? 0) + 1;
+    refs.set(v, n);
+    if (n > 1) {
+      shared = true;
+      return;
+    }
+    if (depth > MAX_DEPTH) {
+      deep = true;
+      return;
+    }
+    for (const c of Object.values(v)) walk(c, depth + 1);
+  };
+  walk(root, 0);
+  return { refs, shared, deep };
+}
+
+/**
+ * Makes the parsed tree safe to change: every aliased (shared) subtree is replaced by its own deep copy,
+ * positions kept; refuses absurd nesting. A document without aliases is returned as it is.
+ */
 function materialize(root: unknown, file: string): unknown {
-  checkExpansion(root, file);
-  const trail: Array<{ key: string | number; at: Position | undefined }> = [];
-  const copy = (v: unknown, depth: number): unknown => {
+  const { refs, shared, deep } = sharing(root);
+  if (!shared && !deep) return root;
+  if (shared) checkExpansion(root, file);
+  const trail: Array<{ key: string | number; at: Loc | undefined }> = [];
+  const tooDeep = (depth: number): void => {
     if (depth > MAX_DEPTH) throw refuse(file, trail.slice(0, 2), `document is nested deeper than ${MAX_DEPTH} levels`);
+  };
+  const copy = (v: unknown, depth: number): unknown => {
+    tooDeep(depth);
     if (v instanceof Tagged) return new Tagged(v.tag, copy(v.value, depth));
     if (typeof v !== 'object' || v === null) return v;
     const self = selfOf(v);
@@ -195,7 +231,7 @@ function materialize(root: unknown, file: string): unknown {
       const key = Array.isArray(v) ? Number(k) : k;
       const e = entryOf(v, key);
       if (e) setEntry(out, key, e);
-      trail.push({ key, at: e?.value ?? self });
+      trail.push({ key, at: e ? { src: e.src, off: e.value } : self });
       const c = copy((v as PlainObject)[k], depth + 1);
       trail.pop();
       if (Array.isArray(out)) out.push(c);
@@ -203,5 +239,21 @@ function materialize(root: unknown, file: string): unknown {
     }
     return out;
   };
-  return copy(root, 0);
+  // walks the unshared part in place, copying only what is reachable more than once
+  const unshare = (v: object, depth: number): void => {
+    tooDeep(depth);
+    for (const k of Object.keys(v)) {
+      const c = (v as PlainObject)[k];
+      if (typeof c !== 'object' || c === null) continue;
+      const key = Array.isArray(v) ? Number(k) : k;
+      const e = entryOf(v, key);
+      trail.push({ key, at: e ? { src: e.src, off: e.value } : selfOf(v) });
+      if (c instanceof Tagged || (refs.get(c) ?? 0) > 1) put(v as PlainObject, k, copy(c, depth + 1));
+      else unshare(c, depth + 1);
+      trail.pop();
+    }
+  };
+  if (typeof root !== 'object' || root === null || root instanceof Tagged || (refs.get(root) ?? 0) > 1) return copy(root, 0);
+  unshare(root, 0);
+  return root;
 }
