@@ -134,6 +134,11 @@ export class NativeRuntime implements ContainerRuntime {
     const signal = canonicalSignal(opts.signal ?? rec.stopSignal ?? 'SIGTERM');
     const grace = opts.timeoutMs ?? rec.stopGracePeriodMs ?? DEFAULT_GRACE_MS;
     const exited = this.wait(id);
+    if (st.status === 'created') {
+      // PID 1 never ran the workload: nothing to stop gracefully
+      await this.signal(id, 'SIGKILL');
+      return exited;
+    }
     await this.signal(id, signal);
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), Math.max(0, grace))));
