@@ -1,0 +1,69 @@
+// Spec loading: loadProject of a generated 500-service file in-process, and the cold start of
+// `tscompose config -q` on a 3-service file next to `node -e 0` in the same run (targets: ≤ 100 ms; ≤ 1.5x).
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { printTable, row, sample, stats } from './lib.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const cli = join(here, '..', 'bin', 'tscompose.js');
+const { loadProject } = await import(join(here, '..', 'dist', 'spec', 'index.js'));
+
+function bigFile(n) {
+  const out = ['x-common: &common', '  restart: unless-stopped', '  labels:', '    com.example.team: bench', 'services:'];
+  for (let i = 0; i < n; i++) {
+    out.push(
+      `  svc${i}:`,
+      '    <<: *common',
+      `    image: "registry.example/app${i % 17}:\${TAG:-1.${i % 9}}"`,
+      `    command: ["serve", "--port", "${8000 + (i % 1000)}"]`,
+      `    ports: ["${20000 + i}:80", "127.0.0.1:${30000 + i}:443/tcp"]`,
+      '    environment:',
+      `      SERVICE_INDEX: "${i}"`,
+      '      LOG_LEVEL: ${LOG_LEVEL:-info}',
+      `    volumes: ["data${i % 10}:/data", "./conf/${i}:/etc/app:ro"]`,
+      `    networks: [front, back]`,
+      i > 0 ? `    depends_on: [svc${i - 1}]` : '    depends_on: []',
+      '    healthcheck:',
+      '      test: ["CMD-SHELL", "wget -qO- http://localhost/health || exit 1"]',
+      '      interval: 10s',
+      '      retries: 3',
+      '    deploy:',
+      '      resources: {limits: {memory: 256m, cpus: "0.5"}}',
+    );
+  }
+  out.push('networks:', '  front: {}', '  back: {internal: true}', 'volumes:');
+  for (let v = 0; v < 10; v++) out.push(`  data${v}: {}`);
+  return out.join('\n') + '\n';
+}
+
+const dir = mkdtempSync(join(tmpdir(), `spec-bench-${process.pid}-`));
+try {
+  writeFileSync(join(dir, 'big.yaml'), bigFile(500));
+  writeFileSync(join(dir, 'small.yaml'), 'services:\n  web: {image: nginx, ports: ["80:80"], depends_on: [db]}\n  db: {image: postgres:16}\n  cache: {image: redis:7}\n');
+  const big = await sample(20, () => loadProject({ files: [join(dir, 'big.yaml')], cwd: dir, env: {} }), { warmup: 3 });
+  printTable('spec: loadProject, generated 500-service file (in-process; target ≤ 100 ms)', [row('loadProject 500 services', big)]);
+
+  const run = (argv) => {
+    const t0 = performance.now();
+    const r = spawnSync(process.execPath, argv, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+    if (r.status !== 0) throw new Error(`${argv.join(' ')} failed: ${r.stderr}`);
+    return performance.now() - t0;
+  };
+  const cold = [];
+  const bare = [];
+  for (let i = 0; i < 3; i++) { run([cli, '-f', 'small.yaml', 'config', '-q']); run(['-e', '0']); }
+  for (let i = 0; i < 25; i++) {
+    cold.push(run([cli, '-f', 'small.yaml', 'config', '-q']));
+    bare.push(run(['-e', '0']));
+  }
+  const ratio = stats(cold).median / stats(bare).median;
+  printTable('spec: cold CLI start (target ≤ 1.5x node -e 0 and ≤ 150 ms)', [
+    row('tscompose -f small.yaml config -q', cold, { note: `${ratio.toFixed(2)}x node -e 0` }),
+    row('node -e 0', bare),
+  ]);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
