@@ -63,8 +63,10 @@ export interface DependencyContainerState {
   /** created: never started; running; exited: PID 1 ended (exitCode set). */
   state: 'created' | 'running' | 'exited';
   exitCode?: number;
-  /** undefined: the container has no healthcheck. */
+  /** undefined: the container has no healthcheck (or its checker has not reported yet, see below). */
   health?: HealthStatus;
+  /** true: the container has a healthcheck even if `health` is not known yet (treated as starting). */
+  hasHealthcheck?: boolean;
 }
 
 export type DependencyOutcome =

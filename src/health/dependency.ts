@@ -6,7 +6,8 @@
  *   pending while none has.
  * - service_healthy: every container must be healthy. One that exited fails ("container X exited (N)"),
  *   an unhealthy one fails ("container X is unhealthy"), one without a healthcheck fails
- *   ("container X has no healthcheck configured"); `starting` or not yet started is pending.
+ *   ("container X has no healthcheck configured"); `starting`, not yet started, or a healthcheck whose
+ *   first status is not known yet (`hasHealthcheck`) is pending.
  * - service_completed_successfully: the first exited container decides: code 0 satisfied, else failed
  *   ("service \"X\" didn't complete successfully: exit N"); pending while none has exited.
  * - required: false turns a failure into `satisfied` with a warning (Compose warns and goes on).
@@ -32,7 +33,7 @@ function evaluateRequired(q: DependencyQuery): DependencyOutcome {
       if (cs.length === 0) return { outcome: 'pending', reason: `waiting for service "${q.service}" to have a container` };
       for (const c of cs) {
         if (c.state === 'exited') return { outcome: 'failed', reason: `container ${c.name} exited (${c.exitCode ?? 0})` };
-        if (c.state === 'running' && c.health === undefined) {
+        if (c.state === 'running' && c.health === undefined && c.hasHealthcheck !== true) {
           return { outcome: 'failed', reason: `container ${c.name} has no healthcheck configured` };
         }
         if (c.health === 'unhealthy') return { outcome: 'failed', reason: `container ${c.name} is unhealthy` };

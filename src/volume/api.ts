@@ -56,6 +56,7 @@ export interface ResolveMountsRequest {
   /**
    * Mounts of another container, for `volumes_from: [container:NAME]`. `service:NAME` entries are
    * resolved from the project itself (that service's replica 1). Return undefined when unknown.
+   * Default: the bind/volume mounts recorded in that container's bundle under `<root>/containers/`.
    */
   containerMounts?: (containerName: string) => Promise<ResolvedMount[] | undefined>;
 }

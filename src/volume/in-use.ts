@@ -1,10 +1,67 @@
 /**
- * Which volumes containers use, read from the containers' OCI bundles
- * (`<root>/containers/<id>/bundle/config.json`, written by src/runtime): a volume is in use while any
- * container (running or stopped, as Docker) bind-mounts a path inside `<root>/volumes/<name>/`.
+ * What containers mount, read from their OCI bundles (`<root>/containers/<id>/bundle/config.json` and
+ * `container.json`, written by src/runtime): a volume is in use while any container (running or
+ * stopped, as Docker) bind-mounts a path inside `<root>/volumes/<name>/`.
  */
 import { promises as fsp } from 'node:fs';
 import { join, sep } from 'node:path';
+import type { ResolvedMount } from '../runtime/api.js';
+
+interface OciMountLike {
+  destination: string;
+  type?: string;
+  source: string;
+  options: string[];
+}
+
+function ociMounts(config: unknown): OciMountLike[] {
+  if (typeof config !== 'object' || config === null) return [];
+  const mounts = (config as { mounts?: unknown }).mounts;
+  if (!Array.isArray(mounts)) return [];
+  const out: OciMountLike[] = [];
+  for (const m of mounts) {
+    if (typeof m !== 'object' || m === null) continue;
+    const o = m as Record<string, unknown>;
+    if (typeof o.destination !== 'string' || typeof o.source !== 'string') continue;
+    const options = Array.isArray(o.options) ? o.options.filter((x): x is string => typeof x === 'string') : [];
+    out.push({ destination: o.destination, source: o.source, options, ...(typeof o.type === 'string' ? { type: o.type } : {}) });
+  }
+  return out;
+}
+
+/**
+ * The volume and bind mounts of the container named `name` (for `volumes_from: container:NAME`), from
+ * its bundle; the runtime's own mounts (/etc/hosts and friends, proc, dev, tmpfs) are left out.
+ */
+export async function containerMountsByName(root: string, name: string): Promise<ResolvedMount[] | undefined> {
+  const containers = join(root, 'containers');
+  let ids: string[];
+  try {
+    ids = await fsp.readdir(containers);
+  } catch {
+    return undefined;
+  }
+  for (const id of ids) {
+    let rec: unknown;
+    try {
+      rec = JSON.parse(await fsp.readFile(join(containers, id, 'container.json'), 'utf8')) as unknown;
+    } catch {
+      continue;
+    }
+    if (typeof rec !== 'object' || rec === null || ((rec as { name?: unknown }).name !== name && id !== name)) continue;
+    let config: unknown;
+    try {
+      config = JSON.parse(await fsp.readFile(join(containers, id, 'bundle', 'config.json'), 'utf8')) as unknown;
+    } catch {
+      return undefined;
+    }
+    const own = join(containers, id) + sep;
+    return ociMounts(config)
+      .filter((m) => m.type === 'bind' && !m.source.startsWith(own))
+      .map((m) => ({ type: 'bind' as const, source: m.source, target: m.destination, readOnly: m.options.includes('ro') }));
+  }
+  return undefined;
+}
 
 function mountSources(config: unknown): string[] {
   if (typeof config !== 'object' || config === null) return [];

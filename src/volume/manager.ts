@@ -25,7 +25,7 @@ import { depth, planMounts, type MountIntent } from './plan.js';
 import { seedFromLayers } from './seed.js';
 import { VolumeStore, volumeNameProblem, type VolumeRecord } from './store.js';
 import { localDriverMount } from './driver-opts.js';
-import { volumeUsers } from './in-use.js';
+import { containerMountsByName, volumeUsers } from './in-use.js';
 
 export class VolumeManager implements VolumeManagerApi {
   readonly store: VolumeStore;
@@ -96,7 +96,7 @@ export class VolumeManager implements VolumeManagerApi {
   }
 
   private async containerMounts(req: ResolveMountsRequest, m: Extract<MountIntent, { kind: 'from-container' }>): Promise<ResolvedMount[]> {
-    const got = req.containerMounts ? await req.containerMounts(m.container) : undefined;
+    const got = req.containerMounts ? await req.containerMounts(m.container) : await containerMountsByName(this.root, m.container);
     if (!got) throw new TscError('NOT_FOUND', `service "${req.service.name}": volumes_from: no such container: ${m.container}`);
     return got.filter((x) => x.type === 'bind').map((x) => (m.mode ? { ...x, readOnly: m.mode === 'ro' } : { ...x }));
   }

@@ -12,6 +12,7 @@ import type { ContainerCreateRequest, ResolvedMount } from '../../src/runtime/ap
 import type { Project, Service, Volume } from '../../src/spec/model.js';
 import { VolumeManager } from '../../src/volume/manager.js';
 import { busyboxRootfs } from '../helpers/busybox.js';
+import { eventually } from '../helpers/eventually.js';
 import { makeImage, makeService, uniqueId } from '../helpers/runtime-fixtures.js';
 import { makeProject } from '../helpers/service.js';
 
@@ -44,10 +45,10 @@ function project(svc: Service): Project {
   return { ...makeProject(pname, [svc], base), volumes: { data: vol(`${pname}_data`), www: vol(`${pname}_www`) } };
 }
 
-async function run(svc: Service, mounts: ResolvedMount[]): Promise<string> {
+async function run(svc: Service, mounts: ResolvedMount[], name = `${pname}-${svc.name}-1`): Promise<string> {
   const id = uniqueId('vol');
   made.push(id);
-  const req: ContainerCreateRequest = { id, name: `${pname}-${svc.name}-1`, project: pname, service: svc.name, number: 1, spec: svc, image: makeImage([rootfs]), mounts, labels: {} };
+  const req: ContainerCreateRequest = { id, name, project: pname, service: svc.name, number: 1, spec: svc, image: makeImage([rootfs]), mounts, labels: {} };
   await rt.create(req);
   await rt.start(id);
   return id;
@@ -77,6 +78,28 @@ describe('volumes in real containers', () => {
     const id = await run(web, await mountsFor(web));
     const r = await rt.exec(id, { argv: ['cat', '/var/www/index.html'] });
     expect(r).toMatchObject({ exitCode: 0, stdout: 'hello from busybox\n' });
+  });
+
+  it('volumes_from a container shares its volume and bind mounts (read-only with :ro)', async () => {
+    const hostDir = join(base, 'vf-bind');
+    const src = makeService({
+      name: 'src',
+      command: ['sh', '-c', 'echo shared > /data/vf && sleep 600'],
+      volumes: [
+        { type: 'volume', source: 'data', target: '/data', readOnly: false, nocopy: false },
+        { type: 'bind', source: hostDir, target: '/cfg', readOnly: false, createHostPath: true },
+      ],
+    });
+    const srcName = `${pname}-vfsrc-${process.pid}`;
+    await run(src, await mountsFor(src), srcName);
+    writeFileSync(join(hostDir, 'c'), 'cfg\n');
+    const user = makeService({ name: 'user', command: ['sleep', '600'], volumesFrom: [`container:${srcName}:ro`] });
+    const m = await mountsFor(user);
+    expect(m.map((x) => [x.target, x.readOnly]).sort()).toEqual([['/cfg', true], ['/data', true]]);
+    const id = await run(user, m);
+    await eventually(async () => (await rt.exec(id, { argv: ['cat', '/data/vf'] })).stdout === 'shared\n', { what: 'shared volume content' });
+    expect((await rt.exec(id, { argv: ['cat', '/cfg/c'] })).stdout).toBe('cfg\n');
+    expect((await rt.exec(id, { argv: ['sh', '-c', 'echo no > /data/x'] })).exitCode).not.toBe(0);
   });
 
   it('a read-only root refuses writes while tmpfs, volumes and binds stay writable', async () => {

@@ -24,6 +24,7 @@ describe('evaluateDependency', () => {
       evaluateDependency(q('service_healthy', [c('running', { health: 'healthy' }), c('running', { name: 'p-db-2', health: 'starting' })])),
     ).toEqual({ outcome: 'pending', reason: 'waiting for container p-db-2 to be healthy' });
     expect(evaluateDependency(q('service_healthy', [c('created', { health: 'starting' })])).outcome).toBe('pending');
+    expect(evaluateDependency(q('service_healthy', [c('running', { hasHealthcheck: true })])).outcome).toBe('pending');
   });
 
   it('service_healthy fails on unhealthy, exited, or no healthcheck, with Compose\'s reasons', () => {
