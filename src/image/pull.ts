@@ -7,6 +7,7 @@
  */
 import { TscError } from '../errors.js';
 import type { LocalImage, PullProgress } from './api.js';
+import { pinLayers } from './admin.js';
 import { loadCredentials } from './auth.js';
 import { hostArchitecture, parseImageConfig } from './config.js';
 import { parseManifest, selectPlatform, type Descriptor } from './manifest.js';
@@ -78,17 +79,20 @@ export async function pullImage(store: ImageStore, canon: string, onProgress?: (
     throw new TscError('REGISTRY', `${canon}: ${m.layers.length} layers but ${cfg.diffIds.length} diff_ids in the config`);
 
   const stats: PullStats = { bytesFetched: 0, layersFetched: 0, layersPresent: 0 };
-  await mapLimit(m.layers, store.options.concurrency ?? 3, (desc, i) => fetchLayer(store, client, ref.path, desc, cfg.diffIds[i]!, emit, stats));
-  lastPullStats.set(store.dir, stats);
-  store.putBlob(body, digest);
-  if (digest !== top.digest) store.putBlob(top.body, top.digest);
-  const refs = [`${repo}@${top.digest}`];
-  if (digest !== top.digest) refs.push(`${repo}@${digest}`);
-  if (!ref.digest) refs.push(formatReference({ domain: ref.domain, path: ref.path, tag: ref.tag ?? 'latest' }));
-  const rec = { id, manifestDigest: top.digest, diffIds: cfg.diffIds, os: cfg.os, architecture: cfg.architecture, config: cfg.runtime, ...(cfg.created ? { created: cfg.created } : {}) };
-  const img = await store.saveImage(rec, refs);
-  emit({ phase: 'done' });
-  return img;
+  const layers = m.layers;
+  return pinLayers(store, cfg.diffIds, async () => {
+    await mapLimit(layers, store.options.concurrency ?? 3, (desc, i) => fetchLayer(store, client, ref.path, desc, cfg.diffIds[i]!, emit, stats));
+    lastPullStats.set(store.dir, stats);
+    store.putBlob(body, digest);
+    if (digest !== top.digest) store.putBlob(top.body, top.digest);
+    const refs = [`${repo}@${top.digest}`];
+    if (digest !== top.digest) refs.push(`${repo}@${digest}`);
+    if (!ref.digest) refs.push(formatReference({ domain: ref.domain, path: ref.path, tag: ref.tag ?? 'latest' }));
+    const rec = { id, manifestDigest: top.digest, diffIds: cfg.diffIds, os: cfg.os, architecture: cfg.architecture, config: cfg.runtime, ...(cfg.created ? { created: cfg.created } : {}) };
+    const img = await store.saveImage(rec, refs);
+    emit({ phase: 'done' });
+    return img;
+  });
 }
 
 async function fetchLayer(

@@ -53,7 +53,8 @@ describe('pull failures', () => {
     const data = readFileSync(p);
     // same size, one byte different (bit rot or tampering on the way)
     const evil = Buffer.from(data);
-    evil[evil.length >> 1] ^= 0x55;
+    const mid = evil.length >> 1;
+    evil.writeUInt8(evil.readUInt8(mid) ^ 0x55, mid);
     writeFileSync(p, evil);
     expect(statSync(p).size).toBe(data.length);
     const store = new ImageStore({ root: mkdtempSync(join(work, 'root-')) });
