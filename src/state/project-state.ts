@@ -30,6 +30,9 @@ export interface ProjectState {
   noRestart: string[];
   /** Restart bookkeeping per slot ("service/number"). */
   restarts: Record<string, RestartState>;
+  /** Journal: runtime ids a pass is about to create; cleared when the pass ends. Ids left here after a
+   *  crash that the runtime does not know get their half-made network and volumes undone. */
+  pending?: string[];
   /** `down -v` in progress. */
   removeVolumes?: boolean;
 }
@@ -77,6 +80,7 @@ export function parseProjectState(v: unknown, name: string): ProjectState {
     st.project = v.project as unknown as Project;
   }
   if (v.removeVolumes === true) st.removeVolumes = true;
+  if (Array.isArray(v.pending)) st.pending = v.pending.filter((x): x is string => typeof x === 'string');
   return st;
 }
 

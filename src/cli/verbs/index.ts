@@ -1,5 +1,14 @@
 import type { Command } from 'commander';
 import { registerStubs } from './stubs.js';
+import { registerUp } from './up.js';
+import { registerDown } from './down.js';
+import { registerPs } from './ps.js';
+import { registerLogs } from './logs.js';
+import { registerScale } from './scale.js';
+import { registerLifecycle } from './lifecycle.js';
+import { registerTop } from './top.js';
+import { registerEvents } from './events.js';
+import { registerExec } from './exec.js';
 import { registerConfig } from './config.js';
 import { registerRun } from './run.js';
 import { registerVolume } from './volume.js';
@@ -9,5 +18,14 @@ export function registerAll(program: Command): void {
   registerConfig(program);
   registerRun(program);
   registerVolume(program);
+  registerUp(program);
+  registerDown(program);
+  registerPs(program);
+  registerLogs(program);
+  registerScale(program);
+  registerLifecycle(program);
+  registerTop(program);
+  registerEvents(program);
+  registerExec(program);
   registerStubs(program);
 }

@@ -6,18 +6,6 @@ import { TscError } from '../../errors.js';
  * When a verb is implemented, remove it from this list and register it from its own file.
  */
 const STUBS: ReadonlyArray<[string, string]> = [
-  ['up', 'Create and start containers'],
-  ['down', 'Stop and remove containers, networks'],
-  ['ps', 'List containers'],
-  ['logs', 'View output from containers'],
-  ['scale', 'Scale services'],
-  ['restart', 'Restart service containers'],
-  ['stop', 'Stop services'],
-  ['start', 'Start services'],
-  ['kill', 'Force stop service containers'],
-  ['top', 'Display the running processes'],
-  ['events', 'Receive real time events from containers'],
-  ['exec', 'Execute a command in a running container'],
   ['pull', 'Pull service images'],
   ['images', 'List images used by the created containers'],
   ['image', 'Manage images (load, import, rm, prune)'],

@@ -1,0 +1,65 @@
+/**
+ * `exec [-i] [-t|-T] [-d] [--index N] [-e K=V] [-u USER] [-w DIR] SERVICE COMMAND [ARGS...]`.
+ * Options end at the service name, so the command keeps its own flags (`exec web ls -la`).
+ */
+import type { Command } from 'commander';
+import { TscError } from '../../errors.js';
+
+export interface ExecArgs { service: string; argv: string[]; index: number; env: string[]; user?: string; workdir?: string; tty: boolean; interactive: boolean }
+
+export function parseExecArgs(args: string[]): ExecArgs {
+  const r: ExecArgs = { service: '', argv: [], index: 1, env: [], tty: false, interactive: false };
+  let i = 0;
+  const value = (flag: string): string => {
+    const v = args[++i];
+    if (v === undefined) throw new TscError('USAGE', `flag ${flag} needs a value`);
+    return v;
+  };
+  for (; i < args.length; i++) {
+    const a = args[i] ?? '';
+    if (!a.startsWith('-') || a === '-') break;
+    const [flag, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
+    const val = (): string => inline ?? value(flag);
+    if (flag === '--index') r.index = Number(val());
+    else if (flag === '-e' || flag === '--env') r.env.push(val());
+    else if (flag === '-u' || flag === '--user') r.user = val();
+    else if (flag === '-w' || flag === '--workdir') r.workdir = val();
+    else if (flag === '-T' || flag === '--no-TTY' || flag === '--no-tty') r.tty = false;
+    else if (/^-[itd]+$/.test(flag)) {
+      if (flag.includes('t')) r.tty = true;
+      if (flag.includes('i')) r.interactive = true;
+    } else if (flag === '--interactive') r.interactive = true;
+    else if (flag === '--tty') r.tty = true;
+    else if (flag === '--privileged' || flag === '--detach') continue;
+    else throw new TscError('USAGE', `unknown flag: ${flag}`);
+  }
+  r.service = args[i] ?? '';
+  r.argv = args.slice(i + 1);
+  if (!r.service || r.argv.length === 0) throw new TscError('USAGE', 'usage: tscompose exec [options] SERVICE COMMAND [ARGS...]');
+  if (!Number.isInteger(r.index) || r.index < 1) throw new TscError('USAGE', 'invalid --index');
+  return r;
+}
+
+export function registerExec(program: Command): void {
+  program.command('exec').description('Execute a command in a running container')
+    .usage('[options] SERVICE COMMAND [ARGS...]')
+    .argument('[args...]')
+    .helpOption(false)
+    .allowUnknownOption(true)
+    .allowExcessArguments(true)
+    .action(async (args: string[], _f: unknown, cmd: Command) => {
+      const a = parseExecArgs(args);
+      const [{ createEngine }, ref] = await Promise.all([import('../../engine/index.js'), import('../project-ref.js')]);
+      const p = await ref.projectRef(cmd);
+      const env: Record<string, string> = {};
+      for (const e of a.env) {
+        const k = e.split('=')[0] ?? '';
+        const v = e.includes('=') ? e.slice(k.length + 1) : process.env[k];
+        if (v !== undefined) env[k] = v;
+      }
+      process.exitCode = await createEngine().exec(p.name, {
+        service: a.service, index: a.index, argv: a.argv, env, tty: a.tty, interactive: a.interactive,
+        ...(a.user ? { user: a.user } : {}), ...(a.workdir ? { workdir: a.workdir } : {}),
+      });
+    });
+}

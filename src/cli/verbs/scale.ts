@@ -1,0 +1,16 @@
+/** `scale SERVICE=N...`: change replica counts of a running project. */
+import type { Command } from 'commander';
+
+export function registerScale(program: Command): void {
+  program
+    .command('scale')
+    .description('Scale services')
+    .argument('<service=replicas...>')
+    .option('--no-deps', 'don\'t start linked services (accepted; dependencies already run)')
+    .action(async (pairs: string[], _flags: unknown, cmd: Command) => {
+      const [{ createEngine }, ref, { withProgress }] = await Promise.all([import('../../engine/index.js'), import('../project-ref.js'), import('../progress.js')]);
+      const scale = ref.parseScale(pairs);
+      const project = await ref.loadProjectFor(cmd);
+      await withProgress(ref.progressMode(cmd), `Scaling ${Object.keys(scale).join(', ')}`, (on) => createEngine().scale(project, scale, on));
+    });
+}

@@ -1,0 +1,42 @@
+/**
+ * `up [-d] [--scale S=N] [--no-start] [--force-recreate] [--no-recreate] [--remove-orphans] [--wait] [SERVICE...]`.
+ * Hands the project to its supervisor (started detached when needed) and renders progress until converged.
+ * Without -d it then streams the logs; Ctrl-C stops the stack gracefully, a second Ctrl-C kills it.
+ */
+import type { Command } from 'commander';
+
+interface UpFlags {
+  detach?: boolean;
+  scale: string[];
+  start: boolean;
+  forceRecreate?: boolean;
+  recreate: boolean;
+  removeOrphans?: boolean;
+  wait?: boolean;
+  waitTimeout?: string;
+  logPrefix: boolean;
+  timestamps?: boolean;
+}
+
+export function registerUp(program: Command): void {
+  program
+    .command('up')
+    .description('Create and start containers')
+    .argument('[service...]', 'services to start (with their dependencies)')
+    .option('-d, --detach', 'detached mode: run containers in the background')
+    .option('--scale <SERVICE=NUM>', 'scale SERVICE to NUM instances (repeatable)', (v: string, p: string[]) => [...p, v], [])
+    .option('--no-start', 'don\'t start the services after creating them')
+    .option('--force-recreate', 'recreate containers even if their configuration hasn\'t changed')
+    .option('--no-recreate', 'if containers already exist, don\'t recreate them')
+    .option('--remove-orphans', 'remove containers for services not defined in the compose file')
+    .option('--wait', 'wait for services to be running|healthy (implies detached mode)')
+    .option('--wait-timeout <seconds>', 'maximum duration to wait for the project to be running|healthy')
+    .option('--no-log-prefix', 'don\'t print prefix in logs')
+    .option('--timestamps', 'show timestamps')
+    .action(async (services: string[], flags: UpFlags, cmd: Command) => {
+      const { runUp } = await import('./up-run.js');
+      process.exitCode = await runUp(cmd, services, flags);
+    });
+}
+
+export type { UpFlags };

@@ -1,0 +1,132 @@
+/**
+ * The Engine (src/api.ts) as the CLI uses it: mutating verbs are requests to the project's supervisor
+ * (started detached when none runs); ps, logs, top and exec read the runtime's records directly so they
+ * work, and stay fast, whether or not a supervisor runs.
+ */
+import type { Project } from '../spec/model.js';
+import type { ContainerInfo } from '../runtime/api.js';
+import type { ContainerEvent, ContainerSummary, Engine, OnProgress, ProgressEvent, TopResult, UpResult } from '../api.js';
+import { TscError } from '../errors.js';
+import { defaultPaths, type Paths } from '../state/paths.js';
+import { ensureSupervisor, findSupervisor, type SupervisorClient } from '../supervisor/client.js';
+import { createRuntime } from '../supervisor/deps.js';
+import { isServiceContainer } from '../supervisor/labels.js';
+import { toSummary } from './format.js';
+import { streamLogs } from './logs.js';
+import { processesOf } from './top.js';
+
+const asProgress = (fn: OnProgress) => (e: unknown): void => fn(e as ProgressEvent);
+
+async function withClient<T>(paths: Paths, project: string, fn: (c: SupervisorClient) => Promise<T>): Promise<T> {
+  const c = await ensureSupervisor(paths, project);
+  try {
+    return await fn(c);
+  } finally {
+    c.close();
+  }
+}
+
+function isUpResult(v: unknown): UpResult {
+  const o = (typeof v === 'object' && v !== null ? v : {}) as { changed?: unknown; orphans?: unknown };
+  return { changed: o.changed === true, orphans: Array.isArray(o.orphans) ? o.orphans.map(String) : [] };
+}
+
+export function createEngine(paths: Paths = defaultPaths()): Engine {
+  const containers = async (project: string): Promise<{ info: ContainerInfo; health: string }[]> => {
+    const sup = await findSupervisor(paths, project);
+    if (sup) {
+      try {
+        const rows = (await sup.request('ps', {})) as (ContainerInfo & { health: string })[];
+        return rows.map((r) => ({ info: r, health: r.health }));
+      } finally {
+        sup.close();
+      }
+    }
+    const rt = await createRuntime(paths);
+    const all = await rt.list({ project });
+    return all.filter((c) => c.project === project && isServiceContainer(c)).map((info) => ({ info, health: '' }));
+  };
+  const select = (rows: { info: ContainerInfo }[], services: string[]): ContainerInfo[] =>
+    rows.map((r) => r.info).filter((c) => services.length === 0 || services.includes(c.service));
+
+  return {
+    up: (project, opts, onProgress) =>
+      withClient(paths, project.name, async (c) => isUpResult(await c.request('up', { project, options: opts }, asProgress(onProgress)))),
+
+    down: async (project, opts, onProgress) => {
+      const name = typeof project === 'string' ? project : project.name;
+      await withClient(paths, name, (c) =>
+        c.request('down', { ...(typeof project === 'string' ? {} : { project }), options: opts }, asProgress(onProgress)),
+      );
+    },
+
+    ps: async (project, opts) => {
+      const rows = await containers(project);
+      const now = Date.now();
+      return rows
+        .map((r) => toSummary(r.info, r.health, now))
+        .filter((s) => opts.all || s.State === 'running' || s.State === 'restarting')
+        .filter((s) => opts.services.length === 0 || opts.services.includes(s.Service))
+        .sort((a, b) => a.Name.localeCompare(b.Name));
+    },
+
+    logs: async (project, opts, onLine, signal) => {
+      const list = async (): Promise<ContainerInfo[]> => (await containers(project)).map((r) => r.info);
+      await streamLogs(list, opts, onLine, signal);
+    },
+
+    scale: (project: Project, scale, onProgress) =>
+      withClient(paths, project.name, async (c) => isUpResult(await c.request('scale', { project, scale }, asProgress(onProgress)))),
+
+    restart: async (project, services, opts, onProgress) => {
+      await withClient(paths, project, (c) => c.request('restart', { services, ...opts }, asProgress(onProgress)));
+    },
+    stop: async (project, services, opts, onProgress) => {
+      await withClient(paths, project, (c) => c.request('stop', { services, ...opts }, asProgress(onProgress)));
+    },
+    start: async (project, services, onProgress) => {
+      await withClient(paths, project, (c) => c.request('start', { services }, asProgress(onProgress)));
+    },
+    kill: async (project, services, signal, onProgress) => {
+      await withClient(paths, project, (c) => c.request('kill', { services, signal }, asProgress(onProgress)));
+    },
+
+    top: async (project, services) => {
+      const out: TopResult[] = [];
+      for (const c of select(await containers(project), services).sort((a, b) => a.name.localeCompare(b.name))) {
+        if (c.status !== 'running' || c.pid === undefined) continue;
+        out.push({ container: c.name, processes: await processesOf(c.pid) });
+      }
+      return out;
+    },
+
+    events: async (project, onEvent, signal) => {
+      const c = await ensureSupervisor(paths, project);
+      const done = c.request('events', {}, (e) => onEvent(e as ContainerEvent));
+      signal?.addEventListener('abort', () => c.close(), { once: true });
+      await done.catch((e: unknown) => {
+        if (!signal?.aborted) throw e;
+      });
+    },
+
+    exec: async (project, opts) => {
+      const rows = select(await containers(project), [opts.service]).filter((c) => c.number === opts.index);
+      const target = rows.find((c) => c.status === 'running');
+      if (!target) throw new TscError('NOT_FOUND', `service "${opts.service}" is not running container #${opts.index}`);
+      const rt = await createRuntime(paths);
+      const r = await rt.exec(target.id, {
+        argv: opts.argv,
+        env: opts.env,
+        ...(opts.user ? { user: opts.user } : {}),
+        ...(opts.workdir ? { workingDir: opts.workdir } : {}),
+        tty: opts.tty,
+        inheritStdio: true,
+      });
+      if (r.stdout) process.stdout.write(r.stdout);
+      if (r.stderr) process.stderr.write(r.stderr);
+      return r.exitCode;
+    },
+  };
+}
+
+export type { ContainerSummary };

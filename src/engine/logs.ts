@@ -1,0 +1,91 @@
+/**
+ * `logs`: reads the containers' CRI-format log files (`<time> <stdout|stderr> <F|P> <text>`, P = partial line)
+ * directly. With follow, new bytes and new containers (a restart makes a fresh container) are picked up by
+ * polling, until the signal aborts.
+ */
+import { open } from 'node:fs/promises';
+import type { ContainerInfo } from '../runtime/api.js';
+import type { LogLine, LogsOptions } from '../api.js';
+
+interface Cursor {
+  pos: number;
+  rest: string;
+  partial: string;
+}
+
+/** Parse complete lines of a CRI log; partial (P) records are joined with the next record of the same stream. */
+export function parseCri(text: string, c: ContainerInfo, cur: Pick<Cursor, 'partial'>): LogLine[] {
+  const out: LogLine[] = [];
+  for (const raw of text.split('\n')) {
+    if (raw === '') continue;
+    const m = /^(\S+) (stdout|stderr) ([FP]) ?(.*)$/.exec(raw);
+    if (!m) continue;
+    const [, time = '', stream, tag, body = ''] = m;
+    if (tag === 'P') {
+      cur.partial += body;
+      continue;
+    }
+    out.push({ container: c.name, service: c.service, number: c.number, stream: stream === 'stderr' ? 'stderr' : 'stdout', time, text: cur.partial + body });
+    cur.partial = '';
+  }
+  return out;
+}
+
+async function readFrom(path: string, cur: Cursor): Promise<string> {
+  let fh;
+  try {
+    fh = await open(path, 'r');
+  } catch {
+    return '';
+  }
+  try {
+    const { size } = await fh.stat();
+    if (size < cur.pos) cur.pos = 0;
+    if (size === cur.pos) return '';
+    const buf = Buffer.alloc(size - cur.pos);
+    const { bytesRead } = await fh.read(buf, 0, buf.length, cur.pos);
+    cur.pos += bytesRead;
+    const text = cur.rest + buf.subarray(0, bytesRead).toString('utf8');
+    const cut = text.lastIndexOf('\n');
+    cur.rest = cut < 0 ? text : text.slice(cut + 1);
+    return cut < 0 ? '' : text.slice(0, cut + 1);
+  } finally {
+    await fh.close();
+  }
+}
+
+export async function streamLogs(
+  list: () => Promise<ContainerInfo[]>,
+  opts: LogsOptions,
+  onLine: (l: LogLine) => void,
+  signal?: AbortSignal,
+): Promise<void> {
+  const cursors = new Map<string, Cursor>();
+  const wanted = (c: ContainerInfo): boolean => opts.services.length === 0 || opts.services.includes(c.service);
+  const keep = (l: LogLine): boolean => opts.sinceMs === undefined || Date.parse(l.time) >= opts.sinceMs;
+  const first: LogLine[] = [];
+  for (const c of (await list()).filter(wanted).sort((a, b) => a.name.localeCompare(b.name))) {
+    const cur: Cursor = { pos: 0, rest: '', partial: '' };
+    cursors.set(c.id, cur);
+    let lines = parseCri(await readFrom(c.logPath, cur), c, cur).filter(keep);
+    if (opts.tail !== undefined) lines = opts.tail <= 0 ? [] : lines.slice(-opts.tail);
+    first.push(...lines);
+  }
+  first.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));
+  for (const l of first) onLine(l);
+  if (!opts.follow) return;
+  let round = 0;
+  let known: ContainerInfo[] = [];
+  while (!signal?.aborted) {
+    if (round++ % 4 === 0) known = (await list().catch(() => known)).filter(wanted);
+    for (const c of known) {
+      let cur = cursors.get(c.id);
+      if (!cur) {
+        cur = { pos: 0, rest: '', partial: '' };
+        cursors.set(c.id, cur);
+      }
+      for (const l of parseCri(await readFrom(c.logPath, cur), c, cur)) if (keep(l)) onLine(l);
+    }
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}

@@ -1,0 +1,119 @@
+/**
+ * The CLI's side of the control socket: connect to a project's supervisor (starting it detached when none
+ * runs) and make requests whose progress events stream back before the result.
+ */
+import { connect, type Socket } from 'node:net';
+import { spawn } from 'node:child_process';
+import { openSync, closeSync, mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { TscError, type ErrorCode } from '../errors.js';
+import { projectDir, supervisorLogFile, supervisorSocket, type Paths } from '../state/paths.js';
+import { onLines, send, type Method } from './protocol.js';
+
+interface Pending {
+  onEvent: (e: unknown) => void;
+  resolve: (v: unknown) => void;
+  reject: (e: unknown) => void;
+}
+
+export class SupervisorClient {
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+
+  private constructor(private readonly sock: Socket) {
+    onLines(sock, (m) => this.onMessage(m));
+    sock.on('close', () => {
+      for (const p of this.pending.values()) p.reject(new TscError('SUPERVISOR', 'the supervisor closed the connection'));
+      this.pending.clear();
+    });
+    sock.on('error', () => undefined);
+  }
+
+  static connect(path: string): Promise<SupervisorClient> {
+    return new Promise((resolve, reject) => {
+      const s = connect(path);
+      s.once('connect', () => resolve(new SupervisorClient(s)));
+      s.once('error', reject);
+    });
+  }
+
+  private onMessage(m: unknown): void {
+    if (typeof m !== 'object' || m === null) return;
+    const o = m as { id?: unknown; event?: unknown; result?: unknown; error?: { code: ErrorCode; message: string; details?: string[] } };
+    const p = typeof o.id === 'number' ? this.pending.get(o.id) : undefined;
+    if (!p) return;
+    if ('event' in o) p.onEvent(o.event);
+    else if (o.error) {
+      this.pending.delete(o.id as number);
+      p.reject(new TscError(o.error.code, o.error.message, { details: o.error.details ?? [] }));
+    } else {
+      this.pending.delete(o.id as number);
+      p.resolve(o.result);
+    }
+  }
+
+  request(method: Method, params: Record<string, unknown>, onEvent: (e: unknown) => void = () => undefined): Promise<unknown> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { onEvent, resolve, reject });
+      send(this.sock, { id, method, params });
+    });
+  }
+
+  close(): void {
+    this.sock.end();
+    this.sock.destroy();
+  }
+}
+
+/** Connect to the running supervisor of `project`, or undefined when none answers. */
+export async function findSupervisor(paths: Paths, project: string): Promise<SupervisorClient | undefined> {
+  try {
+    return await SupervisorClient.connect(supervisorSocket(paths, project));
+  } catch {
+    return undefined;
+  }
+}
+
+function startDetached(paths: Paths, project: string): Promise<void> {
+  mkdirSync(projectDir(paths, project), { recursive: true, mode: 0o700 });
+  const logFd = openSync(supervisorLogFile(paths, project), 'a', 0o600);
+  const main = fileURLToPath(new URL('./main.js', import.meta.url));
+  const child = spawn(process.execPath, [main, project], {
+    detached: true,
+    cwd: '/',
+    stdio: ['ignore', logFd, logFd, 'pipe'],
+    env: { ...process.env, TSCOMPOSE_ROOT: paths.root, TSCOMPOSE_RUN_DIR: paths.runDir },
+  });
+  closeSync(logFd);
+  child.unref();
+  const ready = child.stdio[3] as NodeJS.ReadableStream & { destroy(): void };
+  return new Promise((resolve, reject) => {
+    const done = (err?: Error): void => {
+      ready.removeAllListeners();
+      child.removeAllListeners('exit');
+      ready.destroy();
+      if (err) reject(err);
+      else resolve();
+    };
+    ready.on('data', () => done());
+    ready.on('end', () => done());
+    ready.on('error', () => done());
+    child.once('exit', (code) => (code === 0 ? done() : done(new TscError('SUPERVISOR', `the supervisor of project ${project} failed to start (status ${code}); see ${supervisorLogFile(paths, project)}`))));
+  });
+}
+
+/** The supervisor of `project`, started when none runs. Two CLIs racing both end up on the one that won the lock. */
+export async function ensureSupervisor(paths: Paths, project: string): Promise<SupervisorClient> {
+  const have = await findSupervisor(paths, project);
+  if (have) return have;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    await startDetached(paths, project);
+    for (let i = 0; i < 50; i++) {
+      const c = await findSupervisor(paths, project);
+      if (c) return c;
+      await new Promise((r) => setTimeout(r, 20 * Math.min(i + 1, 10)));
+    }
+  }
+  throw new TscError('SUPERVISOR', `cannot reach the supervisor of project ${project}; see ${supervisorLogFile(paths, project)}`);
+}

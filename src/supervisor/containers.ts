@@ -1,0 +1,130 @@
+/**
+ * Side effects on one container, in the order the collaborators need them:
+ * create  = image ensure -> volumes -> network attach -> runtime create (-> start)
+ * remove  = leave LB rotation (caller) -> stop (grace, signal) -> runtime remove -> network detach
+ * A failure half way undoes what was done, so a failed create leaks nothing.
+ */
+import type { Project, Service } from '../spec/model.js';
+import type { ContainerInfo, ContainerRuntime, ResolvedMount } from '../runtime/api.js';
+import type { ImageStoreApi, LocalImage } from '../image/api.js';
+import type { NetworkManager } from '../network/api.js';
+import type { VolumeManagerApi } from '../volume/api.js';
+import { TscError } from '../errors.js';
+import { L_COMMAND, L_PORTS, L_FILES, L_HASH, L_IMAGE, L_IMAGE_REF, L_NUMBER, L_ONEOFF, L_PROJECT, L_SERVICE, L_VERSION, L_WORKDIR } from './labels.js';
+
+export interface EngineDeps {
+  runtime: ContainerRuntime;
+  images: ImageStoreApi;
+  network?: NetworkManager;
+  volumes?: VolumeManagerApi;
+  log(msg: string): void;
+}
+
+export function serviceImageRef(project: Project, svc: Service): string {
+  return svc.image ?? `${project.name}-${svc.name}`;
+}
+
+export class ContainerOps {
+  private readonly images = new Map<string, Promise<LocalImage>>();
+
+  constructor(
+    private readonly deps: EngineDeps,
+    private readonly project: Project,
+  ) {}
+
+  /** The service's image per its pull policy, once per pass. */
+  image(svc: Service): Promise<LocalImage> {
+    const ref = serviceImageRef(this.project, svc);
+    let p = this.images.get(ref);
+    if (!p) {
+      const policy = svc.pullPolicy === 'build' ? 'missing' : svc.pullPolicy;
+      p = this.deps.images.ensure(ref, policy);
+      p.catch(() => this.images.delete(ref));
+      this.images.set(ref, p);
+    }
+    return p;
+  }
+
+  labels(svc: Service, n: number, hash: string, image: LocalImage): Record<string, string> {
+    return {
+      ...svc.labels,
+      [L_PROJECT]: this.project.name,
+      [L_SERVICE]: svc.name,
+      [L_NUMBER]: String(n),
+      [L_HASH]: hash,
+      [L_ONEOFF]: 'False',
+      [L_IMAGE]: image.id,
+      [L_IMAGE_REF]: serviceImageRef(this.project, svc),
+      [L_WORKDIR]: this.project.workingDir,
+      [L_FILES]: this.project.composeFiles.join(','),
+      [L_VERSION]: '2.0.0-tscompose',
+      [L_COMMAND]: JSON.stringify([...(svc.entrypoint ?? image.config.entrypoint ?? []), ...(svc.command ?? image.config.cmd ?? [])]),
+      [L_PORTS]: svc.ports
+        .filter((p) => p.published !== undefined)
+        .map((p) => `${p.hostIp ?? '0.0.0.0'}:${p.published ?? 0}->${p.target}/${p.protocol}`)
+        .join(','),
+    };
+  }
+
+  async create(id: string, svc: Service, n: number, name: string, hash: string): Promise<ContainerInfo> {
+    const image = await this.image(svc);
+    let mounts: ResolvedMount[] = [];
+    if (this.deps.volumes) {
+      const r = await this.deps.volumes.resolveMounts({ project: this.project, service: svc, number: n, image });
+      mounts = r.mounts;
+      for (const w of r.warnings) this.deps.log(`${name}: ${w}`);
+    }
+    let attached = false;
+    let created = false;
+    try {
+      let netns: string | undefined;
+      let hostsFile: string | undefined;
+      let resolvConf: string | undefined;
+      if (this.deps.network && svc.networkMode.kind !== 'none') {
+        const a = await this.deps.network.attach({ project: this.project, containerId: id, containerName: name, service: svc.name, number: n });
+        attached = true;
+        netns = a.netns;
+        hostsFile = a.hostsFile;
+        resolvConf = a.resolvConf;
+      } else if (svc.networkMode.kind === 'host') {
+        netns = 'host';
+      }
+      const info = await this.deps.runtime.create({
+        id, name, project: this.project.name, service: svc.name, number: n, spec: svc, image,
+        ...(netns !== undefined ? { netns } : {}),
+        ...(hostsFile !== undefined ? { hostsFile } : {}),
+        ...(resolvConf !== undefined ? { resolvConf } : {}),
+        mounts,
+        labels: this.labels(svc, n, hash, image),
+      });
+      created = true;
+      return info;
+    } catch (e) {
+      if (created) await this.deps.runtime.remove(id, { force: true }).catch(() => undefined);
+      if (attached) await this.deps.network?.detach(id).catch(() => undefined);
+      throw e instanceof TscError ? e : new TscError('RUNTIME', `create ${name}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    }
+  }
+
+  async start(id: string, name: string): Promise<ContainerInfo> {
+    try {
+      return await this.deps.runtime.start(id);
+    } catch (e) {
+      throw e instanceof TscError ? e : new TscError('RUNTIME', `start ${name}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    }
+  }
+
+  /** Stop (signal, grace, SIGKILL) when running; idempotent. */
+  async stop(id: string, svc: Service | undefined, timeoutMs?: number): Promise<void> {
+    const signal = svc?.stopSignal;
+    await this.deps.runtime.stop(id, { ...(signal ? { signal } : {}), timeoutMs: timeoutMs ?? svc?.stopGracePeriodMs ?? 10_000 });
+  }
+
+  /** Stop, remove and detach; tolerant of a container that is already (partly) gone. */
+  async remove(id: string, svc: Service | undefined, timeoutMs?: number): Promise<void> {
+    const info = await this.deps.runtime.inspect(id).catch(() => undefined);
+    if (info && info.status === 'running') await this.stop(id, svc, timeoutMs).catch((e) => this.deps.log(`stop ${id}: ${String(e)}`));
+    if (info) await this.deps.runtime.remove(id, { force: true });
+    await this.deps.network?.detach(id).catch((e) => this.deps.log(`detach ${id}: ${String(e)}`));
+  }
+}

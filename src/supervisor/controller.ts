@@ -1,0 +1,353 @@
+/**
+ * The controller loop of one project (controller-runtime style): every pass reads the whole state
+ * (observe), asks the pure `plan` what to do, and executes it. Passes run one at a time (a promise chain);
+ * events (container exit, OOM, timer, requests) only `kick()` a pass, they never carry decisions. A failed
+ * action holds its slot with exponential back-off; an exception in one pass never stops the loop.
+ */
+import { EventEmitter } from 'node:events';
+import type { Project, Service } from '../spec/model.js';
+import type { ContainerInfo } from '../runtime/api.js';
+import type { ContainerEvent, OnProgress, ResourceProgress } from '../api.js';
+import type { HealthCheckerApi, HealthStatus } from '../health/api.js';
+import { HealthChecker, effectiveHealthcheck } from '../health/index.js';
+import { plan, slotKey, formatPlan, type Action, type Desired, type DesiredService } from '../controller/plan.js';
+import { configHash } from '../controller/hash.js';
+import { startLevels } from '../controller/order.js';
+import { DEFAULT_BACKOFF, nextBackoff, type BackoffOptions } from '../controller/restart.js';
+import { saveProjectState, type ProjectState } from '../state/project-state.js';
+import { TscError } from '../errors.js';
+import { ContainerOps, type EngineDeps } from './containers.js';
+import { isServiceContainer, newContainerId, toObserved, L_IMAGE } from './labels.js';
+
+export type OneShot = Record<string, Pick<DesiredService, 'forceRecreate' | 'noRecreate' | 'startExited'> & { imageId?: string }>;
+
+export interface PassOptions {
+  oneShot?: OneShot;
+  removeOrphans?: boolean;
+  onProgress?: OnProgress;
+  /** A verb waits on this pass: wait for depends_on conditions and throw the first failure. */
+  request?: boolean;
+}
+
+export interface PassResult {
+  changed: boolean;
+  orphans: string[];
+}
+
+const PARALLEL = 8;
+
+async function inParallel<T>(items: T[], limit: number, fn: (t: T) => Promise<void>): Promise<void> {
+  let i = 0;
+  const worker = async (): Promise<void> => {
+    while (i < items.length) await fn(items[i++] as T);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+export class Controller {
+  readonly bus = new EventEmitter();
+  private chain: Promise<unknown> = Promise.resolve();
+  private queued = false;
+  private wakeTimer: NodeJS.Timeout | undefined;
+  private readonly watched = new Set<string>();
+  private readonly holds = new Map<string, { until: number; backoffMs: number }>();
+  private readonly checkers = new Map<string, HealthCheckerApi>();
+  readonly health = new Map<string, HealthStatus>();
+  closed = false;
+
+  constructor(
+    public st: ProjectState,
+    readonly deps: EngineDeps,
+    private readonly stateFile: string,
+    readonly backoff: BackoffOptions = DEFAULT_BACKOFF,
+  ) {
+    this.bus.setMaxListeners(0);
+  }
+
+  get project(): Project | undefined {
+    return this.st.project;
+  }
+
+  async save(): Promise<void> {
+    await saveProjectState(this.stateFile, this.st);
+  }
+
+  /** Run `fn` when no pass or verb is running; serialises every change to the project. */
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.chain.then(fn, fn);
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Ask for a background pass (coalesced). */
+  kick(): void {
+    if (this.queued || this.closed) return;
+    this.queued = true;
+    void this.exclusive(async () => {
+      this.queued = false;
+      if (this.closed || this.st.phase !== 'up' || !this.st.project) return;
+      await this.pass({});
+    }).catch((e: unknown) => this.deps.log(`reconcile failed: ${e instanceof Error ? e.message : String(e)}`));
+  }
+
+  emit(action: string, c: { id: string; service: string; name: string }, attrs: Record<string, string> = {}): void {
+    const e: ContainerEvent = { time: new Date().toISOString(), type: 'container', action, id: c.id, service: c.service, attributes: { name: c.name, ...attrs } };
+    this.bus.emit('event', e);
+  }
+
+  async observe(): Promise<ContainerInfo[]> {
+    const all = await this.deps.runtime.list({ project: this.st.name });
+    const mine = all.filter((c) => isServiceContainer(c) && c.project === this.st.name);
+    for (const c of mine) if (c.status === 'running') this.watch(c);
+    return mine;
+  }
+
+  ops(): ContainerOps {
+    if (!this.st.project) throw new TscError('STATE', `project ${this.st.name} has no configuration yet; run up`);
+    return new ContainerOps(this.deps, this.st.project);
+  }
+
+  service(name: string): Service | undefined {
+    return this.st.project?.services[name];
+  }
+
+  desired(opts: PassOptions): Desired {
+    const p = this.st.project;
+    if (!p) throw new TscError('STATE', `project ${this.st.name} has no configuration`);
+    const services: Record<string, DesiredService> = {};
+    for (const [name, intent] of Object.entries(this.st.active)) {
+      const svc = p.services[name];
+      if (!svc) continue;
+      const replicas = svc.containerName ? Math.min(1, this.st.scale[name] ?? svc.replicas) : (this.st.scale[name] ?? svc.replicas);
+      services[name] = {
+        name, hash: configHash(svc), replicas, restart: svc.restart, mode: intent.mode,
+        ...(svc.containerName ? { containerName: svc.containerName } : {}),
+        ...(opts.oneShot?.[name] ?? {}),
+      };
+    }
+    const known = [...Object.keys(p.services), ...Object.keys(p.disabledServices)];
+    return { project: p.name, services, known, levels: startLevels(p.services), removeOrphans: opts.removeOrphans ?? false };
+  }
+
+  /** One observe -> plan -> execute pass. */
+  async pass(opts: PassOptions): Promise<PassResult> {
+    const desired = this.desired(opts);
+    const infos = await this.observe();
+    const now = Date.now();
+    const noRestart = new Set(this.st.noRestart);
+    const holds: Record<string, number> = {};
+    for (const [k, h] of this.holds) holds[k] = h.until;
+    const p = plan({ desired, observed: infos.map((c) => toObserved(c, noRestart)), restarts: this.st.restarts, holds, nowMs: now, backoff: this.backoff });
+    this.schedule(p.wakeAtMs);
+    const progress = opts.onProgress;
+    if (progress) {
+      for (const o of p.orphans) progress({ type: 'message', level: 'warning', text: `Found orphan container (${o}) for this project. If you removed or renamed this service in your compose file, you can run this command with the --remove-orphans flag to clean it up.` });
+    }
+    if (p.actions.length === 0) {
+      if (progress) for (const c of infos) if (desired.services[c.service] && c.status === 'running') progress({ type: 'resource', resource: `Container ${c.name}`, status: 'Running', done: true });
+      return { changed: false, orphans: p.orphans };
+    }
+    this.deps.log(`plan:\n${formatPlan(p, now)}`);
+    // Intent: ids about to be made, so a supervisor killed mid-pass can undo their half-made network.
+    const ids = new Map<Action, string>();
+    for (const a of p.actions) if (a.kind === 'create' || a.kind === 'recreate') ids.set(a, newContainerId(a.name));
+    const pending = [...ids.values()];
+    if (pending.length) {
+      this.st.pending = [...(this.st.pending ?? []), ...pending];
+      await this.save();
+    }
+    const errors: TscError[] = [];
+    const steps = [...new Set(p.actions.map((a) => a.step))].sort((a, b) => a - b);
+    for (const step of steps) {
+      const acts = p.actions.filter((a) => a.step === step);
+      if (opts.request && step >= 2) {
+        for (const s of new Set(acts.map((a) => a.service))) await this.waitDependencies(s, progress);
+      }
+      await inParallel(acts, PARALLEL, async (a) => {
+        try {
+          await this.execute(a, ids.get(a), progress);
+          this.holds.delete(slotKey(a.service, a.number));
+          const upd = p.restartUpdates[slotKey(a.service, a.number)];
+          if (upd && a.kind === 'recreate') this.st.restarts[slotKey(a.service, a.number)] = upd;
+        } catch (e) {
+          const err = e instanceof TscError ? e : new TscError('RUNTIME', `${a.name}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+          errors.push(err);
+          const key = slotKey(a.service, a.number);
+          const b = nextBackoff(this.holds.get(key)?.backoffMs ?? 0, undefined, this.backoff);
+          this.holds.set(key, { until: Date.now() + b, backoffMs: b });
+          this.schedule(Date.now() + b);
+          this.deps.log(`${a.kind} ${a.name} failed: ${err.message}`);
+          progress?.({ type: 'resource', resource: `Container ${a.name}`, status: 'Error', detail: err.message, done: true });
+        }
+      });
+    }
+    this.st.pending = (this.st.pending ?? []).filter((id) => !pending.includes(id));
+    await this.save();
+    await this.pushBackends();
+    if (opts.request && errors.length) throw errors[0];
+    return { changed: true, orphans: p.orphans };
+  }
+
+  private async execute(a: Action, id: string | undefined, progress: OnProgress | undefined): Promise<void> {
+    const ops = this.ops();
+    const svc = this.service(a.service);
+    const res = `Container ${a.name}`;
+    const say = (status: ResourceProgress['status'], done: boolean, detail?: string): void =>
+      progress?.({ type: 'resource', resource: res, status, done, ...(detail ? { detail } : {}) });
+    if (a.kind === 'remove' || a.kind === 'recreate') {
+      say(a.kind === 'remove' ? 'Stopping' : 'Recreate', false, a.cause);
+      await this.retire(a.id, a.service, a.name, svc);
+      if (a.kind === 'remove') {
+        this.forgetId(a.id);
+        say('Removed', true);
+        return;
+      }
+      this.forgetId(a.id);
+    }
+    if (a.kind === 'start') {
+      say('Starting', false);
+      const info = await ops.start(a.id, a.name);
+      await this.started(info);
+      say('Started', true);
+      return;
+    }
+    if (!svc || !id) throw new TscError('INTERNAL', `service ${a.service} vanished from the project`);
+    if (a.kind === 'create') say('Creating', false);
+    const info = await ops.create(id, svc, a.number, a.name, configHash(svc));
+    this.emit('create', { id, service: a.service, name: a.name });
+    if (!a.start) {
+      say(a.kind === 'recreate' ? 'Recreated' : 'Created', true);
+      return;
+    }
+    say('Starting', false);
+    const started = await ops.start(info.id, a.name);
+    await this.started(started);
+    if (a.kind === 'recreate' && a.cause.includes('restart policy')) this.emit('restart', { id, service: a.service, name: a.name });
+    say(a.kind === 'recreate' ? 'Recreated' : 'Started', true);
+  }
+
+  private forgetId(id: string): void {
+    this.st.noRestart = this.st.noRestart.filter((x) => x !== id);
+  }
+
+  /** Take a container out of rotation, stop it and remove it. */
+  async retire(id: string, service: string, name: string, svc: Service | undefined, timeoutMs?: number): Promise<void> {
+    await this.stopHealth(id);
+    if (this.deps.network && svc) {
+      await this.pushBackends([id]);
+      await this.deps.network.drain(this.st.name, service, id, svc.stopGracePeriodMs).catch(() => undefined);
+    }
+    await this.ops().remove(id, svc, timeoutMs);
+    this.emit('destroy', { id, service, name });
+  }
+
+  /** Bookkeeping once a container's PID 1 runs: exit watch, health checks, events. */
+  async started(info: ContainerInfo): Promise<void> {
+    this.emit('start', info);
+    this.watch(info);
+    await this.startHealth(info);
+  }
+
+  watch(c: ContainerInfo): void {
+    if (this.watched.has(c.id)) return;
+    this.watched.add(c.id);
+    if (!this.checkers.has(c.id) && this.st.project) void this.startHealth(c).catch(() => undefined);
+    this.deps.runtime.wait(c.id).then(
+      (exit) => {
+        this.watched.delete(c.id);
+        if (exit.oomKilled) this.emit('oom', c);
+        this.emit('die', c, { exitCode: String(exit.exitCode) });
+        void this.stopHealth(c.id);
+        this.kick();
+      },
+      () => {
+        this.watched.delete(c.id);
+      },
+    );
+  }
+
+  private async startHealth(info: ContainerInfo): Promise<void> {
+    const svc = this.service(info.service);
+    if (!svc || this.checkers.has(info.id)) return;
+    const imageId = info.labels[L_IMAGE];
+    const image = imageId ? await this.deps.images.get(imageId).catch(() => undefined) : undefined;
+    const probe = effectiveHealthcheck(svc.healthcheck, image?.config.healthcheck);
+    if (!probe || this.checkers.has(info.id)) return;
+    const started = info.startedAt ? Date.parse(info.startedAt) : Date.now();
+    const hc = new HealthChecker({
+      containerId: info.id,
+      service: info.service,
+      probe,
+      startedAt: started,
+      exec: (argv, timeoutMs) => this.deps.runtime.exec(info.id, { argv, timeoutMs }),
+      onEvent: (e) => {
+        this.health.set(info.id, e.status);
+        this.emit(`health_status: ${e.status}`, info);
+        void this.pushBackends().catch(() => undefined);
+      },
+    });
+    this.checkers.set(info.id, hc);
+    hc.start();
+  }
+
+  async stopHealth(id: string): Promise<void> {
+    const hc = this.checkers.get(id);
+    this.checkers.delete(id);
+    this.health.delete(id);
+    await hc?.stop();
+  }
+
+  /** Tell the load balancer which replicas may receive connections (running, not unhealthy, not leaving). */
+  async pushBackends(leaving: string[] = []): Promise<void> {
+    const net = this.deps.network;
+    if (!net || !this.st.project) return;
+    const infos = await this.deps.runtime.list({ project: this.st.name });
+    for (const s of Object.keys(this.st.project.services)) {
+      const backends = infos
+        .filter((c) => c.service === s && c.status === 'running' && !leaving.includes(c.id) && isServiceContainer(c))
+        .map((c) => ({ id: c.id, healthy: this.health.get(c.id) !== 'unhealthy' && this.health.get(c.id) !== 'starting' }));
+      await net.setBackends(this.st.name, s, backends).catch((e) => this.deps.log(`setBackends ${s}: ${String(e)}`));
+    }
+  }
+
+  /** Block until every depends_on condition of `service` is met (request passes only). */
+  async waitDependencies(service: string, progress: OnProgress | undefined): Promise<void> {
+    const svc = this.service(service);
+    if (!svc) return;
+    const { evaluateDependency } = await import('../health/index.js');
+    const deadline = Date.now() + 300_000;
+    for (const [dep, d] of Object.entries(svc.dependsOn)) {
+      if (!this.st.active[dep] || d.condition === 'service_started') continue;
+      for (;;) {
+        const cs = (await this.observe()).filter((c) => c.service === dep).map((c) => ({
+          name: c.name,
+          state: c.status === 'stopped' ? ('exited' as const) : c.status,
+          ...(c.exit ? { exitCode: c.exit.exitCode } : {}),
+          ...(this.health.has(c.id) ? { health: this.health.get(c.id) as HealthStatus } : {}),
+        }));
+        const r = evaluateDependency({ service: dep, condition: d.condition, required: d.required, containers: cs });
+        if (r.outcome === 'satisfied') {
+          if (r.warning) progress?.({ type: 'message', level: 'warning', text: r.warning });
+          for (const c of cs) progress?.({ type: 'resource', resource: `Container ${c.name}`, status: d.condition === 'service_healthy' ? 'Healthy' : 'Stopped', done: true });
+          break;
+        }
+        if (r.outcome === 'failed') throw new TscError('RUNTIME', `dependency failed to start: ${r.reason}`);
+        if (Date.now() > deadline) throw new TscError('TIMEOUT', `${service}: ${r.reason}`);
+        for (const c of cs) progress?.({ type: 'resource', resource: `Container ${c.name}`, status: 'Waiting', done: false });
+        await new Promise((res) => setTimeout(res, 200));
+      }
+    }
+  }
+
+  private schedule(at: number | undefined): void {
+    if (at === undefined || this.closed) return;
+    if (this.wakeTimer) clearTimeout(this.wakeTimer);
+    this.wakeTimer = setTimeout(() => this.kick(), Math.max(0, at - Date.now()) + 5);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.wakeTimer) clearTimeout(this.wakeTimer);
+    for (const id of [...this.checkers.keys()]) await this.stopHealth(id);
+  }
+}

@@ -1,0 +1,199 @@
+/**
+ * The verbs, as the supervisor carries them out. Each one first records the intent (state file, written
+ * atomically), then acts; every verb runs exclusively with the controller's passes.
+ */
+import { rm } from 'node:fs/promises';
+import type { Project } from '../spec/model.js';
+import type { ContainerInfo } from '../runtime/api.js';
+import type { DownOptions, OnProgress, UpOptions, UpResult } from '../api.js';
+import { startLevels, withDependencies } from '../controller/order.js';
+import { TscError } from '../errors.js';
+import type { Controller, OneShot } from './controller.js';
+
+function pick(c: Controller, services: string[]): string[] {
+  const p = c.project;
+  if (!p) throw new TscError('NOT_FOUND', `project ${c.st.name} has no containers; run up first`);
+  for (const s of services) if (!p.services[s]) throw new TscError('NOT_FOUND', `no such service: ${s}`);
+  return services.length ? services : Object.keys(p.services);
+}
+
+/** Containers grouped in stop order (dependents first; services unknown to the file first of all). */
+function stopGroups(c: Controller, infos: ContainerInfo[]): ContainerInfo[][] {
+  const p = c.project;
+  const levels = p ? startLevels(p.services).reverse() : [];
+  const known = new Set(levels.flat());
+  const groups = [infos.filter((i) => !known.has(i.service))];
+  for (const l of levels) groups.push(infos.filter((i) => l.includes(i.service)));
+  return groups.filter((g) => g.length > 0);
+}
+
+function servicePorts(project: Project): Record<string, number[]> {
+  const out: Record<string, number[]> = {};
+  for (const [n, s] of Object.entries(project.services)) {
+    const ports = [...new Set([...s.ports.map((p) => p.target), ...s.expose.map((e) => e.port)])];
+    if (ports.length) out[n] = ports;
+  }
+  return out;
+}
+
+async function ensureProjectResources(c: Controller, project: Project, progress: OnProgress): Promise<void> {
+  const { network, volumes } = c.deps;
+  if (network) {
+    const nets = await network.ensureNetworks(project, { servicePorts: servicePorts(project) });
+    for (const n of nets) if (!n.external) progress({ type: 'resource', resource: `Network ${n.name}`, status: 'Created', done: true });
+  }
+  if (volumes) {
+    for (const [key, v] of Object.entries(project.volumes)) {
+      const r = await volumes.ensure(project.name, key, v);
+      if (r.created) progress({ type: 'resource', resource: `Volume ${r.name}`, status: 'Created', done: true });
+      for (const w of r.warnings) progress({ type: 'message', level: 'warning', text: w });
+    }
+  }
+}
+
+export async function handleUp(c: Controller, project: Project, opts: UpOptions, progress: OnProgress): Promise<UpResult> {
+  const result = await c.exclusive(async () => {
+    const selected = opts.services.length ? withDependencies(project.services, opts.services) : Object.keys(project.services);
+    for (const [s, n] of Object.entries(opts.scale)) {
+      if (!project.services[s]) throw new TscError('NOT_FOUND', `no such service: ${s}`);
+      if (!Number.isInteger(n) || n < 0) throw new TscError('USAGE', `invalid scale for ${s}: ${n}`);
+    }
+    c.st.project = project;
+    c.st.phase = 'up';
+    for (const s of Object.keys(c.st.active)) if (!project.services[s]) delete c.st.active[s];
+    for (const s of selected) c.st.active[s] = { mode: opts.noStart ? 'created' : 'running' };
+    Object.assign(c.st.scale, opts.scale);
+    const infos = await c.observe();
+    const mine = new Set(infos.filter((i) => selected.includes(i.service)).map((i) => i.id));
+    c.st.noRestart = c.st.noRestart.filter((id) => !mine.has(id));
+    await c.save();
+    await ensureProjectResources(c, project, progress);
+    const oneShot: OneShot = {};
+    const ops = c.ops();
+    for (const s of selected) {
+      const svc = project.services[s];
+      if (!svc) continue;
+      const image = await ops.image(svc);
+      oneShot[s] = { forceRecreate: opts.forceRecreate, noRecreate: opts.noRecreate, startExited: !opts.noStart, imageId: image.id };
+    }
+    return c.pass({ oneShot, removeOrphans: opts.removeOrphans, onProgress: progress, request: true });
+  });
+  if (opts.wait) await waitReady(c, Object.keys(c.st.active), opts.waitTimeoutMs ?? 300_000, progress);
+  return result;
+}
+
+/** `up --wait`: every container of the services runs, and is healthy where it has a healthcheck. */
+async function waitReady(c: Controller, services: string[], timeoutMs: number, progress: OnProgress): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const infos = (await c.observe()).filter((i) => services.includes(i.service));
+    const bad = infos.find((i) => i.status === 'stopped' && (i.exit?.exitCode ?? 0) !== 0);
+    if (bad) throw new TscError('RUNTIME', `container ${bad.name} exited (${bad.exit?.exitCode ?? 0})`);
+    const unhealthy = infos.find((i) => c.health.get(i.id) === 'unhealthy');
+    if (unhealthy) throw new TscError('RUNTIME', `container ${unhealthy.name} is unhealthy`);
+    const waiting = infos.filter((i) => i.status !== 'running' && i.status !== 'stopped' || c.health.get(i.id) === 'starting');
+    if (waiting.length === 0 && infos.length > 0) {
+      for (const i of infos) progress({ type: 'resource', resource: `Container ${i.name}`, status: c.health.has(i.id) ? 'Healthy' : 'Running', done: true });
+      return;
+    }
+    if (Date.now() > deadline) throw new TscError('TIMEOUT', `timed out waiting for ${waiting.map((w) => w.name).join(', ') || 'containers'}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export async function handleScale(c: Controller, project: Project, scale: Record<string, number>, progress: OnProgress): Promise<UpResult> {
+  return c.exclusive(async () => {
+    for (const [s, n] of Object.entries(scale)) {
+      if (!project.services[s]) throw new TscError('NOT_FOUND', `no such service: ${s}`);
+      if (!Number.isInteger(n) || n < 0) throw new TscError('USAGE', `invalid scale for ${s}: ${n}`);
+    }
+    c.st.project = project;
+    c.st.phase = 'up';
+    for (const [s, n] of Object.entries(scale)) {
+      c.st.scale[s] = n;
+      c.st.active[s] = { mode: 'running' };
+      for (const d of withDependencies(project.services, [s])) c.st.active[d] ??= { mode: 'running' };
+    }
+    await c.save();
+    await ensureProjectResources(c, project, () => undefined);
+    return c.pass({ onProgress: progress, request: true });
+  });
+}
+
+export async function handleStop(c: Controller, services: string[], timeoutMs: number | undefined, progress: OnProgress, signal?: string): Promise<void> {
+  await c.exclusive(async () => {
+    const sel = pick(c, services);
+    const infos = (await c.observe()).filter((i) => sel.includes(i.service) && i.status === 'running');
+    c.st.noRestart = [...new Set([...c.st.noRestart, ...infos.map((i) => i.id)])];
+    await c.save();
+    const verb = signal ? 'kill' : 'stop';
+    for (const group of stopGroups(c, infos)) {
+      await Promise.all(group.map(async (i) => {
+        const res = `Container ${i.name}`;
+        progress({ type: 'resource', resource: res, status: signal ? 'Killing' : 'Stopping', done: false });
+        if (signal) {
+          await c.deps.runtime.kill(i.id, signal);
+        } else {
+          await c.stopHealth(i.id);
+          await c.pushBackends([i.id]);
+          await c.ops().stop(i.id, c.service(i.service), timeoutMs);
+        }
+        c.emit(verb, i);
+        progress({ type: 'resource', resource: res, status: signal ? 'Killed' : 'Stopped', done: true });
+      }));
+    }
+  });
+}
+
+export async function handleStart(c: Controller, services: string[], progress: OnProgress, recreate = false): Promise<void> {
+  await c.exclusive(async () => {
+    const sel = pick(c, services);
+    const infos = (await c.observe()).filter((i) => sel.includes(i.service));
+    const active = sel.filter((s) => c.st.active[s] || infos.some((i) => i.service === s));
+    if (active.length === 0) throw new TscError('NOT_FOUND', 'no container to start');
+    c.st.phase = 'up';
+    for (const s of active) c.st.active[s] = { mode: 'running' };
+    const ids = new Set(infos.map((i) => i.id));
+    c.st.noRestart = c.st.noRestart.filter((id) => !ids.has(id));
+    await c.save();
+    const oneShot: OneShot = {};
+    for (const s of active) oneShot[s] = recreate ? { forceRecreate: true } : { startExited: true };
+    await c.pass({ oneShot, onProgress: progress, request: true });
+  });
+}
+
+export async function handleDown(c: Controller, project: Project | undefined, opts: DownOptions, progress: OnProgress, stateFile: string): Promise<void> {
+  await c.exclusive(async () => {
+    c.st.phase = 'down';
+    if (project) c.st.project = project;
+    if (opts.volumes) c.st.removeVolumes = true;
+    await c.save();
+    const all = await c.observe();
+    const known = new Set(c.project ? [...Object.keys(c.project.services), ...Object.keys(c.project.disabledServices)] : []);
+    const targets = opts.removeOrphans || !c.project ? all : all.filter((i) => known.has(i.service));
+    for (const o of all.filter((i) => !targets.includes(i))) {
+      progress({ type: 'message', level: 'warning', text: `Found orphan container (${o.name}) for this project. Run down with --remove-orphans to remove it.` });
+    }
+    for (const group of stopGroups(c, targets)) {
+      await Promise.all(group.map(async (i) => {
+        const res = `Container ${i.name}`;
+        progress({ type: 'resource', resource: res, status: i.status === 'running' ? 'Stopping' : 'Removing', done: false });
+        await c.retire(i.id, i.service, i.name, c.service(i.service), opts.timeoutMs);
+        progress({ type: 'resource', resource: res, status: 'Removed', done: true });
+      }));
+    }
+    const { network, volumes } = c.deps;
+    if (network) {
+      await network.removeProjectNetworks(c.project ?? c.st.name);
+      await network.cleanupProject(c.st.name);
+      for (const n of Object.values(c.project?.networks ?? {})) {
+        if (!n.external) progress({ type: 'resource', resource: `Network ${n.name}`, status: 'Removed', done: true });
+      }
+    }
+    if (volumes && c.st.removeVolumes) {
+      for (const v of await volumes.removeProjectVolumes(c.st.name)) progress({ type: 'resource', resource: `Volume ${v}`, status: 'Removed', done: true });
+    }
+    await rm(stateFile, { force: true });
+    c.closed = true;
+  });
+}

@@ -1,0 +1,107 @@
+/**
+ * The supervisor daemon of one project: `node dist/supervisor/main.js PROJECT`, started detached by the CLI.
+ * Takes the project lock (one supervisor per project), finishes what a killed predecessor left (journal),
+ * adopts running containers, serves the control socket and runs the controller loop until `down`.
+ * Writes "ready\n" on fd 3 once it listens, when fd 3 is a pipe from the CLI.
+ */
+import { closeSync, writeSync } from 'node:fs';
+import { rm, rmdir } from 'node:fs/promises';
+import { isTscError } from '../errors.js';
+import { acquireLock } from '../state/lock.js';
+import { defaultPaths, projectDir, projectLockFile, projectStateFile, supervisorSocket } from '../state/paths.js';
+import { emptyState, loadProjectState } from '../state/project-state.js';
+import { Controller } from './controller.js';
+import { createDeps } from './deps.js';
+import { handleDown } from './handlers.js';
+import { listen } from './server.js';
+
+const RESYNC_MS = 5_000;
+
+function log(msg: string): void {
+  process.stdout.write(`${new Date().toISOString()} ${msg}\n`);
+}
+
+function signalReady(): void {
+  try {
+    writeSync(3, 'ready\n');
+    closeSync(3);
+  } catch {
+    // not started by a CLI waiting on fd 3
+  }
+}
+
+async function main(name: string): Promise<void> {
+  const paths = defaultPaths();
+  const stateFile = projectStateFile(paths, name);
+  let lock;
+  try {
+    lock = await acquireLock(projectLockFile(paths, name), `project ${name}`);
+  } catch (e) {
+    if (isTscError(e) && e.code === 'CONFLICT') {
+      log(`another supervisor runs project ${name}; exiting`);
+      signalReady();
+      return;
+    }
+    throw e;
+  }
+  process.on('uncaughtException', (e) => log(`uncaught: ${e.stack ?? e.message}`));
+  process.on('unhandledRejection', (e) => log(`unhandled rejection: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`));
+  const st = (await loadProjectState(stateFile, name)) ?? emptyState(name);
+  const deps = await createDeps(paths, log);
+  const c = new Controller(st, deps, stateFile);
+  log(`supervisor ${process.pid} for project ${name} (phase ${st.phase})`);
+
+  // Journal: ids a killed predecessor was creating. Undo what the runtime never got.
+  if (st.pending?.length) {
+    for (const id of st.pending) {
+      const known = await deps.runtime.inspect(id).catch(() => undefined);
+      if (!known) await deps.network?.detach(id).catch((e) => log(`detach ${id}: ${String(e)}`));
+    }
+    st.pending = [];
+    await c.save();
+  }
+
+  let exiting = false;
+  const sockPath = supervisorSocket(paths, name);
+  const shutdown = async (removed: boolean): Promise<void> => {
+    if (exiting) return;
+    exiting = true;
+    clearInterval(resync);
+    server.close();
+    await c.close();
+    await deps.network?.close().catch(() => undefined);
+    await rm(sockPath, { force: true });
+    await lock.release();
+    if (removed) {
+      await rm(projectDir(paths, name), { recursive: true, force: true });
+      await rmdir(projectDir(paths, name)).catch(() => undefined);
+    }
+    log('supervisor exiting');
+    process.exit(0);
+  };
+  const server = await listen(sockPath, c, { stateFile, onDown: () => void shutdown(true) });
+  const resync = setInterval(() => c.kick(), RESYNC_MS);
+  process.on('SIGTERM', () => void shutdown(false));
+  process.on('SIGINT', () => void shutdown(false));
+  signalReady();
+
+  if (st.phase === 'down') {
+    await handleDown(c, undefined, { volumes: st.removeVolumes ?? false, removeOrphans: true }, () => undefined, stateFile);
+    await shutdown(true);
+    return;
+  }
+  if (st.project && deps.network) {
+    await deps.network.ensureNetworks(st.project).catch((e) => log(`networks: ${String(e)}`));
+  }
+  c.kick();
+}
+
+const name = process.argv[2];
+if (!name) {
+  process.stderr.write('usage: supervisor PROJECT\n');
+  process.exit(2);
+}
+main(name).catch((e: unknown) => {
+  log(`supervisor failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+  process.exit(1);
+});

@@ -1,0 +1,87 @@
+/**
+ * The supervisor's socket server: decodes requests and dispatches them to the handlers.
+ */
+import { createServer, type Server, type Socket } from 'node:net';
+import { chmod, mkdir, rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { Project } from '../spec/model.js';
+import type { ContainerEvent, DownOptions, ProgressEvent, UpOptions } from '../api.js';
+import { TscError, isTscError } from '../errors.js';
+import type { Controller } from './controller.js';
+import { handleDown, handleScale, handleStart, handleStop, handleUp } from './handlers.js';
+import { isRequest, onLines, send, type Request } from './protocol.js';
+
+export interface ServerHooks {
+  stateFile: string;
+  /** Called after a `down` completed and was answered: the supervisor exits. */
+  onDown(): void;
+}
+
+const strList = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+const projectOf = (v: unknown): Project => {
+  if (typeof v !== 'object' || v === null || typeof (v as { name?: unknown }).name !== 'string') throw new TscError('USAGE', 'request without a project');
+  return v as Project;
+};
+
+async function dispatch(c: Controller, req: Request, sock: Socket, hooks: ServerHooks): Promise<unknown> {
+  const p = req.params;
+  const progress = (e: ProgressEvent): void => send(sock, { id: req.id, event: e });
+  switch (req.method) {
+    case 'ping':
+      return { pid: process.pid, project: c.st.name };
+    case 'up':
+      return handleUp(c, projectOf(p.project), p.options as UpOptions, progress);
+    case 'scale':
+      return handleScale(c, projectOf(p.project), p.scale as Record<string, number>, progress);
+    case 'stop':
+      return handleStop(c, strList(p.services), num(p.timeoutMs), progress);
+    case 'kill':
+      return handleStop(c, strList(p.services), undefined, progress, typeof p.signal === 'string' ? p.signal : 'SIGKILL');
+    case 'start':
+      return handleStart(c, strList(p.services), progress);
+    case 'restart':
+      return handleStart(c, strList(p.services), progress, true);
+    case 'down': {
+      await handleDown(c, p.project === undefined ? undefined : projectOf(p.project), p.options as DownOptions, progress, hooks.stateFile);
+      setImmediate(() => hooks.onDown());
+      return {};
+    }
+    case 'ps': {
+      const infos = await c.observe();
+      return infos.map((i) => ({ ...i, health: c.health.get(i.id) ?? '' }));
+    }
+    case 'events': {
+      const fn = (e: ContainerEvent): void => send(sock, { id: req.id, event: e });
+      c.bus.on('event', fn);
+      await new Promise<void>((res) => sock.once('close', () => res()));
+      c.bus.off('event', fn);
+      return {};
+    }
+  }
+}
+
+export async function listen(path: string, c: Controller, hooks: ServerHooks): Promise<Server> {
+  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  await rm(path, { force: true });
+  const server = createServer((sock) => {
+    sock.on('error', () => undefined);
+    onLines(sock, (msg) => {
+      if (!isRequest(msg)) return;
+      dispatch(c, msg, sock, hooks).then(
+        (result) => send(sock, { id: msg.id, result: result ?? {} }),
+        (e: unknown) => {
+          const err = isTscError(e) ? e : new TscError('INTERNAL', e instanceof Error ? e.message : String(e));
+          if (!isTscError(e)) c.deps.log(`request ${msg.method} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+          send(sock, { id: msg.id, error: { code: err.code, message: err.message, details: [...err.details] } });
+        },
+      );
+    });
+  });
+  await new Promise<void>((res, rej) => {
+    server.once('error', rej);
+    server.listen(path, () => res());
+  });
+  await chmod(path, 0o600);
+  return server;
+}

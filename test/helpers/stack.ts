@@ -1,0 +1,147 @@
+/**
+ * e2e harness for stacks driven through the real CLI (node bin/tscompose.js, built by `npm run build`):
+ * a fresh TSCOMPOSE_ROOT and run dir under os.tmpdir() per test file, a busybox image in that store,
+ * a unique project name per test, and cleanup (down -v --remove-orphans, then our own supervisors killed
+ * by the pid in their lock file) even when a test failed.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { ImageStore } from '../../src/image/store.js';
+import { importBusybox } from './busybox-image.js';
+
+export const REPO = resolve(import.meta.dirname, '../..');
+const BIN = join(REPO, 'bin/tscompose.js');
+
+export interface CliResult {
+  status: number;
+  stdout: string;
+  stderr: string;
+}
+
+export class StackEnv {
+  readonly base: string;
+  readonly root: string;
+  readonly runDir: string;
+  private readonly projects = new Set<string>();
+
+  constructor(label: string) {
+    // short path: the supervisor socket lives under the run dir (sun_path is 108 bytes)
+    this.base = mkdtempSync(join(tmpdir(), `tsc-${label}-`));
+    this.root = join(this.base, 'root');
+    this.runDir = join(this.base, 'run');
+    mkdirSync(this.root, { recursive: true });
+    mkdirSync(this.runDir, { recursive: true });
+  }
+
+  get env(): Record<string, string> {
+    return { ...(process.env as Record<string, string>), TSCOMPOSE_ROOT: this.root, TSCOMPOSE_RUN_DIR: this.runDir, TSCOMPOSE_NET_RUN: join(this.runDir, 'net') };
+  }
+
+  async importBusybox(): Promise<void> {
+    await importBusybox(new ImageStore({ root: this.root }));
+  }
+
+  /** A project dir with compose.yaml; the project name is unique per call. */
+  project(prefix: string, yaml: string): { name: string; dir: string } {
+    const name = `${prefix}${process.pid}${randomBytes(2).toString('hex')}`.toLowerCase();
+    const dir = join(this.base, name);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'compose.yaml'), yaml);
+    this.projects.add(name);
+    return { name, dir };
+  }
+
+  writeCompose(dir: string, yaml: string): void {
+    writeFileSync(join(dir, 'compose.yaml'), yaml);
+  }
+
+  run(p: { name: string; dir: string }, args: string[], timeoutMs = 120_000): Promise<CliResult> {
+    return new Promise((res) => {
+      const child = spawn(process.execPath, [BIN, '-p', p.name, ...args], { cwd: p.dir, env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const t = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+      child.on('close', (code, sig) => {
+        clearTimeout(t);
+        res({ status: code ?? (sig ? 128 : 1), stdout, stderr });
+      });
+    });
+  }
+
+  async ok(p: { name: string; dir: string }, args: string[]): Promise<CliResult> {
+    const r = await this.run(p, args);
+    if (r.status !== 0) throw new Error(`tscompose ${args.join(' ')} failed (${r.status}):\n${r.stderr}\n${r.stdout}\n${this.supervisorLog(p.name)}`);
+    return r;
+  }
+
+  async psJson(p: { name: string; dir: string }, all = true): Promise<{ Name: string; Service: string; State: string; ID: string; Number: number; ExitCode: number; Pid?: number; Status: string; Health: string }[]> {
+    const r = await this.ok(p, ['ps', ...(all ? ['-a'] : []), '--format', 'json']);
+    return JSON.parse(r.stdout) as never;
+  }
+
+  supervisorLog(name: string): string {
+    const f = join(this.root, 'projects', name, 'supervisor.log');
+    return existsSync(f) ? `--- supervisor log ---\n${readFileSync(f, 'utf8').slice(-4000)}` : '';
+  }
+
+  /** Pid of the project's supervisor, from its lock file. */
+  supervisorPid(name: string): number | undefined {
+    try {
+      return (JSON.parse(readFileSync(join(this.root, 'projects', name, 'supervisor.lock'), 'utf8')) as { pid: number }).pid;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Runtime container records left in this root (should be none after down). */
+  containerDirs(): string[] {
+    const d = join(this.root, 'containers');
+    return existsSync(d) ? readdirSync(d) : [];
+  }
+
+  async cleanup(): Promise<void> {
+    for (const name of this.projects) {
+      await this.run({ name, dir: this.base }, ['down', '-v', '--remove-orphans', '-t', '1'], 60_000).catch(() => undefined);
+      const pid = this.supervisorPid(name);
+      if (pid) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+    }
+    // any container of ours still running: kill it through the runtime binary, by id
+    const rt = join(REPO, 'native/build/tsc-runtime');
+    for (const id of this.containerDirs()) spawnSync(rt, ['--root', join(this.runDir, 'runtime'), 'delete', '--force', id], { stdio: 'ignore' });
+    rmSync(this.base, { recursive: true, force: true });
+  }
+}
+
+/** Mounts whose path mentions this env's base dir (overlays, binds): should be none after down. */
+export function mountsUnder(base: string): string[] {
+  return readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(base));
+}
+
+/** Processes whose command line or cwd mentions this env's base dir. */
+export function processesUnder(base: string): number[] {
+  const out: number[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d) || Number(d) === process.pid) continue;
+    try {
+      const cmd = readFileSync(`/proc/${d}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      const env = readFileSync(`/proc/${d}/environ`, 'utf8');
+      if (cmd.includes(base) || env.includes(`TSCOMPOSE_ROOT=${base}`)) out.push(Number(d));
+    } catch {
+      // gone
+    }
+  }
+  return out;
+}
+
+export const uniq = (): string => `${process.pid}${randomBytes(3).toString('hex')}`;
