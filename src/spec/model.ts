@@ -113,6 +113,13 @@ export interface Service {
   tscompose: TscomposeServiceOptions;
   /** Other `x-*` keys of the service, verbatim. */
   extensions: Record<string, unknown>;
+  /**
+   * Which of the keys that set the same value were written (of `scale`/`deploy.replicas`,
+   * `restart`/`deploy.restart_policy`, `mem_limit`/`deploy.resources.limits.memory`, `cpus`/`...limits.cpus`,
+   * `pids_limit`/`...limits.pids`, `mem_reservation`/`...reservations.memory`), as dotted paths. Only
+   * `tscompose config` reads it, to print values where the user put them, as `docker compose config` does.
+   */
+  writtenKeys?: string[];
 }
 
 export type PullPolicy = 'always' | 'missing' | 'never' | 'build';

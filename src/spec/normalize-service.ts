@@ -56,6 +56,30 @@ function ulimits(v: unknown, path: KeyPath, p: Problems): Service['ulimits'] {
   return out;
 }
 
+/** Keys that set the same model value; which were written is kept for `config` (Service.writtenKeys). */
+export const TRACKED_KEYS = [
+  'scale',
+  'deploy.replicas',
+  'restart',
+  'deploy.restart_policy',
+  'mem_limit',
+  'deploy.resources.limits.memory',
+  'cpus',
+  'deploy.resources.limits.cpus',
+  'pids_limit',
+  'deploy.resources.limits.pids',
+  'mem_reservation',
+  'deploy.resources.reservations.memory',
+] as const;
+
+function writtenKeys(svc: Raw): string[] {
+  return TRACKED_KEYS.filter((dotted) => {
+    let v: unknown = svc;
+    for (const k of dotted.split('.')) v = isRaw(v) ? v[k] : undefined;
+    return v !== undefined && v !== null;
+  });
+}
+
 function optionalString(svc: Raw, key: string): string | undefined {
   const v = svc[key];
   return v === undefined || v === null ? undefined : scalarString(v);
@@ -103,6 +127,7 @@ export function normalizeService(name: string, raw: unknown, path: KeyPath, p: P
     profiles: stringList(svc['profiles']),
     tscompose: { lb: rawAt(svc['x-tscompose'])['lb'] === 'least-connections' ? 'least-connections' : 'round-robin' },
     extensions: extensionsOf(svc, ['x-tscompose']),
+    writtenKeys: writtenKeys(svc),
   };
   const build = normalizeBuild(svc['build'], ctx.env, ctx);
   if (build) out.build = build;

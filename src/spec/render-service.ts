@@ -68,32 +68,82 @@ function renderUpdate(u: UpdateConfig | undefined): Out | undefined {
 
 const DEFAULT_UPDATE = JSON.stringify(renderUpdate({ parallelism: 1, delayMs: 0, order: 'stop-first', failureAction: 'pause', monitorMs: 5000, maxFailureRatio: 0 }));
 
-function renderDeploy(s: Service): Out {
-  const r = s.resources;
-  const restartPolicy =
-    s.restart.delayMs !== undefined || s.restart.windowMs !== undefined
-      ? compact({
-          condition: { no: 'none', always: 'any', 'on-failure': 'on-failure', 'unless-stopped': 'unless-stopped' }[s.restart.condition],
-          delay: s.restart.delayMs === undefined ? undefined : formatDuration(s.restart.delayMs),
-          max_attempts: s.restart.maxAttempts,
-          window: s.restart.windowMs === undefined ? undefined : formatDuration(s.restart.windowMs),
-        })
-      : undefined;
-  const update = renderUpdate(s.updateConfig);
+/** Where a value goes: where it was written (both places if both were), else the canonical place. */
+function placed(s: Service, legacy: string, deploy: string, deployIsDefault: boolean): { legacy: boolean; deploy: boolean } {
+  const w = s.writtenKeys ?? [];
+  const l = w.includes(legacy);
+  const d = w.includes(deploy);
+  if (l || d) return { legacy: l, deploy: d };
+  return { legacy: !deployIsDefault, deploy: deployIsDefault };
+}
+
+function restartPolicy(s: Service): Out {
+  const condition = { no: 'none', always: 'any', 'on-failure': 'on-failure', 'unless-stopped': 'unless-stopped' }[s.restart.condition];
   return compact({
-    resources: compact({
-      limits: compact({ cpus: r.cpus, memory: r.memoryBytes, pids: r.pidsLimit }),
-      reservations: compact({ cpus: r.cpusReservation, memory: r.memoryReservationBytes }),
-    }),
-    restart_policy: restartPolicy,
-    update_config: JSON.stringify(update) === DEFAULT_UPDATE ? undefined : update,
-    rollback_config: renderUpdate(s.rollbackConfig),
+    condition,
+    delay: s.restart.delayMs === undefined ? undefined : formatDuration(s.restart.delayMs),
+    max_attempts: s.restart.maxAttempts,
+    window: s.restart.windowMs === undefined ? undefined : formatDuration(s.restart.windowMs),
   });
 }
 
+/** restart_policy goes to deploy when written there or when only it can say delay/window. */
+function restartInDeploy(s: Service): boolean {
+  const w = s.writtenKeys ?? [];
+  if (w.includes('deploy.restart_policy')) return true;
+  if (w.includes('restart')) return false;
+  return s.restart.delayMs !== undefined || s.restart.windowMs !== undefined;
+}
+
 function renderRestart(s: Service): string | undefined {
-  if (s.restart.delayMs !== undefined || s.restart.windowMs !== undefined || s.restart.condition === 'no') return undefined;
+  if (restartInDeploy(s) || (s.restart.condition === 'no' && !(s.writtenKeys ?? []).includes('restart'))) return undefined;
   return s.restart.maxAttempts === undefined ? s.restart.condition : `${s.restart.condition}:${s.restart.maxAttempts}`;
+}
+
+interface DualKeys {
+  top: Out;
+  limits: Out;
+  reservations: Out;
+  replicas?: number;
+}
+
+/** The resource and replica values that live both at the service level and under deploy. */
+function dualKeys(s: Service): DualKeys {
+  const r = s.resources;
+  const out: DualKeys = { top: {}, limits: {}, reservations: {} };
+  const pairs: [string, string, Out, string, number | undefined][] = [
+    ['mem_limit', 'deploy.resources.limits.memory', out.limits, 'memory', r.memoryBytes],
+    ['cpus', 'deploy.resources.limits.cpus', out.limits, 'cpus', r.cpus],
+    ['pids_limit', 'deploy.resources.limits.pids', out.limits, 'pids', r.pidsLimit],
+    ['mem_reservation', 'deploy.resources.reservations.memory', out.reservations, 'memory', r.memoryReservationBytes],
+  ];
+  for (const [legacy, deploy, target, key, value] of pairs) {
+    if (value === undefined) continue;
+    const where = placed(s, legacy, deploy, true);
+    if (where.legacy) out.top[legacy] = value;
+    if (where.deploy) target[key] = value;
+  }
+  const written = (s.writtenKeys ?? []).some((k) => k === 'scale' || k === 'deploy.replicas');
+  if (s.replicas !== 1 || written) {
+    const where = placed(s, 'scale', 'deploy.replicas', false);
+    if (where.legacy) out.top['scale'] = s.replicas;
+    if (where.deploy) out.replicas = s.replicas;
+  }
+  return out;
+}
+
+function renderDeploy(s: Service, dual: DualKeys): Out {
+  const update = renderUpdate(s.updateConfig);
+  return compact({
+    replicas: dual.replicas,
+    resources: compact({
+      limits: sortedRecord(dual.limits),
+      reservations: sortedRecord(compact({ ...dual.reservations, cpus: s.resources.cpusReservation })),
+    }),
+    restart_policy: restartInDeploy(s) ? restartPolicy(s) : undefined,
+    update_config: JSON.stringify(update) === DEFAULT_UPDATE ? undefined : update,
+    rollback_config: renderUpdate(s.rollbackConfig),
+  });
 }
 
 function renderNetworkMode(s: Service): string | undefined {
@@ -134,7 +184,9 @@ function renderBlkio(s: Service): Out {
 
 export function renderService(s: Service): Out {
   const r = s.resources;
+  const dual = dualKeys(s);
   const out = compact({
+    ...dual.top,
     image: s.image,
     build: s.build && compact({ context: s.build.context, dockerfile: s.build.dockerfile, dockerfile_inline: s.build.dockerfileInline, args: sortedRecord(s.build.args), target: s.build.target, labels: sortedRecord(s.build.labels) }),
     pull_policy: s.pullPolicy === 'missing' ? undefined : s.pullPolicy,
@@ -170,9 +222,8 @@ export function renderService(s: Service): Out {
       }),
     ),
     healthcheck: renderHealthcheck(s.healthcheck),
-    scale: s.replicas === 1 ? undefined : s.replicas,
     restart: renderRestart(s),
-    deploy: renderDeploy(s),
+    deploy: renderDeploy(s, dual),
     mem_swappiness: r.memSwappiness,
     memswap_limit: r.memorySwapBytes,
     cpu_shares: r.cpuShares,

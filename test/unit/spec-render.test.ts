@@ -67,7 +67,7 @@ describe('renderProject', () => {
           cap_add: ['CAP_NET_ADMIN'],
           command: ['nginx', '-g', 'daemon off;'],
           depends_on: { db: { condition: 'service_healthy', required: true, restart: true } },
-          deploy: { resources: { limits: { cpus: 0.5, memory: 536870912 }, reservations: { memory: 67108864 } } },
+          deploy: { replicas: 2, resources: { limits: { cpus: 0.5, memory: 536870912 }, reservations: { memory: 67108864 } } },
           environment: { A: '1', B: '2' },
           extra_hosts: ['gw=10.0.0.1'],
           healthcheck: {
@@ -86,7 +86,6 @@ describe('renderProject', () => {
             { mode: 'ingress', target: 9000, protocol: 'tcp' },
           ],
           restart: 'on-failure:3',
-          scale: 2,
           stop_grace_period: '1m0s',
           stop_signal: 'SIGQUIT',
           tmpfs: ['/run:size=65536'],
@@ -126,6 +125,12 @@ describe('renderProject', () => {
     const svc = (renderProject(r.project)['services'] as Record<string, Record<string, unknown>>)['s']!;
     expect(svc['deploy']).toEqual({ restart_policy: { condition: 'on-failure', delay: '5s', max_attempts: 2 } });
     expect(svc['restart']).toBeUndefined();
+  });
+
+  it('prints scale, restart and legacy resource keys where they were written, as docker compose config', () => {
+    const r = load('services:\n  s:\n    image: a\n    scale: 3\n    restart: "no"\n    mem_limit: 1g\n    cpus: 2\n    pids_limit: 10\n    mem_reservation: 1m\n');
+    const svc = (renderProject(r.project)['services'] as Record<string, Record<string, unknown>>)['s']!;
+    expect(svc).toEqual({ image: 'a', scale: 3, restart: 'no', mem_limit: 1073741824, cpus: 2, pids_limit: 10, mem_reservation: 1048576, networks: { default: null } });
   });
 
   it('round-trips: the rendered YAML loads back into the same project', () => {
