@@ -58,6 +58,30 @@ describe('tscompose run', () => {
     await rt.remove(c?.id as string, { force: true });
   });
 
+  it('starts the dependencies first, unless --no-deps', async () => {
+    const deps = `services:
+  db:
+    image: busybox:latest
+    network_mode: none
+    command: sleep 600
+  app:
+    image: busybox:latest
+    network_mode: none
+    depends_on: [db]
+`;
+    const rt = new NativeRuntime({ root: env.root, runtimeRoot: join(env.runDir, 'runtime') });
+    const running = async (name: string) =>
+      (await rt.list({ project: name })).filter((c) => c.service === 'db' && c.status === 'running' && c.labels['com.docker.compose.oneoff'] !== 'True');
+    const q = env.project('rtrunnodeps', deps);
+    expect(await env.run(q, ['run', '--rm', '--no-deps', 'app', 'true'])).toMatchObject({ status: 0 });
+    expect(await running(q.name)).toHaveLength(0);
+    const d = env.project('rtrundeps', deps);
+    const r = await env.run(d, ['run', '--rm', 'app', 'echo', 'ran']);
+    expect(r.stdout).toBe('ran\n');
+    expect(r.status).toBe(0);
+    expect(await running(d.name)).toHaveLength(1);
+  });
+
   it('an unknown service is an error', async () => {
     const r = await env.run(p, ['run', 'nope', 'true']);
     expect(r.status).toBe(1);

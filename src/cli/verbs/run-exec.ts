@@ -39,11 +39,9 @@ export async function runOneOff(load: LoadOptions, a: RunArgs, warn: (w: SpecWar
   const base = project.services[a.service];
   if (!base) throw new TscError('NOT_FOUND', `no such service: ${a.service}`);
   const svc = oneOffService(base, a, process.env);
-  const deps = Object.keys(svc.dependsOn);
-  if (!a.noDeps && deps.length > 0) {
-    process.stderr.write(`run: dependencies (${deps.join(', ')}) are not started by run; start them with \`tscompose up -d\` (or pass --no-deps)\n`);
-  }
   const paths = defaultPaths();
+  const deps = Object.keys(svc.dependsOn).filter((d) => project.services[d] !== undefined);
+  if (!a.noDeps && deps.length > 0) await startDependencies(project, svc, deps, paths);
   const [{ NativeRuntime }, { ImageStore }, { VolumeManager }] = await Promise.all([
     import('../../runtime/native-runtime.js'),
     import('../../image/store.js'),
@@ -109,6 +107,17 @@ export async function runOneOff(load: LoadOptions, a: RunArgs, warn: (w: SpecWar
   } finally {
     await network?.close().catch(() => undefined);
   }
+}
+
+/** As `docker compose run`: bring the dependencies up (through the project's supervisor) first. */
+async function startDependencies(project: Project, svc: Service, deps: string[], paths: ReturnType<typeof defaultPaths>): Promise<void> {
+  const { createEngine } = await import('../../engine/index.js');
+  const healthy = deps.some((d) => svc.dependsOn[d]?.condition === 'service_healthy');
+  await createEngine(paths).up(
+    project,
+    { services: deps, scale: {}, noStart: false, forceRecreate: false, noRecreate: false, removeOrphans: false, wait: healthy },
+    () => undefined,
+  );
 }
 
 function labelsOf(entries: readonly string[]): Record<string, string> {
