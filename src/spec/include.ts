@@ -9,6 +9,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { SourceDoc, SpecProblem } from './source.js';
+import { TscError } from '../errors.js';
 import { loadFile, readText, type Session } from './load-file.js';
 import { mergeDocs } from './merge.js';
 import { readEnvFiles } from './load-env.js';
@@ -44,7 +45,8 @@ export function applyIncludes(doc: SourceDoc, dir: string, session: Session, sta
     try {
       vars = readEnvFiles(envFiles, session.osEnv, (f) => readText(f, session));
     } catch (e) {
-      return fail(isObject(entry) && entry.env_file !== undefined ? [...at, 'env_file'] : at, e instanceof Error ? e.message : String(e));
+      const why = e instanceof TscError ? [e.message, ...e.details].join('; ') : e instanceof Error ? e.message : String(e);
+      return fail(isObject(entry) && entry.env_file !== undefined ? [...at, 'env_file'] : at, why);
     }
     const lookup = (k: string): string | undefined => vars[k];
     let merged: unknown;

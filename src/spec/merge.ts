@@ -28,7 +28,8 @@ type Rule =
   | 'logging'
   | 'ulimit'
   | 'ipam'
-  | 'envfile';
+  | 'envfile'
+  | 'hosts';
 
 const RULES: ReadonlyArray<[string[], Rule]> = (
   [
@@ -39,7 +40,7 @@ const RULES: ReadonlyArray<[string[], Rule]> = (
     ['services.*.labels', 'keyvalue'],
     ['services.*.annotations', 'keyvalue'],
     ['services.*.sysctls', 'keyvalue'],
-    ['services.*.extra_hosts', 'keyvalue'],
+    ['services.*.extra_hosts', 'hosts'],
     ['services.*.build.args', 'keyvalue'],
     ['services.*.build.labels', 'keyvalue'],
     ['services.*.build.additional_contexts', 'keyvalue'],
@@ -209,6 +210,13 @@ function special(rule: Rule, base: unknown, over: unknown, path: string[]): unkn
     case 'keyvalue':
       if (typeof base !== 'object' || typeof over !== 'object' || base === null || over === null) return stripTags(over);
       return mergeKeyValue(base, over);
+    case 'hosts': {
+      // "host:ip" / "host=ip" lists merge as lists (one host may have several addresses); maps by host name
+      if (Array.isArray(base) && Array.isArray(over)) return mergeUnique(base, over, 'list-unique');
+      const asMap = (v: unknown): unknown =>
+        Array.isArray(v) ? v.map((h) => String(h).replace(/^([^:=]+)[:=]/, '$1=')) : v;
+      return mergeKeyValue(asMap(base), asMap(over));
+    }
     case 'dependson': {
       const fill = (): unknown => ({ condition: 'service_started', required: true });
       return mergeMaps(toMap(base, fill), toMap(over, fill), path);

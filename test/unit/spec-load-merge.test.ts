@@ -74,6 +74,13 @@ describe('Compose merge rules', () => {
     expect(web(m)).toEqual({ image: 'a', environment: { C: 3 } });
   });
 
+  it('extra_hosts lists are concatenated; a map form merges by host name', () => {
+    const lists = merge('services:\n  web:\n    extra_hosts: ["a:1.1.1.1"]\n', 'services:\n  web:\n    extra_hosts: ["b:2.2.2.2", "a:1.1.1.1"]\n');
+    expect(web(lists).extra_hosts).toEqual(['a:1.1.1.1', 'b:2.2.2.2']);
+    const mixed = merge('services:\n  web:\n    extra_hosts: ["a:1.1.1.1", "b=3.3.3.3"]\n', 'services:\n  web:\n    extra_hosts: {a: 9.9.9.9}\n');
+    expect(web(mixed).extra_hosts).toEqual({ a: '9.9.9.9', b: '3.3.3.3' });
+  });
+
   it('a null service in the override keeps the base service', () => {
     expect(web(merge('services:\n  web:\n    image: a\n', 'services:\n  web:\n'))).toEqual({ image: 'a' });
   });
