@@ -232,6 +232,8 @@ export class LocalNetworkManager implements NetworkManager {
     for (const svc of Object.values(project.services)) for (const k of this.serviceNetworks(svc)) wanted.add(k);
 
     await this.withLock(async () => {
+      let used: ReturnType<typeof parseCidr>[] | undefined;
+      const batch: string[] = [];
       for (const key of [...wanted].sort()) {
         const spec = this.networkSpec(project, key);
         const have = st.networks[key];
@@ -251,7 +253,7 @@ export class LocalNetworkManager implements NetworkManager {
           subnet = formatCidr(parseCidr(a));
           gateway = a.split('/')[0]!;
         } else {
-          const used = await this.host.usedPrefixes();
+          used ??= await this.host.usedPrefixes();
           if (pool?.subnet) {
             const c = parseCidr(pool.subnet);
             const clash = used.find((u) => overlaps(u, c));
@@ -262,17 +264,20 @@ export class LocalNetworkManager implements NetworkManager {
             if (!c) throw new TscError('NETWORK', `no free subnet left in the address pools ${this.pools.join(', ')}`);
             subnet = formatCidr(c);
           }
+          used.push(parseCidr(subnet));
           gateway = pool?.gateway ?? defaultGateway(parseCidr(subnet));
           const prefix = parseCidr(subnet).prefix;
-          await this.host.ipBatch([`link add name ${bridge} type bridge`, `addr add ${gateway}/${prefix} dev ${bridge}`, `link set ${bridge} up`]);
+          batch.push(`link add name ${bridge} type bridge`, `addr add ${gateway}/${prefix} dev ${bridge}`, `link set ${bridge} up`);
         }
         const net: NetState = { key, name: spec.name, bridge, subnet, gateway, internal: spec.internal, external: false, owned: true, vips: {} };
         st.networks[key] = net;
         this.lease(bridge, gateway, 'gateway');
         for (const aux of Object.values(pool?.auxAddresses ?? {})) this.lease(bridge, aux, 'aux');
         this.registry(net, project.name);
-        this.save(st);
       }
+      // recorded before the bridges exist: a crash in between leaves nothing cleanupProject cannot find
+      this.save(st);
+      await this.host.ipBatch(batch);
       await this.applyRules(st);
       this.save(st);
     });
@@ -590,9 +595,10 @@ export class LocalNetworkManager implements NetworkManager {
     const scope = projectScope(this.root, project);
     await this.withLock(async () => {
       const own = Object.values(st.networks).filter((n) => n.owned);
+      const dels = new Set<string>();
       for (const n of own) {
         if (this.dns) await this.dns.stop(n.gateway);
-        if (this.host.linkExists(n.bridge)) await this.host.ipBatch([`link del ${n.bridge}`]);
+        if (this.host.linkExists(n.bridge)) dels.add(n.bridge);
         rmSync(this.leaseDir(n.bridge), { recursive: true, force: true });
         const reg = join(this.runDir, 'networks', `${n.name}.json`);
         try {
@@ -606,8 +612,9 @@ export class LocalNetworkManager implements NetworkManager {
       const keys = new Set([...Object.keys(st.networks), ...Object.keys(this.projects.get(project)?.networks ?? {}), 'default']);
       for (const k of keys) {
         const b = bridgeName(scope, k);
-        if (this.host.linkExists(b)) await this.host.ipBatch([`link del ${b}`]);
+        if (this.host.linkExists(b)) dels.add(b);
       }
+      await this.host.ipBatch([...dels].map((b) => `link del ${b}`));
       st.networks = {};
       await this.applyRules(st);
     });
@@ -615,6 +622,11 @@ export class LocalNetworkManager implements NetworkManager {
     this.states.delete(project);
     this.projects.delete(project);
     rmSync(this.stateFile(project), { force: true });
+  }
+
+  /** Addresses the embedded DNS server listens on (in this process). */
+  dnsAddresses(): string[] {
+    return this.dns?.addresses() ?? [];
   }
 
   async close(): Promise<void> {

@@ -125,9 +125,11 @@ export class NetFixture {
     const tables = (await ex('nft', ['list', 'tables'])).stdout;
     for (const p of this.projects) if (tables.includes(`tsc_${p}_`)) left.push(`nft table of ${p}`);
     const addrs = (await ex('ip', ['-4', '-o', 'addr'])).stdout;
-    for (const i of this.infos) if (!i.external && addrs.includes(` ${i.gateway}/`)) left.push(`address ${i.gateway}`);
-    const socks = (await ex('ss', ['-Htanu'])).stdout;
-    for (const i of this.infos) if (!i.external && socks.includes(`${i.gateway}:53`)) left.push(`socket ${i.gateway}:53`);
+    for (const i of this.infos) if (!i.external && addrs.includes(` ${i.bridge} `)) left.push(`address on ${i.bridge}`);
+    // sockets: the LB listeners and DNS servers of this process (the only place tscompose opens them)
+    // (called once every project of the fixture is down, so none may be left)
+    for (const k of this.nm.lb.listenerKeys()) left.push(`listener ${k}`);
+    for (const d of this.nm.dnsAddresses()) left.push(`dns socket ${d}:53`);
     return left;
   }
 }
