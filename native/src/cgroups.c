@@ -55,7 +55,9 @@ static int v1_setup(const struct cgroup *cg, const struct resources *r, struct e
     char base[1100];
     snprintf(base, sizeof base, "%s/%s", cg->root, ctrl);
     if (!cg->fake && access(base, F_OK) < 0) return err_set(e, errno, "cgroup controller %s missing (%s)", ctrl, base);
-    if (v1_dir(cg, ctrl, d, sizeof d) < 0 || mkdir_p(d, 0755) < 0) return err_set(e, errno, "mkdir cgroup %s", d);
+    if (v1_dir(cg, ctrl, d, sizeof d) < 0) return err_set(e, errno, "cgroup path");
+    if (mkdir(d, 0755) < 0 && errno != EEXIST && (errno != ENOENT || mkdir_p(d, 0755) < 0))
+      return err_set(e, errno, "mkdir cgroup %s", d);
   }
   v1_dir(cg, "memory", d, sizeof d);
   if (r->mem_limit != CFG_UNSET) {

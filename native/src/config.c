@@ -251,6 +251,26 @@ static int parse_linux(struct config *c, json_t *l, struct err *e) {
       d->gid = (uint32_t)jint(v, "gid", 0);
     }
   }
+  /* like runc: the default devices and linux.devices stay usable whatever the rules say */
+  if (c->res.ndevs) {
+    static const struct {
+      char type;
+      int64_t major, minor;
+    } defs[] = {{'c', 1, 3}, {'c', 1, 5}, {'c', 1, 7}, {'c', 1, 8}, {'c', 1, 9}, {'c', 5, 0}, {'c', 5, 1}, {'c', 5, 2}, {'c', 136, -1}};
+    size_t ndefs = sizeof defs / sizeof *defs;
+    struct dev_rule *nr = realloc(c->res.devs, (c->res.ndevs + ndefs + c->ndevices + 1) * sizeof *nr);
+    if (!nr) return err_set(e, ENOMEM, "config.json");
+    c->res.devs = nr;
+    for (size_t i = 0; i < ndefs + c->ndevices; i++) {
+      struct dev_rule *dr = &c->res.devs[c->res.ndevs++];
+      memset(dr, 0, sizeof *dr);
+      dr->allow = true;
+      dr->type = i < ndefs ? defs[i].type : (c->devices[i - ndefs].type == 'b' ? 'b' : 'c');
+      dr->major = i < ndefs ? defs[i].major : c->devices[i - ndefs].major;
+      dr->minor = i < ndefs ? defs[i].minor : c->devices[i - ndefs].minor;
+      snprintf(dr->access, sizeof dr->access, "rwm");
+    }
+  }
   return 0;
 }
 

@@ -116,7 +116,26 @@ static const char **build_env(const struct config *c, const char *home, const ch
 }
 
 /* The container's PID 1 until exec. */
-__attribute__((noreturn)) static void child_main(struct launch *L, int syncfd, int fifofd, int stdio[3]) {
+/* The parent puts us into the cgroup while we set up the mounts; wait for it before a cgroup namespace is made
+ * (rooted at our cgroup) or anything of the workload runs. */
+static void enter_cgroup(struct launch *L, int cgfd, int syncfd) {
+  struct err e = {0};
+  if (cgfd >= 0) {
+    char b = 0;
+    ssize_t n;
+    do n = read(cgfd, &b, 1);
+    while (n < 0 && errno == EINTR);
+    if (n != 1 || b != 'j') _exit(1); /* the parent failed and reports its own error */
+    close(cgfd);
+  }
+  (void)L;
+  if (config_has_ns(L->cfg, CLONE_NEWCGROUP) && !config_ns_path(L->cfg, CLONE_NEWCGROUP) && unshare(CLONE_NEWCGROUP) < 0) {
+    err_set(&e, errno, "unshare cgroup namespace");
+    child_fail(syncfd, &e);
+  }
+}
+
+__attribute__((noreturn)) static void child_main(struct launch *L, int syncfd, int cgfd, int fifofd, int stdio[3]) {
   struct config *c = L->cfg;
   struct err e = {0};
   umask(0);
@@ -138,11 +157,10 @@ __attribute__((noreturn)) static void child_main(struct launch *L, int syncfd, i
     }
     close(fd);
   }
-  if (L->has_cg && L->cg.ops->join(&L->cg, 0, &e) < 0) child_fail(syncfd, &e);
-  if (config_has_ns(c, CLONE_NEWCGROUP) && !config_ns_path(c, CLONE_NEWCGROUP) && unshare(CLONE_NEWCGROUP) < 0) {
-    err_set(&e, errno, "unshare cgroup namespace");
-    child_fail(syncfd, &e);
-  }
+  bool cg_mounts = false;
+  for (size_t i = 0; i < c->nmounts; i++)
+    if (c->mounts[i].type && !strncmp(c->mounts[i].type, "cgroup", 6)) cg_mounts = true;
+  if (cg_mounts) enter_cgroup(L, cgfd, syncfd);
   if (c->hostname && config_has_ns(c, CLONE_NEWUTS) && sethostname(c->hostname, strlen(c->hostname)) < 0) {
     err_set(&e, errno, "sethostname %s", c->hostname);
     child_fail(syncfd, &e);
@@ -153,6 +171,7 @@ __attribute__((noreturn)) static void child_main(struct launch *L, int syncfd, i
   }
   if (rootfs_setup(c, L->has_cg ? L->cg.version : 1, &e) < 0 || rootfs_pivot(c, &e) < 0 || rootfs_finish(c, &e) < 0)
     child_fail(syncfd, &e);
+  if (!cg_mounts) enter_cgroup(L, cgfd, syncfd);
   struct user_ids u = {.uid = c->uid, .gid = c->gid};
   const uint32_t *groups = c->agids;
   size_t ngroups = c->nagids;
@@ -230,15 +249,11 @@ int container_launch(struct launch *L, struct err *e) {
   if (open_stdio(L, stdio, pipes, e) < 0) return -1;
   L->has_cg = false;
   L->oom_base = -1;
+  int cgp[2] = {-1, -1};
   if (c->cgroups_path) {
     if (cgroup_init(&L->cg, c->cgroups_path, 0, NULL, false, e) < 0) return -1;
     L->has_cg = true;
-    if (L->cg.ops->setup(&L->cg, &c->res, e) < 0) {
-      struct err e2;
-      L->cg.ops->destroy(&L->cg, &e2);
-      return -1;
-    }
-    L->oom_base = L->cg.ops->oom_kills(&L->cg);
+    if (pipe2(cgp, O_CLOEXEC) < 0) return err_set(e, errno, "pipe");
   }
   int fifofd = -1;
   if (L->wait_start) {
@@ -263,9 +278,29 @@ int container_launch(struct launch *L, struct err *e) {
   }
   if (pid == 0) {
     close(sync[0]);
-    child_main(L, sync[1], fifofd, stdio);
+    if (cgp[1] >= 0) close(cgp[1]);
+    child_main(L, sync[1], cgp[0], fifofd, stdio);
   }
   close(sync[1]);
+  if (L->has_cg) {
+    /* in parallel with the child's mount setup: cgroup dirs, limits, OOM baseline, then the child joins */
+    close(cgp[0]);
+    int r = L->cg.ops->setup(&L->cg, &c->res, e);
+    if (r == 0) {
+      L->oom_base = L->cg.ops->oom_kills(&L->cg);
+      r = L->cg.ops->join(&L->cg, pid, e);
+    }
+    if (write(cgp[1], r == 0 ? "j" : "x", 1) != 1 && r == 0) r = err_set(e, errno, "release container init");
+    close(cgp[1]);
+    if (r < 0) {
+      close(sync[0]);
+      kill(pid, SIGKILL);
+      while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {
+      }
+      L->cg.ops->destroy(&L->cg, &(struct err){0});
+      return -1;
+    }
+  }
   if (fifofd >= 0) close(fifofd);
   for (int i = 0; i < 3; i++)
     if (stdio[i] >= 0 && (i != 2 || stdio[2] != stdio[1])) close(stdio[i]);

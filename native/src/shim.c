@@ -179,10 +179,11 @@ void shim_trim_memory(void) {
   if (!f) return;
   char line[512];
   while (fgets(line, sizeof line, f)) {
-    unsigned long lo, hi;
-    char perms[8];
-    if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perms) != 3) continue;
-    if (perms[1] == 'w' || !strstr(line, "tsc-runtime")) continue;
+    char *end;
+    unsigned long lo = strtoul(line, &end, 16);
+    if (*end != '-') continue;
+    unsigned long hi = strtoul(end + 1, &end, 16);
+    if (*end != ' ' || end[2] == 'w' || !strstr(line, "tsc-runtime")) continue;
     madvise((void *)lo, hi - lo, MADV_RANDOM);
     madvise((void *)lo, hi - lo, MADV_DONTNEED);
   }
