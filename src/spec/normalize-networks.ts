@@ -38,10 +38,11 @@ export function normalizeServiceNetworks(
 ): Record<string, ServiceNetwork> {
   const v = svc['networks'];
   const at = [...path, 'networks'];
-  if (mode.kind !== 'bridge') {
-    if (v !== undefined && v !== null) p.error(at, `'network_mode' and 'networks' cannot be combined`);
-    return {};
-  }
+  // Compose refuses both keys together, even `network_mode: bridge` (Docker's own bridge, which tscompose
+  // treats as the project's default network).
+  const hasMode = svc['network_mode'] !== undefined && svc['network_mode'] !== null;
+  if (hasMode && v !== undefined && v !== null) p.error(at, `'network_mode' and 'networks' cannot be combined`);
+  if (mode.kind !== 'bridge') return {};
   const out: Record<string, ServiceNetwork> = {};
   if (Array.isArray(v)) for (const name of v) out[scalarString(name)] = { aliases: [], priority: 0 };
   else if (isRaw(v)) for (const [name, cfg] of Object.entries(v)) out[name] = serviceNetwork(cfg, [...at, name], p);

@@ -9,7 +9,7 @@
 import type { DeviceRate, Resources, RestartPolicy, UpdateConfig } from './model.js';
 import type { KeyPath } from './source.js';
 import { rawAt, type Problems, type Raw } from './normalize-util.js';
-import { parseBytes, parseDuration, parseInteger, parseNumber, type Parsed } from './units.js';
+import { parseBool, parseBytes, parseDuration, parseInteger, parseNumber, type Parsed } from './units.js';
 
 type Parser = (v: unknown) => Parsed<number>;
 
@@ -76,8 +76,13 @@ export function normalizeResources(svc: Raw, path: KeyPath, p: Problems): Resour
   set('blkioWeight', num(blkio, 'weight', blkioPath, p, parseInteger));
   set('oomScoreAdj', num(svc, 'oom_score_adj', path, p, parseInteger));
   if (typeof svc['cpuset'] === 'string') out.cpuset = svc['cpuset'];
-  if (svc['oom_kill_disable'] !== undefined) {
-    out.oomKillDisable = svc['oom_kill_disable'] === true || svc['oom_kill_disable'] === 'true';
+  const oom = svc['oom_kill_disable'];
+  if (oom !== undefined && oom !== null) set('oomKillDisable', p.take(parseBool(oom), [...path, 'oom_kill_disable'], oom));
+  for (const [key, v] of [['mem_limit', out.memoryBytes], ['mem_reservation', out.memoryReservationBytes]] as const) {
+    if (v !== undefined && v < 0) p.error([...path, key], `found ${v}, expected a byte size of 0 or more`);
+  }
+  if (out.memorySwapBytes !== undefined && out.memorySwapBytes < -1) {
+    p.error([...path, 'memswap_limit'], `found ${out.memorySwapBytes}, expected a byte size or -1 (unlimited swap)`);
   }
   if (out.cpus !== undefined && out.cpus < 0) p.error([...path, 'cpus'], `found ${out.cpus}, expected a non-negative number of CPUs`);
   if (out.memSwappiness !== undefined && (out.memSwappiness < 0 || out.memSwappiness > 100)) {

@@ -5,6 +5,10 @@
  * dist/spec/compose-validator.cjs), so the CLI neither loads ajv's compiler nor compiles the schema on
  * every run. Running from src (tests), the schema is compiled once with ajv instead. Only when a document
  * is invalid is the schema JSON read to explain the errors (validate-explain.ts).
+ *
+ * Measured on the 2-core CI machine (best of 12 cold `node` runs validating a 3-service file): loading the
+ * standalone validator adds no measurable time over `node -e 0` (~200 ms there), while compiling the schema
+ * at run time adds ~1.1 s. The standalone file is ~220 KB with inlineRefs off (340 KB inlined, slower to load).
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';

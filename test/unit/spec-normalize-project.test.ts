@@ -49,7 +49,8 @@ describe('service networks', () => {
     expect(r.project.networks).toEqual({});
   });
 
-  it('network_mode and networks together is an error', () => {
+  it('network_mode and networks together is an error, even network_mode: bridge', () => {
+    expect(load('services:\n  a:\n    image: x\n    network_mode: bridge\n    networks: [n]\nnetworks: {n: {}}\n').errors).toHaveLength(1);
     expect(load('services:\n  a:\n    image: x\n    network_mode: host\n    networks: [n]\nnetworks: {n: {}}\n').errors).toEqual([
       `${FILE}:5:15: services.a.networks: 'network_mode' and 'networks' cannot be combined`,
     ]);

@@ -129,3 +129,11 @@ describe('update_config', () => {
     expect(load('services:\n  s:\n    image: a\n    deploy: {update_config: {monitor: 1m}}\n').errors).toEqual([]);
   });
 });
+
+describe('resource sanity', () => {
+  it('negative memory is an error; memswap_limit -1 means unlimited', () => {
+    expect(serviceErrors('mem_limit: -5m')[0]).toContain('services.s.mem_limit: found -5242880, expected a byte size of 0 or more');
+    expect(service('memswap_limit: -1').resources.memorySwapBytes).toBe(-1);
+    expect(serviceErrors('memswap_limit: -2')[0]).toContain('expected a byte size or -1 (unlimited swap)');
+  });
+});
