@@ -7,12 +7,13 @@ import type { ContainerRecord } from './container-store.js';
 import { resolveImageUser } from './container-prepare.js';
 import { envListToMap } from './process-spec.js';
 
-export async function execArgs(rec: ContainerRecord, req: ExecRequest): Promise<string[]> {
+/** @param upper the container's writable layer: users added at run time (adduser) resolve too. */
+export async function execArgs(rec: ContainerRecord, req: ExecRequest, upper: string): Promise<string[]> {
   const env = envListToMap(rec.env);
   for (const [k, v] of Object.entries(req.env ?? {})) env.set(k, v);
   let user = `${rec.uid}:${rec.gid}`;
   if (req.user !== undefined && req.user !== '') {
-    const u = await resolveImageUser(rec.layerDirs, req.user, []);
+    const u = await resolveImageUser([...rec.layerDirs, upper], req.user, []);
     user = `${u.uid}:${u.gid}`;
   }
   const args = ['exec'];

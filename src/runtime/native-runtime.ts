@@ -226,7 +226,7 @@ export class NativeRuntime implements ContainerRuntime {
     const rec = await this.record(id);
     const st = await this.state(id);
     if (st?.status !== 'running') throw new TscError('CONFLICT', `cannot exec in ${rec.name}: container is not running`);
-    const args = this.tool(await execArgs(rec, req));
+    const args = this.tool(await execArgs(rec, req, containerPaths(this.root, id).upper));
     if (req.inheritStdio) {
       const r = await runTool(this.binary, args, { stdio: 'inherit', ...(req.timeoutMs !== undefined ? { timeoutMs: req.timeoutMs } : {}) });
       if (r.timedOut) throw new TscError('TIMEOUT', `exec in ${rec.name}: timed out after ${req.timeoutMs} ms`);

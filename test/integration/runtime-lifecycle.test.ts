@@ -103,6 +103,10 @@ describe('NativeRuntime lifecycle', () => {
     expect(r.stderr).toBe('e\n');
     const u = await rt.exec(req.id, { argv: ['id', '-u'], user: 'www' });
     expect(u.stdout.trim()).toBe('33');
+    // a user added inside the running container (its writable layer) resolves too
+    expect((await rt.exec(req.id, { argv: ['sh', '-c', 'echo "late:x:4321:4321::/:/bin/sh" >> /etc/passwd'] })).exitCode).toBe(0);
+    expect((await rt.exec(req.id, { argv: ['id', '-u'], user: 'late' })).stdout.trim()).toBe('4321');
+    await expect(rt.exec(req.id, { argv: ['true'], user: 'nobody-here' })).rejects.toThrow(/unable to find user nobody-here/);
     await rt.kill(req.id, 'KILL');
     expect((await rt.wait(req.id)).exitCode).toBe(137);
   });
