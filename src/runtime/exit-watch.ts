@@ -18,7 +18,7 @@ export interface ExitWatchOptions {
   readExit: () => Promise<ExitInfo | undefined>;
   /** The shim vanished without an exit file: report this exit. */
   onShimGone: () => Promise<ExitInfo>;
-  /** Interval of the pidfd / exit-file safety check (default 500 ms). */
+  /** Interval of the pidfd / exit-file safety check (default 1000 ms). */
   pollMs?: number;
 }
 
@@ -84,7 +84,7 @@ export function watchExit(opts: ExitWatchOptions): Promise<ExitInfo> {
     } catch {
       watcher = undefined; // directory gone: the timer still finds the outcome
     }
-    timer = setInterval(() => void check(true), opts.pollMs ?? 500);
+    timer = setInterval(() => void check(true), opts.pollMs ?? 1000);
     void check(true);
   });
 }
