@@ -6,6 +6,7 @@ import { createReadStream } from 'node:fs';
 import type { ImageRuntimeConfig, LocalImage } from './api.js';
 import { hostArchitecture } from './config.js';
 import { normalizeReference } from './reference.js';
+import { requireFile } from './store-fs.js';
 import type { ImageStore } from './store.js';
 
 export const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -35,6 +36,7 @@ export function configObject(c: Partial<ImageRuntimeConfig>): Record<string, unk
 
 export async function importRootfs(store: ImageStore, file: string, ref: string | undefined, opts: ImportOptions = {}): Promise<LocalImage> {
   const canon = ref === undefined ? undefined : normalizeReference(ref);
+  requireFile(file);
   const layer = await store.installLayer(() => createReadStream(file, { highWaterMark: 1 << 20 }));
   const created = new Date().toISOString();
   const { architecture, variant } = hostArchitecture();

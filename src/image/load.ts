@@ -15,7 +15,7 @@ import { parseManifest, selectPlatform, type Descriptor } from './manifest.js';
 import { digestHex, normalizeReference } from './reference.js';
 import { unpackLayerStream } from './layer-stream.js';
 import { entryComponents } from './unpack.js';
-import { makeTempDir } from './store-fs.js';
+import { makeTempDir, requireFile } from './store-fs.js';
 import type { ImageStore } from './store.js';
 
 /** A regular file inside `root` named by an archive-relative path, or an error. */
@@ -40,6 +40,7 @@ export function insidePath(root: string, rel: string): string {
 const stream = (p: string): fs.ReadStream => fs.createReadStream(p, { highWaterMark: 1 << 20 });
 
 export async function loadArchive(store: ImageStore, file: string): Promise<LocalImage[]> {
+  requireFile(file);
   const work = makeTempDir(store.tmpRoot, 'load');
   try {
     await unpackLayerStream(stream(file), work, store.options.limits);

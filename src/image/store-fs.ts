@@ -102,3 +102,14 @@ export async function withLock<T>(path: string, fn: () => Promise<T> | T, timeou
     fs.rmSync(path, { force: true });
   }
 }
+
+/** Throws a clear NOT_FOUND error unless `file` is a readable regular file. */
+export function requireFile(file: string): void {
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(file);
+  } catch (e) {
+    throw new TscError('NOT_FOUND', `cannot open ${file}: ${errnoCode(e) === 'ENOENT' ? 'no such file' : String(errnoCode(e) ?? e)}`, { cause: e });
+  }
+  if (!st.isFile()) throw new TscError('IMAGE', `${file} is not a regular file`);
+}

@@ -12,12 +12,18 @@ import { registerExec } from './exec.js';
 import { registerConfig } from './config.js';
 import { registerRun } from './run.js';
 import { registerVolume } from './volume.js';
+import { registerPull } from './pull.js';
+import { registerImages } from './images.js';
+import { registerImage } from './image.js';
 
 /** Every verb's `register`. Keep these modules light: heavy imports go inside the actions. */
 export function registerAll(program: Command): void {
   registerConfig(program);
   registerRun(program);
   registerVolume(program);
+  registerPull(program);
+  registerImages(program);
+  registerImage(program);
   registerUp(program);
   registerDown(program);
   registerPs(program);

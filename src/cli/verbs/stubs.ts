@@ -6,9 +6,6 @@ import { TscError } from '../../errors.js';
  * When a verb is implemented, remove it from this list and register it from its own file.
  */
 const STUBS: ReadonlyArray<[string, string]> = [
-  ['pull', 'Pull service images'],
-  ['images', 'List images used by the created containers'],
-  ['image', 'Manage images (load, import, rm, prune)'],
   ['build', 'Build or rebuild services'],
   ['watch', 'Watch build context for service and rebuild/refresh containers when files are updated'],
 ];

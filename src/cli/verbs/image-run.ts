@@ -1,0 +1,169 @@
+/**
+ * The work behind `pull`, `images` and `image …` (imported lazily by those verbs). Output formatting only:
+ * the store (src/image) does the work and reports progress events, rendered here as Compose does.
+ */
+import type { Command } from 'commander';
+import { TscError, isTscError } from '../../errors.js';
+import type { ProgressEvent } from '../../api.js';
+import type { LocalImage, PullProgress } from '../../image/api.js';
+import { ImageStore } from '../../image/store.js';
+import { familiarName, parseReference } from '../../image/reference.js';
+import { withProgress } from '../progress.js';
+import { loadProjectFor, progressMode } from '../project-ref.js';
+
+const out = (s: string): void => void process.stdout.write(`${s}\n`);
+
+/** Docker's size format: 3 significant digits, SI units ("4.26MB"). */
+export function humanSize(bytes: number): string {
+  const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
+  let v = bytes;
+  let i = 0;
+  while (v >= 1000 && i < units.length - 1) {
+    v /= 1000;
+    i++;
+  }
+  return `${Number(v.toPrecision(3))}${units[i]}`;
+}
+
+/** "docker.io/library/busybox:1" → "busybox:1" */
+export function familiar(ref: string): string {
+  const r = parseReference(ref);
+  return `${familiarName(r)}${r.tag !== undefined ? `:${r.tag}` : ''}${r.digest !== undefined ? `@${r.digest}` : ''}`;
+}
+
+/** Progress events of one image pull, as Compose resources ("Image busybox", "Layer 1a2b3c4d5e6f"). */
+function progressAdapter(ref: string, on: (e: ProgressEvent) => void): (p: PullProgress) => void {
+  const seen = new Map<string, string>();
+  const name = familiar(ref);
+  return (p) => {
+    const key = p.layer ?? '';
+    const done = p.phase === 'done' || p.phase === 'exists';
+    if (!done && seen.has(key)) return; // one line per phase change, not per megabyte
+    seen.set(key, p.phase);
+    const resource = p.layer ? `Layer ${p.layer.slice(7, 19)}` : `Image ${name}`;
+    const detail = p.layer && p.totalBytes !== undefined ? humanSize(p.totalBytes) : undefined;
+    on({ type: 'resource', resource, status: done ? 'Pulled' : 'Pulling', done, ...(p.phase === 'exists' ? { detail: 'already exists' } : detail ? { detail } : {}) });
+  };
+}
+
+async function pullAll(refs: string[], policy: 'always' | 'missing', mode: string, ignoreFailures: boolean): Promise<void> {
+  const store = new ImageStore();
+  await withProgress(mode, 'Pulling', async (on) => {
+    const results = await Promise.allSettled(refs.map((ref) => store.ensure(ref, policy, progressAdapter(ref, on))));
+    let first: unknown;
+    results.forEach((r, i) => {
+      if (r.status === 'fulfilled') return;
+      first ??= r.reason;
+      const msg = r.reason instanceof Error ? r.reason.message : String(r.reason);
+      on({ type: 'resource', resource: `Image ${familiar(refs[i]!)}`, status: 'Error', detail: msg, done: true });
+    });
+    if (first !== undefined && !ignoreFailures) throw first;
+  });
+}
+
+export async function pullServices(cmd: Command, services: string[], flags: { quiet?: boolean; policy: string; ignorePullFailures?: boolean }): Promise<void> {
+  if (flags.policy !== 'always' && flags.policy !== 'missing') throw new TscError('USAGE', `invalid --policy ${JSON.stringify(flags.policy)} (want "missing" or "always")`);
+  const project = await loadProjectFor(cmd, services);
+  const names = services.length > 0 ? services : Object.keys(project.services).sort();
+  const refs = new Set<string>();
+  for (const n of names) {
+    const svc = project.services[n];
+    if (!svc) throw new TscError('USAGE', `no such service: ${n}`);
+    if (svc.pullPolicy === 'never' || svc.pullPolicy === 'build' || !svc.image) continue;
+    if (svc.build && svc.pullPolicy !== 'always') continue; // built locally unless told to pull
+    refs.add(svc.image);
+  }
+  await pullAll([...refs], flags.policy, flags.quiet ? 'quiet' : progressMode(cmd), flags.ignorePullFailures === true);
+}
+
+export async function imagePull(cmd: Command, ref: string, flags: { quiet?: boolean }): Promise<void> {
+  await pullAll([ref], 'always', flags.quiet ? 'quiet' : progressMode(cmd), false);
+  const img = await new ImageStore().get(ref);
+  if (img && !flags.quiet) out(`Digest: ${img.manifestDigest ?? img.id}`);
+}
+
+interface Row {
+  Repository: string;
+  Tag: string;
+  ID: string;
+  Size: number;
+  Created: string;
+  Digest: string;
+}
+
+function rows(images: LocalImage[]): Row[] {
+  const out: Row[] = [];
+  for (const img of images) {
+    const base = { ID: img.id, Size: img.sizeBytes, Created: img.created ?? '', Digest: img.manifestDigest ?? '' };
+    const tags = img.references.filter((r) => !r.includes('@'));
+    const digests = img.references.filter((r) => r.includes('@'));
+    for (const t of tags) {
+      const r = parseReference(t);
+      out.push({ Repository: familiarName(r), Tag: r.tag ?? '<none>', ...base });
+    }
+    if (tags.length === 0) {
+      const r = digests[0] ? parseReference(digests[0]) : undefined;
+      out.push({ Repository: r ? familiarName(r) : '<none>', Tag: '<none>', ...base });
+    }
+  }
+  return out.sort((a, b) => a.Repository.localeCompare(b.Repository) || a.Tag.localeCompare(b.Tag));
+}
+
+export function formatTable(header: string[], body: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));
+  const line = (r: string[]): string => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]! + 3))).join('');
+  return [line(header), ...body.map(line)].join('\n');
+}
+
+export async function listImages(flags: { format: string; quiet?: boolean }): Promise<void> {
+  const images = await new ImageStore().list();
+  if (flags.quiet) {
+    for (const id of new Set(images.map((i) => i.id.slice(7, 19)))) out(id);
+    return;
+  }
+  const rs = rows(images);
+  if (flags.format === 'json') {
+    out(JSON.stringify(rs, null, 2));
+    return;
+  }
+  if (flags.format !== 'table') throw new TscError('USAGE', `unknown --format ${JSON.stringify(flags.format)} (table or json)`);
+  out(formatTable(['REPOSITORY', 'TAG', 'IMAGE ID', 'SIZE'], rs.map((r) => [r.Repository, r.Tag, r.ID.slice(7, 19), humanSize(r.Size)])));
+}
+
+export async function imageLoad(flags: { input: string; quiet?: boolean }): Promise<void> {
+  const { loadArchive } = await import('../../image/load.js');
+  const images = await loadArchive(new ImageStore(), flags.input);
+  if (flags.quiet) return;
+  for (const img of images) {
+    const tags = img.references.filter((r) => !r.includes('@'));
+    if (tags.length === 0) out(`Loaded image ID: ${img.id}`);
+    for (const t of tags) out(`Loaded image: ${familiar(t)}`);
+  }
+}
+
+export async function imageImport(file: string, ref: string | undefined): Promise<void> {
+  const { importRootfs } = await import('../../image/import.js');
+  const img = await importRootfs(new ImageStore(), file, ref);
+  out(img.id);
+}
+
+export async function imageRm(refs: string[], flags: { force?: boolean }): Promise<void> {
+  const { removeImage } = await import('../../image/admin.js');
+  const store = new ImageStore();
+  for (const ref of refs) {
+    try {
+      const r = await removeImage(store, ref);
+      for (const u of r.untagged) out(`Untagged: ${familiar(u)}`);
+      if (r.deleted) out(`Deleted: ${r.deleted}`);
+    } catch (e) {
+      if (!(flags.force && isTscError(e) && e.code === 'NOT_FOUND')) throw e;
+    }
+  }
+}
+
+export async function imagePrune(): Promise<void> {
+  const { pruneLayers } = await import('../../image/admin.js');
+  const r = await pruneLayers(new ImageStore());
+  for (const l of r.layersRemoved) out(`Deleted layer: ${l}`);
+  out(`Total reclaimed space: ${humanSize(r.bytesReclaimed)}`);
+}

@@ -1,0 +1,63 @@
+/**
+ * `tscompose image load|import|rm|prune|ls|pull`: manage the local image store (as `docker image`).
+ */
+import type { Command } from 'commander';
+
+export function registerImage(program: Command): void {
+  const image = program.command('image').description('Manage images (load, import, rm, prune)');
+  image
+    .command('load')
+    .description('Load images from a docker-save or OCI-layout tar archive (plain or gzip)')
+    .requiredOption('-i, --input <file>', 'read from a tar archive file')
+    .option('-q, --quiet', 'suppress the load output')
+    .action(async (flags: { input: string; quiet?: boolean }) => {
+      const { imageLoad } = await import('./image-run.js');
+      await imageLoad(flags);
+    });
+  image
+    .command('import')
+    .description('Import the contents of a rootfs tarball to create a single-layer image')
+    .argument('<file>', 'rootfs tarball (plain, gzip or zstd)')
+    .argument('[reference]', 'NAME[:TAG] for the new image')
+    .action(async (file: string, ref: string | undefined) => {
+      const { imageImport } = await import('./image-run.js');
+      await imageImport(file, ref);
+    });
+  image
+    .command('rm')
+    .alias('remove')
+    .description('Remove one or more images (untag; the image goes with its last tag)')
+    .argument('<image...>', 'references or ids')
+    .option('--force', 'do not fail on images that do not exist')
+    .action(async (refs: string[], flags: { force?: boolean }) => {
+      const { imageRm } = await import('./image-run.js');
+      await imageRm(refs, flags);
+    });
+  image
+    .command('prune')
+    .description('Remove layers that no image uses')
+    .option('--force', 'do not prompt for confirmation')
+    .action(async () => {
+      const { imagePrune } = await import('./image-run.js');
+      await imagePrune();
+    });
+  image
+    .command('ls')
+    .alias('list')
+    .description('List images')
+    .option('--format <format>', 'format the output: table or json', 'table')
+    .option('-q, --quiet', 'only display IDs')
+    .action(async (flags: { format: string; quiet?: boolean }) => {
+      const { listImages } = await import('./image-run.js');
+      await listImages(flags);
+    });
+  image
+    .command('pull')
+    .description('Pull an image from a registry')
+    .argument('<reference>', 'image reference')
+    .option('-q, --quiet', 'suppress progress output')
+    .action(async (ref: string, flags: { quiet?: boolean }, cmd: Command) => {
+      const { imagePull } = await import('./image-run.js');
+      await imagePull(cmd, ref, flags);
+    });
+}

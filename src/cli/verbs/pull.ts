@@ -1,0 +1,19 @@
+/**
+ * `tscompose pull [SERVICE...]`: pulls the images of the project's services (as `docker compose pull`).
+ * Services whose pull_policy is never or build are skipped. The work is in image-run.ts (lazy).
+ */
+import type { Command } from 'commander';
+
+export function registerPull(program: Command): void {
+  program
+    .command('pull')
+    .description('Pull service images')
+    .argument('[service...]', 'services (default: all)')
+    .option('-q, --quiet', 'pull without printing progress information')
+    .option('--policy <policy>', 'apply pull policy ("missing" | "always")', 'always')
+    .option('--ignore-pull-failures', 'pull what it can and ignore images with pull failures')
+    .action(async (services: string[], flags: { quiet?: boolean; policy: string; ignorePullFailures?: boolean }, cmd: Command) => {
+      const { pullServices } = await import('./image-run.js');
+      await pullServices(cmd, services, flags);
+    });
+}
