@@ -218,7 +218,8 @@ export function renderService(s: Service): Out {
     depends_on: Object.fromEntries(
       Object.keys(s.dependsOn).sort().map((k) => {
         const d = s.dependsOn[k]!;
-        return [k, compact({ condition: d.condition, required: d.required, restart: d.restart })];
+        // required is always printed (false is the meaningful value); restart only when true, as Compose.
+        return [k, { condition: d.condition, required: d.required, ...(d.restart ? { restart: true } : {}) }];
       }),
     ),
     healthcheck: renderHealthcheck(s.healthcheck),

@@ -46,6 +46,7 @@ function jsonType(v: unknown): string {
 /** "string \"abc\"", "boolean true", "a list", "a mapping" — how the found value is shown. */
 export function describeValue(v: unknown): string {
   if (v === null) return 'null';
+  if (v === undefined) return 'nothing';
   if (Array.isArray(v)) return 'a list';
   if (typeof v === 'object') return 'a mapping';
   if (typeof v === 'string') return `string ${JSON.stringify(v.length > 60 ? `${v.slice(0, 57)}...` : v)}`;
