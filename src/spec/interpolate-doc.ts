@@ -79,7 +79,8 @@ function cast(value: string, how: Cast): unknown {
 
 /** Interpolates `doc.data` in place; every failure becomes a located problem. */
 export function interpolateDoc(doc: SourceDoc, lookup: Lookup, problems: SpecProblem[]): void {
-  const visit = (v: unknown, path: (string | number)[]): unknown => {
+  const path: (string | number)[] = []; // the current key path, copied only when a problem is reported
+  const visit = (v: unknown): unknown => {
     if (typeof v === 'string') {
       if (!v.includes('$')) return v;
       try {
@@ -92,17 +93,24 @@ export function interpolateDoc(doc: SourceDoc, lookup: Lookup, problems: SpecPro
         return v;
       }
     }
-    if (v instanceof Tagged) return new Tagged(v.tag, visit(v.value, path));
+    if (typeof v !== 'object' || v === null) return v;
+    if (v instanceof Tagged) return new Tagged(v.tag, visit(v.value));
     if (Array.isArray(v)) {
-      for (let i = 0; i < v.length; i++) v[i] = visit(v[i], [...path, i]);
-    } else if (typeof v === 'object' && v !== null) {
-      const o = v as Record<string, unknown>;
-      for (const k of Object.keys(o)) {
-        const nv = visit(o[k], [...path, k]);
-        if (nv !== o[k]) Object.defineProperty(o, k, { value: nv, enumerable: true, writable: true, configurable: true });
+      for (let i = 0; i < v.length; i++) {
+        path.push(i);
+        v[i] = visit(v[i]);
+        path.pop();
       }
+      return v;
+    }
+    const o = v as Record<string, unknown>;
+    for (const k of Object.keys(o)) {
+      path.push(k);
+      const nv = visit(o[k]);
+      path.pop();
+      if (nv !== o[k]) Object.defineProperty(o, k, { value: nv, enumerable: true, writable: true, configurable: true });
     }
     return v;
   };
-  visit(doc.data, []);
+  visit(doc.data);
 }

@@ -12,7 +12,7 @@
  * - `!reset` removes the value, `!override` replaces it without merging.
  * Positions follow the winning value (see yaml-located.ts).
  */
-import { Tagged, copyEntry, isObject, put, selfOf, setSelf, type PlainObject } from './yaml-located.js';
+import { Tagged, copyEntry, isObject, knownTagFree, put, selfOf, setSelf, type PlainObject } from './yaml-located.js';
 
 const RESET = Symbol('reset');
 type Rule =
@@ -86,6 +86,7 @@ function ruleFor(path: readonly string[]): Rule | undefined {
 
 /** True if `v` holds a `!reset` or `!override` value anywhere. */
 export function containsTags(v: unknown): boolean {
+  if (knownTagFree(v)) return false;
   if (v instanceof Tagged) return true;
   if (typeof v !== 'object' || v === null) return false;
   for (const c of Object.values(v)) if (containsTags(c)) return true;

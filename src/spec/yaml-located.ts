@@ -41,6 +41,17 @@ export class Tagged {
 
 export type PlainObject = Record<string, unknown>;
 
+/** Parsed documents known to hold no `!reset`/`!override` (lets merge skip a walk); see yaml.ts. */
+const TAG_FREE = new WeakSet<object>();
+
+export function markTagFree(root: object): void {
+  TAG_FREE.add(root);
+}
+
+export function knownTagFree(v: unknown): boolean {
+  return typeof v === 'object' && v !== null && TAG_FREE.has(v);
+}
+
 export function isObject(v: unknown): v is PlainObject {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Tagged);
 }

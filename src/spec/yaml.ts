@@ -12,7 +12,7 @@
 import yaml from 'js-yaml';
 import { TscError } from '../errors.js';
 import { formatKeyPath, type Position } from './source.js';
-import { Tagged, isObject, put, setEntry, setSelf, selfOf, entryOf, type LineSource, type Loc, type PlainObject } from './yaml-located.js';
+import { Tagged, isObject, markTagFree, put, setEntry, setSelf, selfOf, entryOf, type LineSource, type Loc, type PlainObject } from './yaml-located.js';
 
 export const MAX_NODES = 200_000;
 export const MAX_DEPTH = 128;
@@ -185,12 +185,16 @@ function checkExpansion(root: unknown, file: string): void {
 }
 
 /** How many parents each object has (more than one: an alias), and whether the tree is too deep. */
-function sharing(root: unknown): { refs: Map<object, number>; shared: boolean; deep: boolean } {
+function sharing(root: unknown): { refs: Map<object, number>; shared: boolean; deep: boolean; tagged: boolean } {
   const refs = new Map<object, number>();
   let shared = false;
   let deep = false;
+  let tagged = false;
   const walk = (v: unknown, depth: number): void => {
-    if (v instanceof Tagged) return walk(v.value, depth);
+    if (v instanceof Tagged) {
+      tagged = true;
+      return walk(v.value, depth);
+    }
     if (typeof v !== 'object' || v === null) return;
     const n = (refs.get(v) ?? 0) + 1;
     refs.set(v, n);
@@ -205,7 +209,7 @@ function sharing(root: unknown): { refs: Map<object, number>; shared: boolean; d
     for (const c of Object.values(v)) walk(c, depth + 1);
   };
   walk(root, 0);
-  return { refs, shared, deep };
+  return { refs, shared, deep, tagged };
 }
 
 /**
@@ -213,7 +217,8 @@ function sharing(root: unknown): { refs: Map<object, number>; shared: boolean; d
  * positions kept; refuses absurd nesting. A document without aliases is returned as it is.
  */
 function materialize(root: unknown, file: string): unknown {
-  const { refs, shared, deep } = sharing(root);
+  const { refs, shared, deep, tagged } = sharing(root);
+  if (!tagged && typeof root === 'object' && root !== null) markTagFree(root);
   if (!shared && !deep) return root;
   if (shared) checkExpansion(root, file);
   const trail: Array<{ key: string | number; at: Loc | undefined }> = [];

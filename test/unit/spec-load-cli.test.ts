@@ -24,6 +24,13 @@ function run(args: string[], env: Record<string, string> = {}) {
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** stdout of a run that must succeed (its stderr is shown if it does not). */
+function out(args: string[], env: Record<string, string> = {}): string {
+  const r = run(args, env);
+  expect(r.status, `tscompose ${args.join(' ')}: ${r.stderr}`).toBe(0);
+  return r.stdout;
+}
+
 describe('tscompose config', () => {
   it('prints canonical YAML on stdout and warnings only on stderr', () => {
     const r = run(['config']);
@@ -35,27 +42,27 @@ describe('tscompose config', () => {
   });
 
   it('-q prints nothing on stdout; --format json is JSON; -o writes a file', () => {
-    expect(run(['config', '-q']).stdout).toBe('');
-    const json = JSON.parse(run(['config', '--format', 'json']).stdout) as { services: Record<string, unknown> };
+    expect(out(['config', '-q'])).toBe('');
+    const json = JSON.parse(out(['config', '--format', 'json'])) as { services: Record<string, unknown> };
     expect(Object.keys(json.services)).toEqual(['web']);
-    const out = join(dir, 'out.yaml');
-    expect(run(['config', '-o', out]).stdout).toBe('');
-    expect(readFileSync(out, 'utf8')).toContain('image: nginx:1.27');
+    const file = join(dir, 'out.yaml');
+    expect(out(['config', '-o', file])).toBe('');
+    expect(readFileSync(file, 'utf8')).toContain('image: nginx:1.27');
   });
 
   it('listing flags, profiles and --no-interpolate', () => {
-    expect(run(['config', '--services']).stdout).toBe('web\n');
-    expect(run(['--profile', 'data', 'config', '--services']).stdout).toBe('db\nweb\n');
-    expect(run(['config', '--services'], { COMPOSE_PROFILES: 'data' }).stdout).toBe('db\nweb\n');
-    expect(run(['config', '--volumes']).stdout).toBe('v1\n');
-    expect(run(['config', '--profiles']).stdout).toBe('data\n');
-    expect(run(['config', '--images'], { TAG: '2' }).stdout).toBe('nginx:2\n');
-    expect(run(['config', '--no-interpolate']).stdout).toContain('image: nginx:${TAG:-1.27}');
-    expect(run(['config', '--services', 'db']).stdout).toBe('db\n');
+    expect(out(['config', '--services'])).toBe('web\n');
+    expect(out(['--profile', 'data', 'config', '--services'])).toBe('db\nweb\n');
+    expect(out(['config', '--services'], { COMPOSE_PROFILES: 'data' })).toBe('db\nweb\n');
+    expect(out(['config', '--volumes'])).toBe('v1\n');
+    expect(out(['config', '--profiles'])).toBe('data\n');
+    expect(out(['config', '--images'], { TAG: '2' })).toBe('nginx:2\n');
+    expect(out(['config', '--no-interpolate'])).toContain('image: nginx:${TAG:-1.27}');
+    expect(out(['config', '--services', 'db'])).toBe('db\n');
   });
 
   it('-p and COMPOSE_PROJECT_NAME name the project; an invalid -p is a usage error', () => {
-    expect(run(['-p', 'demo', 'config']).stdout).toMatch(/^name: demo$/m);
+    expect(out(['-p', 'demo', 'config'])).toMatch(/^name: demo$/m);
     const fromEnv = run(['config'], { COMPOSE_PROJECT_NAME: 'fromenv' });
     expect(fromEnv.stdout, fromEnv.stderr).toMatch(/^name: fromenv$/m);
     const bad = run(['-p', 'Not Valid', 'config', '-q']);
