@@ -4,14 +4,15 @@
  * sharing the base layer fetches only its own layer.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ImageStore } from '../../src/image/store.js';
 import { lastPullStats } from '../../src/image/pull.js';
 import { hostArchitecture } from '../../src/image/config.js';
 import { busyboxRootfs } from '../helpers/busybox.js';
-import { buildImageTar } from '../helpers/image-tar.js';
+import { buildImageTar, tarDir } from '../helpers/image-tar.js';
 import { httpGet, pushBlob, pushManifest, removeRegistry, sha256, skopeoCopy, startRegistry, type LocalRegistry } from '../helpers/registry.js';
 
 const work = mkdtempSync(join(tmpdir(), `tsc-img-pull-${process.pid}-`));
@@ -126,5 +127,33 @@ describe('pull from a local registry', () => {
     expect(second.layersPresent).toBe(1);
     expect(second.bytesFetched).toBeLessThan(first.bytesFetched / 10);
     expect(readFileSync(join(other.layerDirs[1]!, 'other.txt'), 'utf8')).toBe('other\n');
+  });
+
+  it('pulls an OCI image with a zstd layer', async () => {
+    const host = reg!.host;
+    const tar = readFileSync(tarDir(layerDir('zst', { 'z/file.txt': 'zstd layer\n' }), join(work, 'zst.tar')));
+    execFileSync('zstd', ['-q', '-f', '-3', join(work, 'zst.tar'), '-o', join(work, 'zst.tar.zst')]);
+    const zst = readFileSync(join(work, 'zst.tar.zst'));
+    const cfg = Buffer.from(JSON.stringify({ architecture: hostArchitecture().architecture, os: 'linux', config: { Cmd: ['cat', '/z/file.txt'] }, rootfs: { type: 'layers', diff_ids: [sha256(tar)] } }));
+    await pushBlob(host, 'test/zstd', zst);
+    await pushBlob(host, 'test/zstd', cfg);
+    const man = Buffer.from(JSON.stringify({
+      schemaVersion: 2, mediaType: OCI_MANIFEST,
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha256(cfg), size: cfg.length },
+      layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+zstd', digest: sha256(zst), size: zst.length }],
+    }));
+    await pushManifest(host, 'test/zstd', '1', man, OCI_MANIFEST);
+    const img = await newStore().ensure(`${host}/test/zstd:1`, 'missing');
+    expect(readFileSync(join(img.layerDirs[0]!, 'z/file.txt'), 'utf8')).toBe('zstd layer\n');
+    expect(img.config.cmd).toEqual(['cat', '/z/file.txt']);
+  });
+
+  it('two stores on one root pulling the same image at once both succeed and share one copy of each layer', async () => {
+    const root = mkdtempSync(join(work, 'shared-'));
+    const [a, b] = await Promise.all([new ImageStore({ root }), new ImageStore({ root })].map((s) => s.ensure(`${reg!.host}/test/busybox:1`, 'always')));
+    expect(a!.id).toBe(b!.id);
+    expect(a!.layerDirs).toEqual(b!.layerDirs);
+    expect(readdirSync(join(root, 'images/layers')).sort()).toEqual(a!.layerDirs.map((l) => l.split('/').at(-2)).sort());
+    expect(readdirSync(join(root, 'images/tmp'))).toEqual([]);
   });
 });
