@@ -3,11 +3,12 @@
  * OCI config (pure), then lay out the container directory (0700, CVE-2021-41091) with the bundle, the
  * writable layer dirs, /etc files and container.json. A failure leaves no directory behind.
  */
-import { promises as fsp, statSync } from 'node:fs';
+import { promises as fsp, readFileSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { errnoCode, TscError } from '../errors.js';
 import type { ContainerCreateRequest } from './api.js';
+import { capabilitiesFromMask } from './capabilities.js';
 import { containerPaths, writeRecord, type ContainerRecord } from './container-store.js';
 import { defaultHostsFile, resolvConfFor } from './etc-files.js';
 import { readImageFile } from './layer-files.js';
@@ -28,6 +29,20 @@ export function deviceNumbers(path: string): { major: number; minor: number } | 
   } catch {
     return undefined;
   }
+}
+
+let hostCaps: string[] | undefined;
+
+/** The bounding set of this process (/proc/self/status CapBnd): what a privileged container can get. */
+export function hostCapabilities(): string[] | undefined {
+  if (hostCaps) return hostCaps;
+  try {
+    const m = /^CapBnd:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (m?.[1]) hostCaps = capabilitiesFromMask(m[1]);
+  } catch {
+    // not Linux /proc: assume every capability
+  }
+  return hostCaps;
 }
 
 /** Resolve USER[:GROUP] (+ group_add) against the image's /etc/passwd and /etc/group. */
@@ -54,7 +69,8 @@ export async function prepareContainer(root: string, req: ContainerCreateRequest
   const spec = req.spec;
   const user = await resolveImageUser(req.image.layerDirs, spec.user ?? req.image.config.user, spec.groupAdd);
   const paths = containerPaths(root, req.id);
-  const config = buildOciConfig(req, { paths, user, cpuCount: availableParallelism(), deviceNumbers });
+  const caps = hostCapabilities();
+  const config = buildOciConfig(req, { paths, user, cpuCount: availableParallelism(), deviceNumbers, ...(caps ? { hostCapabilities: caps } : {}) });
   const stop = spec.stopSignal ?? req.image.config.stopSignal;
   const record: ContainerRecord = {
     version: 1,

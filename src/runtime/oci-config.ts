@@ -34,6 +34,8 @@ export interface OciConfigOptions {
   deviceNumbers?: (path: string) => { major: number; minor: number } | undefined;
   /** A private cgroup namespace (default true). */
   cgroupNamespace?: boolean;
+  /** Capabilities the engine itself holds (its bounding set); default: every capability. */
+  hostCapabilities?: readonly string[];
 }
 
 export const ANNOTATION_LOWER = 'org.tscompose.rootfs.lower';
@@ -51,7 +53,7 @@ export function buildOciConfig(req: ContainerCreateRequest, opts: OciConfigOptio
   const spec = req.spec;
   const img = req.image.config;
   const hostname = spec.hostname ?? defaultHostname(req.id);
-  const caps = containerCapabilities(spec);
+  const caps = containerCapabilities(spec, opts.hostCapabilities);
   const tty = req.tty ?? spec.tty;
   const annotations: Record<string, string> = {
     ...spec.annotations,

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { buildOciConfig, type ContainerPaths } from '../../src/runtime/oci-config.js';
 import type { ContainerCreateRequest } from '../../src/runtime/api.js';
 import { DEFAULT_CAPABILITIES } from '../../src/runtime/oci-defaults.js';
+import { capabilitiesFromMask } from '../../src/runtime/capabilities.js';
 import { makeImage, makeService } from '../helpers/runtime-fixtures.js';
 import type { Service } from '../../src/spec/model.js';
 
@@ -172,6 +173,15 @@ describe('security', () => {
     expect(caps).toContain('CAP_SYS_PTRACE');
     expect(caps).not.toContain('CAP_SYS_ADMIN');
     expect(caps).toHaveLength(40);
+  });
+  it('"all" means all the host can grant (its bounding set)', () => {
+    const host = capabilitiesFromMask('000001fffeffffff'); // CAP_SYS_RESOURCE (24) missing
+    expect(host).toHaveLength(40);
+    expect(host).not.toContain('CAP_SYS_RESOURCE');
+    const c = buildOciConfig(req({ privileged: true }), { paths, user: root, cpuCount: 1, hostCapabilities: host });
+    expect(c.process.capabilities.bounding).toEqual(host);
+    const a = buildOciConfig(req({ capAdd: ['ALL'], capDrop: ['NET_ADMIN'] }), { paths, user: root, cpuCount: 1, hostCapabilities: host });
+    expect(a.process.capabilities.bounding).toHaveLength(39);
   });
   it('an unknown capability is refused', () => {
     expect(() => build({ capAdd: ['CAP_FLY'] })).toThrow(/unknown capability/);
