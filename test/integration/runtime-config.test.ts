@@ -109,6 +109,25 @@ describe('the OCI config as the container sees it', () => {
     expect(Number(size)).toBeGreaterThan(0); // not masked
   });
 
+  it('resources land in the cgroup: memory, cpus as quota/period, shares, pids', async () => {
+    const id = uniqueId('cfg');
+    made.push(id);
+    await rt.create({
+      id, name: id, project: 'rtcfg', service: 'svc', number: 1,
+      spec: makeService({
+        command: ['sleep', '600'],
+        resources: { ...makeService().resources, memoryBytes: 48 * 1024 * 1024, cpus: 0.5, cpuShares: 512, pidsLimit: 33 },
+      }),
+      image: makeImage([rootfs]), mounts: [], labels: {},
+    });
+    const cg = (ctl: string, f: string) => readFileSync(`/sys/fs/cgroup/${ctl}/tscompose/rtcfg/${id}/${f}`, 'utf8').trim();
+    expect(cg('memory', 'memory.limit_in_bytes')).toBe(String(48 * 1024 * 1024));
+    expect(cg('cpu', 'cpu.cfs_period_us')).toBe('100000');
+    expect(cg('cpu', 'cpu.cfs_quota_us')).toBe('50000');
+    expect(cg('cpu', 'cpu.shares')).toBe('512');
+    expect(cg('pids', 'pids.max')).toBe('33');
+  });
+
   it('image Entrypoint/Cmd/WorkingDir/Env, with the service overriding Cmd', async () => {
     const id = uniqueId('cfg');
     made.push(id);
