@@ -56,6 +56,24 @@ function ulimits(v: unknown, path: KeyPath, p: Problems): Service['ulimits'] {
   return out;
 }
 
+/**
+ * Service keys normalizeService reads (all of their sub-keys too, unless unsupported.ts names one). With
+ * unsupported.ts and LOADER_KEYS this accounts for every service key of the schema (a unit test checks it).
+ */
+export const SUPPORTED_SERVICE_KEYS = [
+  'annotations', 'blkio_config', 'build', 'cap_add', 'cap_drop', 'command', 'container_name', 'cpu_period',
+  'cpu_quota', 'cpu_shares', 'cpus', 'cpuset', 'depends_on', 'deploy', 'develop', 'dns', 'dns_opt', 'dns_search',
+  'domainname', 'entrypoint', 'environment', 'expose', 'extra_hosts', 'group_add', 'healthcheck', 'hostname',
+  'image', 'init', 'labels', 'logging', 'mem_limit', 'mem_reservation', 'mem_swappiness', 'memswap_limit',
+  'network_mode', 'networks', 'oom_kill_disable', 'oom_score_adj', 'pids_limit', 'ports', 'privileged', 'profiles',
+  'pull_policy', 'read_only', 'restart', 'scale', 'security_opt', 'shm_size', 'stdin_open', 'stop_grace_period',
+  'stop_signal', 'sysctls', 'tmpfs', 'tty', 'ulimits', 'user', 'volumes', 'volumes_from', 'working_dir',
+  'x-tscompose',
+] as const;
+
+/** Service keys the loader (area 1) resolves before normalization: extends, and env_file folded into environment. */
+export const LOADER_KEYS = ['extends', 'env_file'] as const;
+
 /** Keys that set the same model value; which were written is kept for `config` (Service.writtenKeys). */
 export const TRACKED_KEYS = [
   'scale',

@@ -50,6 +50,8 @@ export const UNSUPPORTED_KEYS: readonly UnsupportedKey[] = [
     'use_api_socket',
     'pull_refresh_after',
   ].map((k) => ({ path: svc(k) })),
+  { path: svc('attach'), why: 'logs of every service are attached' },
+  { path: svc('blkio_config', 'weight_device') },
   { path: svc('links'), why: 'services reach each other by service name on their networks' },
   { path: svc('deploy', 'placement') },
   { path: svc('deploy', 'labels'), why: 'swarm service labels; use labels' },

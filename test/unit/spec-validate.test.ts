@@ -156,3 +156,17 @@ x-anchors: {a: 1}
     ]);
   });
 });
+
+describe('schema coverage', () => {
+  it('every service key of the schema is normalized, resolved by the loader, or warned about as unsupported', async () => {
+    const { loadSchema } = await import('../../src/spec/validate.js');
+    const { SUPPORTED_SERVICE_KEYS, LOADER_KEYS } = await import('../../src/spec/normalize-service.js');
+    const { UNSUPPORTED_KEYS } = await import('../../src/spec/unsupported.js');
+    const service = loadSchema().definitions?.['service']?.properties ?? {};
+    const unsupported = UNSUPPORTED_KEYS.filter((k) => k.path.length === 3 && k.path[0] === 'services').map((k) => k.path[2]);
+    const accounted = new Set<string>([...SUPPORTED_SERVICE_KEYS, ...LOADER_KEYS, ...(unsupported as string[])]);
+    expect(Object.keys(service).filter((k) => !accounted.has(k))).toEqual([]);
+    expect([...SUPPORTED_SERVICE_KEYS].filter((k) => !(k in service))).toEqual([]);
+    expect(Object.keys(service).length).toBeGreaterThan(80);
+  });
+});
