@@ -109,7 +109,7 @@ describe('the OCI config as the container sees it', () => {
     expect(Number(size)).toBeGreaterThan(0); // not masked
   });
 
-  it('resources land in the cgroup: memory, cpus as quota/period, shares, pids', async () => {
+  it('resources land in the cgroup: memory (+ as much swap), cpus as quota/period, shares, pids', async () => {
     const id = uniqueId('cfg');
     made.push(id);
     await rt.create({
@@ -122,6 +122,7 @@ describe('the OCI config as the container sees it', () => {
     });
     const cg = (ctl: string, f: string) => readFileSync(`/sys/fs/cgroup/${ctl}/tscompose/rtcfg/${id}/${f}`, 'utf8').trim();
     expect(cg('memory', 'memory.limit_in_bytes')).toBe(String(48 * 1024 * 1024));
+    expect(cg('memory', 'memory.memsw.limit_in_bytes')).toBe(String(2 * 48 * 1024 * 1024)); // Docker: swap = memory
     expect(cg('cpu', 'cpu.cfs_period_us')).toBe('100000');
     expect(cg('cpu', 'cpu.cfs_quota_us')).toBe('50000');
     expect(cg('cpu', 'cpu.shares')).toBe('512');
