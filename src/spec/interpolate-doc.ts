@@ -77,14 +77,25 @@ function cast(value: string, how: Cast): unknown {
   return value;
 }
 
-/** Interpolates `doc.data` in place; every failure becomes a located problem. */
+/**
+ * Interpolates `doc.data` in place; every failure becomes a located error, and the first use of each unset
+ * variable without a default a located warning (Compose: 'The "X" variable is not set. Defaulting to a
+ * blank string.').
+ */
 export function interpolateDoc(doc: SourceDoc, lookup: Lookup, problems: SpecProblem[]): void {
   const path: (string | number)[] = []; // the current key path, copied only when a problem is reported
+  const warned = new Set<string>();
+  const onUnset = (name: string): void => {
+    if (warned.has(name)) return;
+    warned.add(name);
+    const message = `the "${name}" variable is not set. Defaulting to a blank string.`;
+    problems.push({ severity: 'warning', position: doc.positionOf(path), path: [...path], message });
+  };
   const visit = (v: unknown): unknown => {
     if (typeof v === 'string') {
       if (!v.includes('$')) return v;
       try {
-        const out = interpolate(v, lookup);
+        const out = interpolate(v, lookup, onUnset);
         const how = castFor(path);
         return how ? cast(out, how) : out;
       } catch (e) {

@@ -5,6 +5,8 @@
  * `${...}` is an error. Pure: the environment comes in as a lookup function.
  */
 export type Lookup = (name: string) => string | undefined;
+/** Told about `$VAR` / `${VAR}` without a default whose variable is unset (Compose warns and uses ""). */
+export type OnUnset = (name: string) => void;
 
 export class InterpolationError extends Error {
   constructor(
@@ -32,22 +34,25 @@ function closingBrace(s: string, from: number): number {
   return -1;
 }
 
-function braced(body: string, lookup: Lookup, whole: string): string {
+function braced(body: string, lookup: Lookup, whole: string, onUnset?: OnUnset): string {
   let n = 0;
   if (!NAME_START.test(body[0] ?? '')) throw new InterpolationError(`invalid interpolation format for "${whole}"`, 'syntax');
   while (n < body.length && NAME_CHAR.test(body[n] as string)) n++;
   const name = body.slice(0, n);
   const value = lookup(name);
-  if (n === body.length) return value ?? '';
+  if (n === body.length) {
+    if (value === undefined) onUnset?.(name);
+    return value ?? '';
+  }
   const colon = body[n] === ':';
   const op = body[colon ? n + 1 : n];
   const word = body.slice(colon ? n + 2 : n + 1);
   const unset = value === undefined || (colon && value === '');
   switch (op) {
     case '-':
-      return unset ? interpolate(word, lookup) : (value as string);
+      return unset ? interpolate(word, lookup, onUnset) : (value as string);
     case '+':
-      return unset ? '' : interpolate(word, lookup);
+      return unset ? '' : interpolate(word, lookup, onUnset);
     case '?':
       if (unset) {
         const msg = interpolate(word, lookup);
@@ -59,7 +64,7 @@ function braced(body: string, lookup: Lookup, whole: string): string {
   }
 }
 
-export function interpolate(s: string, lookup: Lookup): string {
+export function interpolate(s: string, lookup: Lookup, onUnset?: OnUnset): string {
   if (!s.includes('$')) return s;
   let out = '';
   let i = 0;
@@ -77,12 +82,15 @@ export function interpolate(s: string, lookup: Lookup): string {
     } else if (next === '{') {
       const end = closingBrace(s, i + 2);
       if (end < 0) throw new InterpolationError(`invalid interpolation format for "${s}": missing closing brace`, 'syntax');
-      out += braced(s.slice(i + 2, end), lookup, s.slice(i, end + 1));
+      out += braced(s.slice(i + 2, end), lookup, s.slice(i, end + 1), onUnset);
       i = end + 1;
     } else if (next !== undefined && NAME_START.test(next)) {
       let j = i + 1;
       while (j < s.length && NAME_CHAR.test(s[j] as string)) j++;
-      out += lookup(s.slice(i + 1, j)) ?? '';
+      const name = s.slice(i + 1, j);
+      const value = lookup(name);
+      if (value === undefined) onUnset?.(name);
+      out += value ?? '';
       i = j;
     } else {
       out += '$';

@@ -56,6 +56,7 @@ export function parseAndInterpolate(file: string, lookup: Lookup, session: Sessi
   if (session.interpolate) {
     const problems: SpecProblem[] = [];
     interpolateDoc(doc, lookup, problems);
+    session.warnings.push(...problems.filter((p) => p.severity === 'warning'));
     const missing = problems.some((p) => p.message.startsWith('required variable'));
     throwProblems(file, problems, missing ? 'SPEC_INTERPOLATION' : 'SPEC_INVALID');
   }

@@ -94,6 +94,16 @@ describe('interpolateDoc', () => {
     expect(problems[0]?.message).toBe('required variable MISSING is missing a value: give a command');
   });
 
+  it('warns once per unset variable used without a default, at its first use', () => {
+    const doc = makeSourceDoc(F, parseYaml('services:\n  a:\n    image: "x:$NOPE"\n    command: "${NOPE} ${ALSO:-d} ${GONE}"\n', F));
+    const problems: SpecProblem[] = [];
+    interpolateDoc(doc, lookup, problems);
+    expect(problems.map((p) => [p.severity, p.path.join('.'), p.position.line, p.message])).toEqual([
+      ['warning', 'services.a.image', 3, 'the "NOPE" variable is not set. Defaulting to a blank string.'],
+      ['warning', 'services.a.command', 4, 'the "GONE" variable is not set. Defaulting to a blank string.'],
+    ]);
+  });
+
   it('leaves a non-numeric value at a numeric path as a string for the schema to report', () => {
     const doc = makeSourceDoc(F, parseYaml('services:\n  a:\n    scale: ${B}\n', F));
     interpolateDoc(doc, lookup, []);
