@@ -5,8 +5,9 @@
 //       --link a veth pair: HOSTIF in the host netns, enslaved to BRIDGE and up; its peer IFACE created
 //       directly in the netns. Inside the netns: the address on IFACE, IFACE up, lo up, and a default
 //       route via --gw when given. On any failure everything made so far is removed.
-//   tsc-net detach NETNS_PATH [HOSTIF]...
-//       Deletes the host-side veths (if still there) and the netns mount + file. Missing things are fine.
+//   tsc-net detach NETNS_PATH [HOSTIF]... [NETNS_PATH [HOSTIF]...]...
+//       Deletes the host-side veths (if still there) and the netns mount + file of one or more containers
+//       (arguments starting with '/' are netns paths). Missing things are fine.
 //
 // Exit codes: 0 ok, 1 failure (one line on stderr: "tsc-net: <verb>: <what>: <strerror>"), 2 usage.
 #define _GNU_SOURCE
@@ -281,22 +282,26 @@ static int do_attach(const char *path, struct link *links, int nlinks, const str
   return 0;
 }
 
-static int do_detach(const char *path, char **hostifs, int n) {
+static int do_detach(char **args, int n) {
   int hfd = nlsock();
   if (hfd < 0) return fail("netlink socket", -hfd);
+  int rc = 0;
   for (int i = 0; i < n; i++) {
-    int e = -link_del(hfd, hostifs[i]);
-    if (e && e != ENODEV) return fail(hostifs[i], e);
+    if (args[i][0] == '/') {
+      if (umount2(args[i], MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT) rc = fail("umount netns", errno);
+      if (unlink(args[i]) < 0 && errno != ENOENT) rc = fail("unlink netns", errno);
+      continue;
+    }
+    int e = -link_del(hfd, args[i]);
+    if (e && e != ENODEV) rc = fail(args[i], e);
   }
   close(hfd);
-  if (umount2(path, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT) return fail("umount netns", errno);
-  if (unlink(path) < 0 && errno != ENOENT) return fail("unlink netns", errno);
-  return 0;
+  return rc;
 }
 
 static int usage(void) {
   fprintf(stderr, "usage: tsc-net attach NETNS_PATH [--link HOSTIF,BRIDGE,IFACE,ADDR/PREFIX]... [--gw ADDR]\n"
-                  "       tsc-net detach NETNS_PATH [HOSTIF]...\n");
+                  "       tsc-net detach NETNS_PATH [HOSTIF]... [NETNS_PATH [HOSTIF]...]...\n");
   return 2;
 }
 
@@ -322,6 +327,6 @@ int main(int argc, char **argv) {
     }
     return do_attach(path, links, n, hasgw ? &gw : NULL) < 0 ? 1 : 0;
   }
-  if (!strcmp(verb, "detach")) return do_detach(path, argv + 3, argc - 3) < 0 ? 1 : 0;
+  if (!strcmp(verb, "detach")) return do_detach(argv + 2, argc - 2) < 0 ? 1 : 0;
   return usage();
 }

@@ -66,21 +66,7 @@ export function realHost(helperPath = defaultHelperPath()): Host {
       if (!existsSync(helperPath)) throw new TscError('NETWORK', `network helper not built: ${helperPath} (run npm run build)`);
       await run(helperPath, args, `tsc-net ${args[0] ?? ''}`);
     },
-    usedPrefixes: async () => {
-      const out: Cidr[] = [];
-      const routes = JSON.parse(await run('ip', ['-j', '-4', 'route', 'show', 'table', 'all'], 'ip route')) as Array<{ dst?: string; type?: string }>;
-      for (const r of routes) {
-        if (!r.dst || r.dst === 'default' || !/^\d/.test(r.dst)) continue;
-        if (r.type === 'broadcast') continue;
-        const c = parseCidr(r.dst);
-        if (c.prefix === 0) continue;
-        if (c.base >>> 24 === 127) continue;
-        out.push(c);
-      }
-      const addrs = JSON.parse(await run('ip', ['-j', '-4', 'addr'], 'ip addr')) as Array<{ addr_info?: Array<{ local?: string; prefixlen?: number }> }>;
-      for (const l of addrs) for (const a of l.addr_info ?? []) if (a.local && !a.local.startsWith('127.')) out.push(parseCidr(`${a.local}/${a.prefixlen ?? 32}`));
-      return out;
-    },
+    usedPrefixes: async () => parseFibTrie(readFileSync('/proc/net/fib_trie', 'utf8')),
     linkExists: (name) => existsSync(`/sys/class/net/${name}`),
     linkAddresses: async (name) => {
       const j = JSON.parse(await run('ip', ['-j', '-4', 'addr', 'show', 'dev', name], 'ip addr')) as Array<{ addr_info?: Array<{ local?: string; prefixlen?: number }> }>;
@@ -89,4 +75,31 @@ export function realHost(helperPath = defaultHelperPath()): Host {
     readSysctl: (path) => readFileSync(path, 'utf8').trim(),
     writeSysctl: (path, value) => writeFileSync(path, value),
   };
+}
+
+/**
+ * Every IPv4 prefix of every routing table (and every local address) from /proc/net/fib_trie, without
+ * running a process. Leaves look like "|-- 10.213.0.0" followed by "/24 link UNICAST" lines.
+ */
+export function parseFibTrie(text: string): Cidr[] {
+  const out: Cidr[] = [];
+  const seen = new Set<string>();
+  let leaf: string | undefined;
+  for (const line of text.split('\n')) {
+    const l = /\|-- (\d+\.\d+\.\d+\.\d+)/.exec(line);
+    if (l) {
+      leaf = l[1];
+      continue;
+    }
+    const m = /^\s+\/(\d+) \S+ (\S+)/.exec(line);
+    if (!m || !leaf) continue;
+    if (m[2] === 'BROADCAST' || m[2] === 'MULTICAST') continue;
+    const prefix = Number(m[1]);
+    if (prefix === 0 || leaf.startsWith('127.')) continue;
+    const k = `${leaf}/${prefix}`;
+    if (seen.has(k)) continue;
+    seen.add(k);
+    out.push(parseCidr(k));
+  }
+  return out;
 }

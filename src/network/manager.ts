@@ -70,7 +70,7 @@ const IP_FORWARD = '/proc/sys/net/ipv4/ip_forward';
 export class LocalNetworkManager implements NetworkManager {
   readonly lb: LoadBalancer;
   private readonly dns: DnsServer | undefined;
-  private readonly host: Host;
+  readonly host: Host;
   private readonly root: string;
   private readonly runDir: string;
   private readonly pools: string[];
@@ -234,6 +234,7 @@ export class LocalNetworkManager implements NetworkManager {
     await this.withLock(async () => {
       let used: ReturnType<typeof parseCidr>[] | undefined;
       const batch: string[] = [];
+      const created = new Set<string>();
       for (const key of [...wanted].sort()) {
         const spec = this.networkSpec(project, key);
         const have = st.networks[key];
@@ -268,6 +269,7 @@ export class LocalNetworkManager implements NetworkManager {
           gateway = pool?.gateway ?? defaultGateway(parseCidr(subnet));
           const prefix = parseCidr(subnet).prefix;
           batch.push(`link add name ${bridge} type bridge`, `addr add ${gateway}/${prefix} dev ${bridge}`, `link set ${bridge} up`);
+          created.add(bridge);
         }
         const net: NetState = { key, name: spec.name, bridge, subnet, gateway, internal: spec.internal, external: false, owned: true, vips: {} };
         st.networks[key] = net;
@@ -275,6 +277,7 @@ export class LocalNetworkManager implements NetworkManager {
         for (const aux of Object.values(pool?.auxAddresses ?? {})) this.lease(bridge, aux, 'aux');
         this.registry(net, project.name);
       }
+      batch.push(...this.allocateVips(project, st, created));
       // recorded before the bridges exist: a crash in between leaves nothing cleanupProject cannot find
       this.save(st);
       await this.host.ipBatch(batch);
@@ -282,27 +285,33 @@ export class LocalNetworkManager implements NetworkManager {
       this.save(st);
     });
 
-    // per-service virtual IPs (services with known ports), then listeners
-    const addrLines: string[] = [];
+    await this.ensureListeners(project, st);
+    if (this.dns) for (const n of Object.values(st.networks)) if (n.owned) await this.dns.serve(n.gateway);
+    return Object.values(st.networks).map(info);
+  }
+
+  /** Per-service virtual IPs (services with known ports) on each of their networks; returns `ip` lines. */
+  private allocateVips(project: Project, st: ProjectState, created: ReadonlySet<string>): string[] {
+    const lines: string[] = [];
     for (const [name, svc] of Object.entries(project.services)) {
       if (this.portsOf(project, name).length === 0) continue;
       for (const key of this.serviceNetworks(svc)) {
         const net = st.networks[key]!;
-        if (net.vips[name]) continue;
+        if (!net.owned) continue; // no addresses of ours on somebody else's bridge
+        if (net.vips[name] && this.leased(net.bridge).has(net.vips[name]!)) {
+          if (created.has(net.bridge)) lines.push(`addr replace ${net.vips[name]}/32 dev ${net.bridge}`);
+          continue;
+        }
         let vip: string | undefined;
         for (let i = 0; i < 1000 && !vip; i++) {
           const ip = allocateFromTop(parseCidr(net.subnet), this.leased(net.bridge));
           if (this.lease(net.bridge, ip, `vip:${name}`)) vip = ip;
         }
         net.vips[name] = vip!;
-        addrLines.push(`addr replace ${vip}/32 dev ${net.bridge}`);
+        lines.push(`addr replace ${vip}/32 dev ${net.bridge}`);
       }
     }
-    await this.host.ipBatch(addrLines);
-    this.save(st);
-    await this.ensureListeners(project, st);
-    if (this.dns) for (const n of Object.values(st.networks)) if (n.owned) await this.dns.serve(n.gateway);
-    return Object.values(st.networks).map(info);
+    return lines;
   }
 
   private async resolveExternal(key: string, name: string): Promise<NetworkInfo> {
@@ -325,22 +334,14 @@ export class LocalNetworkManager implements NetworkManager {
     writeFileSync(join(this.runDir, 'networks', `${net.name}.json`), JSON.stringify(r));
   }
 
+  /** The project's nft table and this project's hold on ip_forward, in one nft transaction (under the lock). */
   private async applyRules(st: ProjectState): Promise<void> {
     const own = Object.values(st.networks).filter((n) => n.owned);
-    if (own.length === 0) {
-      await this.host.nft(`table inet ${st.table}\ndelete table inet ${st.table}\n`);
-    } else {
-      await this.host.nft(renderReplace(st.table, own.map((n) => ({ bridge: n.bridge, subnet: n.subnet, internal: n.internal }))));
-    }
-    const needForward = own.some((n) => !n.internal);
-    if (needForward !== st.ipForwardHeld) {
-      await this.ipForward(st, needForward);
-      st.ipForwardHeld = needForward;
-    }
-  }
-
-  /** Take or release this project's hold on ip_forward (under the lock). */
-  private async ipForward(st: ProjectState, hold: boolean): Promise<void> {
+    let script =
+      own.length === 0
+        ? `table inet ${st.table}\ndelete table inet ${st.table}\n`
+        : renderReplace(st.table, own.map((n) => ({ bridge: n.bridge, subnet: n.subnet, internal: n.internal })));
+    const hold = own.some((n) => !n.internal);
     const f = join(this.runDir, 'ip_forward.json');
     const me = `${createHash('sha256').update(this.root).digest('hex').slice(0, 12)}:${st.project}`;
     let rec: { original: string; holders: string[] } | undefined;
@@ -349,27 +350,30 @@ export class LocalNetworkManager implements NetworkManager {
     } catch {
       rec = undefined;
     }
-    if (hold) {
+    let sysctl: string | undefined;
+    if (hold && !rec?.holders.includes(me)) {
       if (!rec) {
-        const original = this.host.readSysctl(IP_FORWARD);
-        rec = { original, holders: [] };
-        if (original !== '1') {
-          await this.host.nft(renderForwardGuard());
-          this.host.writeSysctl(IP_FORWARD, '1');
+        rec = { original: this.host.readSysctl(IP_FORWARD), holders: [] };
+        if (rec.original !== '1') {
+          script += renderForwardGuard(); // before forwarding goes on: the host's own interfaces stay unforwarded
+          sysctl = '1';
         }
       }
-      if (!rec.holders.includes(me)) rec.holders.push(me);
+      rec.holders.push(me);
       writeFileSync(f, JSON.stringify(rec));
-    } else if (rec) {
+    } else if (!hold && rec?.holders.includes(me)) {
       rec.holders = rec.holders.filter((h) => h !== me);
       if (rec.holders.length === 0) {
         if (rec.original !== '1') {
           this.host.writeSysctl(IP_FORWARD, rec.original);
-          await this.host.nft(`table inet ${GUARD_TABLE}\ndelete table inet ${GUARD_TABLE}\n`);
+          script += `table inet ${GUARD_TABLE}\ndelete table inet ${GUARD_TABLE}\n`;
         }
         rmSync(f, { force: true });
       } else writeFileSync(f, JSON.stringify(rec));
     }
+    await this.host.nft(script);
+    if (sysctl) this.host.writeSysctl(IP_FORWARD, sysctl);
+    st.ipForwardHeld = hold;
   }
 
   private async ensureListeners(project: Project, st: ProjectState): Promise<void> {
@@ -591,7 +595,11 @@ export class LocalNetworkManager implements NetworkManager {
     const st = this.load(project);
     for (const l of st.listeners) await this.lb.unlisten(l.key);
     for (const key of [...this.backends.keys()]) if (key.startsWith(`${project}/`)) this.backends.delete(key);
-    for (const c of Object.values(st.containers)) await this.detach(c.id);
+    const ctrs = Object.values(st.containers);
+    const args = ctrs.flatMap((c) => (c.netns ? [c.netns, ...c.links.map((l) => l.hostIface)] : []));
+    if (args.length) await this.host.tscNet(['detach', ...args]);
+    for (const c of ctrs) for (const l of c.links) this.unlease(l.bridge, l.address);
+    st.containers = {};
     const scope = projectScope(this.root, project);
     await this.withLock(async () => {
       const own = Object.values(st.networks).filter((n) => n.owned);
