@@ -14,7 +14,7 @@ import { loadProject } from '../../src/spec/index.js';
 import { TscError } from '../../src/errors.js';
 
 const ROOT = fileURLToPath(new URL('../fixtures/compose/', import.meta.url));
-const CASES_PER_FILE = 55;
+const CASES_PER_FILE = 50;
 const SEED = 0x5eed;
 
 function rng(seed: number): () => number {
@@ -158,5 +158,5 @@ describe('spec fuzz', () => {
     expect(unexpected.slice(0, 10)).toEqual([]);
     expect(total).toBeGreaterThanOrEqual(2000);
     expect(max).toBeLessThan(5000);
-  });
+  }, 600_000);
 });
