@@ -36,7 +36,7 @@ export function loadSchema(): SchemaNode {
 }
 
 /** The ajv options shared by the build-time generator and the run-time fallback. */
-export const AJV_OPTIONS = { allErrors: true, strict: true, allowUnionTypes: true } as const;
+export const AJV_OPTIONS = { allErrors: true, strict: true, allowUnionTypes: true, messages: false } as const;
 
 function compiledValidator(): CompiledValidator {
   if (validator) return validator;
