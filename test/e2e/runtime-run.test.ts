@@ -77,9 +77,8 @@ describe('tscompose run', () => {
     expect(await running(q.name)).toHaveLength(0);
     const d = env.project('rtrundeps', deps);
     const r = await env.run(d, ['run', '--rm', 'app', 'echo', 'ran']);
-    expect(r.stdout).toBe('ran\n');
-    expect(r.status).toBe(0);
-    expect(await running(d.name)).toHaveLength(1);
+    expect(r, env.supervisorLog(d.name)).toMatchObject({ status: 0, stdout: 'ran\n' });
+    expect((await running(d.name)).map((c) => c.service), env.supervisorLog(d.name)).toEqual(['db']);
   });
 
   it('an unknown service is an error', async () => {
