@@ -34,10 +34,24 @@ function lines(items: Iterable<string>): string {
   return list.length === 0 ? '' : `${list.join('\n')}\n`;
 }
 
+/** Service names as `docker compose config --services` lists them: sorted, each after its dependencies. */
+export function servicesInDependencyOrder(project: Project): string[] {
+  const out: string[] = [];
+  const seen = new Set<string>();
+  const visit = (name: string): void => {
+    if (seen.has(name) || !project.services[name]) return;
+    seen.add(name);
+    for (const dep of Object.keys(project.services[name]!.dependsOn).sort()) visit(dep);
+    out.push(name);
+  };
+  for (const name of Object.keys(project.services).sort()) visit(name);
+  return out;
+}
+
 /** What `config` prints for a loaded project (selection already applied). */
 export async function formatConfig(project: Project, flags: ConfigRunFlags): Promise<string> {
   const sorted = (o: Record<string, unknown>): string[] => Object.keys(o).sort();
-  if (flags.services) return lines(sorted(project.services));
+  if (flags.services) return lines(servicesInDependencyOrder(project));
   if (flags.volumes) return lines(sorted(project.volumes));
   if (flags.networks) return lines(sorted(project.networks));
   if (flags.profiles) return lines(project.profiles);
