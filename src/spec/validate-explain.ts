@@ -100,11 +100,13 @@ export class SchemaExplainer {
   }
 
   private mismatch(node: SchemaNode, value: unknown, path: KeyPath, doc: SourceDoc, out: SpecProblem[]): void {
+    const words = node.enum?.filter((e): e is string => typeof e === 'string') ?? [];
+    const guess = typeof value === 'string' && words.length > 0 ? didYouMean(value, words) : undefined;
     out.push({
       severity: 'error',
       position: doc.positionOf(path),
       path,
-      message: `found ${describeValue(value)}, expected ${this.expectedOf(node)}`,
+      message: `found ${describeValue(value)}, expected ${this.expectedOf(node)}${guess ? ` (did you mean "${guess}"?)` : ''}`,
     });
   }
 

@@ -109,6 +109,12 @@ x-anchors: {a: 1}
     expect(out).toContain(`${FILE}:5:15: services.web.volumes[0]: missing required key "target"`);
   });
 
+  it('suggests the closest allowed value for a misspelled enum value', () => {
+    expect(errors('services:\n  web:\n    image: a\n    volumes: [{type: bnd, source: ./x, target: /x}]\n')).toEqual([
+      `${FILE}:4:22: services.web.volumes[0].type: found string "bnd", expected one of "bind", "volume", "tmpfs", "cluster", "npipe", "image" (did you mean "bind"?)`,
+    ]);
+  });
+
   it('reports duplicates in unique lists', () => {
     expect(errors('services:\n  web:\n    image: a\n    cap_add: [NET_ADMIN, NET_ADMIN]\n')).toEqual([
       `${FILE}:4:26: services.web.cap_add[1]: duplicate entry string "NET_ADMIN" (already at index 0), expected unique entries`,
