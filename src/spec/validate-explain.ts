@@ -15,6 +15,8 @@ export interface SchemaNode {
   type?: string | string[];
   expected?: string;
   enum?: unknown[];
+  /** Standard annotation; for pattern-checked strings, the words a misspelling is compared with. */
+  examples?: unknown[];
   pattern?: string;
   minimum?: number;
   maximum?: number;
@@ -100,7 +102,7 @@ export class SchemaExplainer {
   }
 
   private mismatch(node: SchemaNode, value: unknown, path: KeyPath, doc: SourceDoc, out: SpecProblem[]): void {
-    const words = node.enum?.filter((e): e is string => typeof e === 'string') ?? [];
+    const words = (node.enum ?? node.examples ?? []).filter((e): e is string => typeof e === 'string');
     const guess = typeof value === 'string' && words.length > 0 ? didYouMean(value, words) : undefined;
     out.push({
       severity: 'error',

@@ -115,6 +115,12 @@ x-anchors: {a: 1}
     ]);
   });
 
+  it('suggests a close word for pattern-checked strings too', () => {
+    expect(errors('services:\n  web:\n    image: a\n    restart: allways\n')).toEqual([
+      `${FILE}:4:14: services.web.restart: found string "allways", expected "no", "always", "on-failure[:N]" or "unless-stopped" (did you mean "always"?)`,
+    ]);
+  });
+
   it('reports duplicates in unique lists', () => {
     expect(errors('services:\n  web:\n    image: a\n    cap_add: [NET_ADMIN, NET_ADMIN]\n')).toEqual([
       `${FILE}:4:26: services.web.cap_add[1]: duplicate entry string "NET_ADMIN" (already at index 0), expected unique entries`,
