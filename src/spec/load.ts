@@ -17,6 +17,7 @@ import { foldEnvFiles } from './env-file.js';
 import { isValidProjectName, normalizeProjectName, PROJECT_NAME_RULE } from './project-name.js';
 import { isObject, makeSourceDoc, type PlainObject } from './yaml-located.js';
 import { validateDocument } from './validate.js';
+import type { NormalizeContext } from './normalize.js';
 
 interface Environment {
   vars: Record<string, string | undefined>;
@@ -82,13 +83,7 @@ export interface MergedProject {
   warnings: SpecProblem[];
 }
 
-export interface NormalizeContext {
-  projectName: string;
-  workingDir: string;
-  composeFiles: string[];
-  env: Record<string, string | undefined>;
-  activeProfiles: string[];
-}
+export type { NormalizeContext };
 
 /** Every stage up to (not including) normalize. */
 export function loadMerged(opts: LoadOptions): MergedProject {
