@@ -209,6 +209,8 @@ __attribute__((noreturn)) static void child_main(struct launch *L, int syncfd, i
     if (n != 1) _exit(1);
     close(fifofd);
   }
+  /* a detached container outlives its shim; a foreground run takes its container with it */
+  if (L->detached) prctl(PR_SET_PDEATHSIG, 0);
   if (c->init) init_run(c->args, env);
   sys_close_range(3, ~0U, 0);
   exec_workload(c->args, env);

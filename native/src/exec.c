@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -213,6 +214,13 @@ int cmd_exec(int argc, char **argv, const char *root) {
     snprintf(home, sizeof home, "HOME=%s", u.home);
     if (!has_home) env[k++] = home;
     if (!has_path) env[k++] = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+    for (size_t i = 0; i < cfg.nrlimits; i++) {
+      struct rlimit rl = {.rlim_cur = cfg.rlimits[i].soft, .rlim_max = cfg.rlimits[i].hard};
+      if (setrlimit(cfg.rlimits[i].res, &rl) < 0) {
+        dprintf(rep[1], "setrlimit %s: %s", cfg.rlimits[i].name, strerror(errno));
+        _exit(126);
+      }
+    }
     if (creds_apply(u.uid, u.gid, groups, ngroups, &cfg.caps, cfg.nnp, &e) < 0) {
       dprintf(rep[1], "%s: %s", e.msg, strerror(e.code));
       _exit(126);
