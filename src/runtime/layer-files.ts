@@ -14,7 +14,7 @@ import { constants, promises as fsp, type Stats } from 'node:fs';
 import { join } from 'node:path';
 
 const MAX_LINKS = 40;
-const MAX_BYTES = 4 * 1024 * 1024;
+const MAX_BYTES = 1024 * 1024;
 
 async function lstatOrUndef(p: string): Promise<Stats | undefined> {
   try {
@@ -96,9 +96,15 @@ export async function readImageFile(layerDirs: readonly string[], path: string):
       continue;
     }
     if (!hit.st.isFile() || hit.st.size > MAX_BYTES) return undefined;
-    const fh = await fsp.open(join(hit.layer, ...resolved, c), constants.O_RDONLY | constants.O_NOFOLLOW);
+    // A container's writable layer can swap the file for a FIFO or grow it between lstat and open:
+    // O_NONBLOCK never waits for a writer, the fstat re-check and the bounded read cap the rest.
+    const fh = await fsp.open(join(hit.layer, ...resolved, c), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
     try {
-      return await fh.readFile('utf8');
+      const st = await fh.stat();
+      if (!st.isFile() || st.size > MAX_BYTES) return undefined;
+      const buf = Buffer.alloc(st.size);
+      const { bytesRead } = st.size === 0 ? { bytesRead: 0 } : await fh.read(buf, 0, st.size, 0);
+      return buf.subarray(0, bytesRead).toString('utf8');
     } finally {
       await fh.close();
     }

@@ -86,3 +86,17 @@ describe('readImageFile over layer dirs', () => {
     expect(await readImageFile([lower, upper], '/etc/nothing')).toBeUndefined();
   });
 });
+
+describe('readImageFile: hostile writable layer', () => {
+  it('a FIFO in place of /etc/passwd is not waited on', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const d = mkdtempSync(join(tmpdir(), `tsc-layerfifo-${process.pid}-`));
+    try {
+      mkdirSync(join(d, 'etc'));
+      execFileSync('mkfifo', [join(d, 'etc/passwd')]);
+      expect(await readImageFile([d], '/etc/passwd')).toBeUndefined();
+    } finally {
+      rmSync(d, { recursive: true, force: true });
+    }
+  });
+});
