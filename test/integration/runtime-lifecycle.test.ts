@@ -69,6 +69,8 @@ describe('NativeRuntime lifecycle', () => {
     const started = await rt.start(req.id);
     expect(started.status).toBe('running');
     expect(started.pid).toBeGreaterThan(1);
+    expect(Number.isNaN(Date.parse(started.startedAt ?? ''))).toBe(false);
+    expect(readFileSync(`/proc/${started.pid}/cmdline`, 'utf8').split('\0')[0]).toBe('sleep');
     const exit = await rt.stop(req.id);
     expect(exit?.exitCode).toBe(137);
     expect((await rt.inspect(req.id))?.status).toBe('stopped');
