@@ -182,6 +182,27 @@ describe('extends', () => {
     });
   });
 
+  it('!reset and !override apply to what extends brings in; included services can be extended', () => {
+    const root = tree({
+      'compose.yaml': [
+        'include: [lib.yaml]',
+        'services:',
+        '  base: {image: b, ports: ["80:80"], environment: {A: "1"}}',
+        '  web:',
+        '    extends: base',
+        '    ports: !reset []',
+        '    environment: !override {B: "2"}',
+        '  worker:',
+        '    extends: shared',
+        '    command: [work]',
+      ].join('\n'),
+      'lib.yaml': 'services:\n  shared: {image: lib}\n',
+    });
+    const s = services({ cwd: root });
+    expect(s.web).toEqual({ image: 'b', environment: { B: '2' } });
+    expect(s.worker).toEqual({ image: 'lib', command: ['work'] });
+  });
+
   it('cycles and missing bases are located errors', () => {
     const root = tree({ 'compose.yaml': 'services:\n  a:\n    extends: b\n  b:\n    extends: a\n  c:\n    extends: {service: nope}\n' });
     const e = fail({ cwd: root });
