@@ -2,7 +2,8 @@
  * Project-level consistency, as Compose checks it after loading: every reference a service makes (depends_on,
  * network_mode service:X, volumes_from, networks, named volumes) must exist and be enabled; no dependency
  * cycles; no container_name with more than one replica or shared by two services; an image or a build.
- * Implicit dependencies (network_mode service:X, volumes_from X) are added to depends_on first, as Compose does.
+ * Implicit dependencies (network_mode service:X, volumes_from X, links X[:alias]) are added to depends_on first,
+ * as Compose does.
  */
 import type { Service } from './model.js';
 import type { Problems } from './normalize-util.js';
@@ -19,16 +20,18 @@ function volumesFromService(entry: string): string | undefined {
   return entry.split(':')[0];
 }
 
-export function addImplicitDependencies(services: Record<string, Service>): void {
+export function addImplicitDependencies(services: Record<string, Service>, links: Record<string, string[]>): void {
   for (const svc of Object.values(services)) {
-    const implicit: string[] = [];
-    if (svc.networkMode.kind === 'service' && svc.networkMode.service in services) implicit.push(svc.networkMode.service);
+    // restart: true where the dependent must follow a restart of the dependency (it joined its network
+    // namespace, or links to it), as compose-go sets it.
+    const implicit: [string, boolean][] = (links[svc.name] ?? []).map((l) => [l.split(':')[0] as string, true]);
+    if (svc.networkMode.kind === 'service') implicit.push([svc.networkMode.service, true]);
     for (const v of svc.volumesFrom) {
       const name = volumesFromService(v);
-      if (name !== undefined && name in services) implicit.push(name);
+      if (name !== undefined) implicit.push([name, false]);
     }
-    for (const dep of implicit) {
-      if (!(dep in svc.dependsOn)) svc.dependsOn[dep] = { condition: 'service_started', required: true, restart: false };
+    for (const [dep, restart] of implicit) {
+      if (dep in services && !(dep in svc.dependsOn)) svc.dependsOn[dep] = { condition: 'service_started', required: true, restart };
     }
   }
 }

@@ -12,7 +12,7 @@ import type { SourceDoc, SpecProblem } from './source.js';
 import { addImplicitDependencies, checkProject } from './normalize-checks.js';
 import { normalizeService, type ServiceContext } from './normalize-service.js';
 import { defaultNetwork, normalizeNetwork, normalizeVolume } from './normalize-toplevel.js';
-import { extensionsOf, rawAt, Problems } from './normalize-util.js';
+import { extensionsOf, rawAt, stringList, Problems } from './normalize-util.js';
 
 export interface NormalizeContext {
   projectName: string;
@@ -38,12 +38,14 @@ export function normalizeProject(doc: SourceDoc, ctx: NormalizeContext): { proje
   const services: Record<string, Service> = {};
   const disabledServices: Record<string, Service> = {};
   const all: Record<string, Service> = {};
+  const links: Record<string, string[]> = {};
   for (const [name, raw] of Object.entries(rawAt(root['services']))) {
     const svc = normalizeService(name, raw, ['services', name], p, sctx);
+    links[name] = stringList(rawAt(raw)['links']);
     all[name] = svc;
     (isEnabled(svc, ctx.activeProfiles) ? services : disabledServices)[name] = svc;
   }
-  addImplicitDependencies(all);
+  addImplicitDependencies(all, links);
 
   const networks: Record<string, Network> = {};
   for (const [key, raw] of Object.entries(rawAt(root['networks']))) {

@@ -10,6 +10,8 @@ import type { SourceDoc, SpecProblem } from './source.js';
 interface UnsupportedKey {
   path: readonly string[];
   why?: string;
+  /** Replaces the whole "... it is ignored" message when part of the key is honoured. */
+  message?: string;
   when?: (value: unknown) => boolean;
 }
 
@@ -52,7 +54,11 @@ export const UNSUPPORTED_KEYS: readonly UnsupportedKey[] = [
   ].map((k) => ({ path: svc(k) })),
   { path: svc('attach'), why: 'logs of every service are attached' },
   { path: svc('blkio_config', 'weight_device') },
-  { path: svc('links'), why: 'services reach each other by service name on their networks' },
+  {
+    path: svc('links'),
+    message:
+      '"links" is valid Compose but tscompose makes no link aliases; only the start order it implies is kept (services reach each other by service name on their networks)',
+  },
   { path: svc('deploy', 'placement') },
   { path: svc('deploy', 'labels'), why: 'swarm service labels; use labels' },
   { path: svc('deploy', 'endpoint_mode') },
@@ -124,7 +130,7 @@ function walk(value: unknown, node: TrieNode, path: (string | number)[], doc: So
       severity: 'warning',
       position: doc.keyPositionOf([...path]),
       path: [...path],
-      message: `${shown} is valid Compose but not supported by tscompose yet; it is ignored${rule.why ? ` (${rule.why})` : ''}`,
+      message: rule.message ?? `${shown} is valid Compose but not supported by tscompose yet; it is ignored${rule.why ? ` (${rule.why})` : ''}`,
     });
   }
   if (node.children.size === 0 || typeof value !== 'object' || value === null) return;

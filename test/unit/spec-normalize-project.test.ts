@@ -45,7 +45,7 @@ describe('service networks', () => {
     ]);
     expect(s['a']!.networks).toEqual({});
     // network_mode service:X is an implicit dependency, as in Compose.
-    expect(s['c']!.dependsOn).toEqual({ a: { condition: 'service_started', required: true, restart: false } });
+    expect(s['c']!.dependsOn).toEqual({ a: { condition: 'service_started', required: true, restart: true } });
     expect(r.project.networks).toEqual({});
   });
 
@@ -168,6 +168,16 @@ describe('project checks', () => {
     expect(load('services:\n  web:\n    image: a\n    network_mode: "service:vpn"\n').errors).toEqual([
       `${FILE}:4:19: services.web.network_mode: service "web" uses the network of undefined or disabled service "vpn"`,
     ]);
+  });
+
+  it('links and volumes_from imply start-order dependencies, as in Compose', () => {
+    const r = load('services:\n  db: {image: pg}\n  store: {image: x}\n  web: {image: a, links: ["db:database"], volumes_from: ["store:ro"]}\n');
+    expect(r.errors).toEqual([]);
+    expect(r.project.services['web']!.dependsOn).toEqual({
+      db: { condition: 'service_started', required: true, restart: true },
+      store: { condition: 'service_started', required: true, restart: false },
+    });
+    expect(r.project.services['web']!.volumesFrom).toEqual(['store:ro']);
   });
 
   it('volumes_from an unknown service; container: sources are not checked', () => {
