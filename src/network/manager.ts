@@ -4,14 +4,15 @@
  *   container (tsc-net), one nftables table; ip_forward turned on only while some non-internal network
  *   exists, and put back as found when the last one goes.
  * Bookkeeping:
- *   <root>/network/<project>.json            the project's networks and containers (atomic writes)
+ *   <root>/network/<project>.json            the project's networks and listeners (atomic writes)
+ *   <root>/network/<project>.d/<id>.json     one record per attached container (written before tsc-net runs)
  *   <runDir>/networks/<name>.json            host-wide registry of tscompose networks (for `external`)
  *   <runDir>/addr/<bridge>/<ip>              address leases (O_EXCL create = atomic, also across projects)
  *   <runDir>/ip_forward.json                 the original ip_forward value and who needs it on
  *   <runDir>/lock                            host-wide lock around subnet choice and ip_forward
  * In-process (supervisor): the LoadBalancer (published ports + virtual IP ports) and the DnsServer.
  */
-import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync, existsSync, openSync, closeSync, unlinkSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync, existsSync, openSync, closeSync, unlinkSync, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { TscError, errnoCode } from '../errors.js';
@@ -96,9 +97,55 @@ export class LocalNetworkManager implements NetworkManager {
     return join(this.root, 'network', `${project}.json`);
   }
 
+  /** Container records live in one file each (<project>.d/<id>.json), so that two processes (the
+   *  supervisor and a CLI `run`) attaching at once never overwrite each other's records. */
+  private ctrDir(project: string): string {
+    return join(this.root, 'network', `${project}.d`);
+  }
+
+  private readonly ctrStamp = new Map<string, bigint>();
+
+  private refreshContainers(st: ProjectState): void {
+    let stamp: bigint;
+    try {
+      stamp = statSync(this.ctrDir(st.project), { bigint: true }).mtimeNs;
+    } catch {
+      stamp = -1n;
+    }
+    if (this.ctrStamp.get(st.project) === stamp) return;
+    this.ctrStamp.set(st.project, stamp);
+    const out: Record<string, CtrState> = {};
+    if (stamp >= 0n) {
+      for (const f of readdirSync(this.ctrDir(st.project))) {
+        if (!f.endsWith('.json')) continue;
+        try {
+          const c = JSON.parse(readFileSync(join(this.ctrDir(st.project), f), 'utf8')) as CtrState;
+          out[c.id] = c;
+        } catch {
+          /* being written or removed */
+        }
+      }
+    }
+    st.containers = out;
+  }
+
+  private saveContainer(project: string, c: CtrState): void {
+    mkdirSync(this.ctrDir(project), { recursive: true });
+    const f = join(this.ctrDir(project), `${c.id}.json`);
+    writeFileSync(`${f}.tmp-${process.pid}`, JSON.stringify(c));
+    renameSync(`${f}.tmp-${process.pid}`, f);
+  }
+
+  private removeContainer(project: string, id: string): void {
+    rmSync(join(this.ctrDir(project), `${id}.json`), { force: true });
+  }
+
   private load(project: string): ProjectState {
     const have = this.states.get(project);
-    if (have) return have;
+    if (have) {
+      this.refreshContainers(have);
+      return have;
+    }
     let st: ProjectState;
     try {
       st = JSON.parse(readFileSync(this.stateFile(project), 'utf8')) as ProjectState;
@@ -107,6 +154,7 @@ export class LocalNetworkManager implements NetworkManager {
       st = { project, table: nftTableName(projectScope(this.root, project), project), networks: {}, containers: {}, listeners: [], ipForwardHeld: false };
     }
     this.states.set(project, st);
+    this.refreshContainers(st);
     return st;
   }
 
@@ -114,7 +162,7 @@ export class LocalNetworkManager implements NetworkManager {
     const f = this.stateFile(st.project);
     mkdirSync(join(this.root, 'network'), { recursive: true });
     const tmp = `${f}.tmp-${process.pid}`;
-    writeFileSync(tmp, JSON.stringify(st, null, 1));
+    writeFileSync(tmp, JSON.stringify({ ...st, containers: {} }, null, 1));
     renameSync(tmp, f);
   }
 
@@ -452,14 +500,21 @@ export class LocalNetworkManager implements NetworkManager {
       });
       const gw = keys.map((k) => st.networks[k]!).find((n) => !n.internal)?.gateway;
       const netns = netnsPath(req.containerId);
+      const hostname = svc.hostname ?? req.containerName;
+      const rec: CtrState = { id: req.containerId, name: req.containerName, service: req.service, number: req.number, netns, links, aliases, hostname };
+      // recorded before the kernel objects exist: a crash in between leaves nothing cleanupProject cannot find
+      this.saveContainer(project.name, rec);
       if (existsSync(netns)) await this.host.tscNet(['detach', netns, ...links.map((l) => l.hostIface)]);
       const args = ['attach', netns];
       for (const l of links) args.push('--link', `${l.hostIface},${l.bridge},${l.iface},${l.address}/${l.prefixLength}`);
       if (gw) args.push('--gw', gw);
-      await this.host.tscNet(args);
-      const hostname = svc.hostname ?? req.containerName;
-      st.containers[req.containerId] = { id: req.containerId, name: req.containerName, service: req.service, number: req.number, netns, links, aliases, hostname };
-      this.save(st);
+      try {
+        await this.host.tscNet(args);
+      } catch (e) {
+        this.removeContainer(project.name, req.containerId);
+        throw e;
+      }
+      st.containers[req.containerId] = rec;
       return { netns, addresses: links, hostsFile: this.hostsFor(svc, req.containerName, links, Object.values(aliases).flat()), resolvConf: this.resolvFor(svc, st, links) };
     } catch (e) {
       for (const l of links) this.unlease(l.bridge, l.address);
@@ -483,7 +538,7 @@ export class LocalNetworkManager implements NetworkManager {
       if (c.netns) await this.host.tscNet(['detach', c.netns, ...c.links.map((l) => l.hostIface)]);
       for (const l of c.links) this.unlease(l.bridge, l.address);
       delete st.containers[containerId];
-      this.save(st);
+      this.removeContainer(st.project, containerId);
       const key = `${st.project}/${c.service}`;
       const b = this.backends.get(key);
       if (b?.some((x) => x.id === containerId)) {
@@ -542,6 +597,7 @@ export class LocalNetworkManager implements NetworkManager {
 
   /** The container that owns `ip`, with its project state. */
   private byAddress(ip: string): { st: ProjectState; c: CtrState } | undefined {
+    for (const st of this.states.values()) this.refreshContainers(st);
     for (const st of this.states.values()) for (const c of Object.values(st.containers)) if (c.links.some((l) => l.address === ip)) return { st, c };
     return undefined;
   }
@@ -600,6 +656,8 @@ export class LocalNetworkManager implements NetworkManager {
     if (args.length) await this.host.tscNet(['detach', ...args]);
     for (const c of ctrs) for (const l of c.links) this.unlease(l.bridge, l.address);
     st.containers = {};
+    rmSync(this.ctrDir(project), { recursive: true, force: true });
+    this.ctrStamp.delete(project);
     const scope = projectScope(this.root, project);
     await this.withLock(async () => {
       const own = Object.values(st.networks).filter((n) => n.owned);
