@@ -66,7 +66,7 @@ export class ContainerOps {
     };
   }
 
-  async create(id: string, svc: Service, n: number, name: string, hash: string): Promise<ContainerInfo> {
+  async create(id: string, svc: Service, n: number, name: string, hash: string, extraLabels: Record<string, string> = {}): Promise<ContainerInfo> {
     const image = await this.image(svc);
     let mounts: ResolvedMount[] = [];
     if (this.deps.volumes) {
@@ -81,23 +81,27 @@ export class ContainerOps {
       let hostsFile: string | undefined;
       let resolvConf: string | undefined;
       if (this.deps.network && svc.networkMode.kind !== 'none') {
+        const ta = Date.now();
         const a = await this.deps.network.attach({ project: this.project, containerId: id, containerName: name, service: svc.name, number: n });
         attached = true;
+        this.deps.log(`${name}: network attach ${Date.now() - ta} ms`);
         netns = a.netns;
         hostsFile = a.hostsFile;
         resolvConf = a.resolvConf;
       } else if (svc.networkMode.kind === 'host') {
         netns = 'host';
       }
+      const tc = Date.now();
       const info = await this.deps.runtime.create({
         id, name, project: this.project.name, service: svc.name, number: n, spec: svc, image,
         ...(netns !== undefined ? { netns } : {}),
         ...(hostsFile !== undefined ? { hostsFile } : {}),
         ...(resolvConf !== undefined ? { resolvConf } : {}),
         mounts,
-        labels: this.labels(svc, n, hash, image),
+        labels: { ...this.labels(svc, n, hash, image), ...extraLabels },
       });
       created = true;
+      this.deps.log(`${name}: runtime create ${Date.now() - tc} ms`);
       return info;
     } catch (e) {
       if (created) await this.deps.runtime.remove(id, { force: true }).catch(() => undefined);

@@ -17,7 +17,7 @@ import { DEFAULT_BACKOFF, nextBackoff, type BackoffOptions } from '../controller
 import { saveProjectState, type ProjectState } from '../state/project-state.js';
 import { TscError } from '../errors.js';
 import { ContainerOps, type EngineDeps } from './containers.js';
-import { isServiceContainer, newContainerId, toObserved, L_IMAGE } from './labels.js';
+import { isServiceContainer, newContainerId, toObserved, L_IMAGE, L_RESTARTS } from './labels.js';
 
 export type OneShot = Record<string, Pick<DesiredService, 'forceRecreate' | 'noRecreate' | 'startExited'> & { imageId?: string }>;
 
@@ -164,8 +164,10 @@ export class Controller {
         for (const s of new Set(acts.map((a) => a.service))) await this.waitDependencies(s, progress);
       }
       await inParallel(acts, PARALLEL, async (a) => {
+        const t0 = Date.now();
         try {
-          await this.execute(a, ids.get(a), progress);
+          await this.execute(a, ids.get(a), progress, p.restartUpdates[slotKey(a.service, a.number)]?.attempts ?? this.st.restarts[slotKey(a.service, a.number)]?.attempts ?? 0);
+          this.deps.log(`${a.kind} ${a.name}: done in ${Date.now() - t0} ms`);
           this.holds.delete(slotKey(a.service, a.number));
           const upd = p.restartUpdates[slotKey(a.service, a.number)];
           if (upd && a.kind === 'recreate') this.st.restarts[slotKey(a.service, a.number)] = upd;
@@ -188,7 +190,7 @@ export class Controller {
     return { changed: true, orphans: p.orphans };
   }
 
-  private async execute(a: Action, id: string | undefined, progress: OnProgress | undefined): Promise<void> {
+  private async execute(a: Action, id: string | undefined, progress: OnProgress | undefined, restarts: number): Promise<void> {
     const ops = this.ops();
     const svc = this.service(a.service);
     const res = `Container ${a.name}`;
@@ -213,7 +215,7 @@ export class Controller {
     }
     if (!svc || !id) throw new TscError('INTERNAL', `service ${a.service} vanished from the project`);
     if (a.kind === 'create') say('Creating', false);
-    const info = await ops.create(id, svc, a.number, a.name, configHash(svc));
+    const info = await ops.create(id, svc, a.number, a.name, configHash(svc), { [L_RESTARTS]: String(restarts) });
     this.emit('create', { id, service: a.service, name: a.name });
     if (!a.start) {
       say(a.kind === 'recreate' ? 'Recreated' : 'Created', true);

@@ -8,6 +8,7 @@ import type { ContainerInfo } from '../runtime/api.js';
 import type { DownOptions, OnProgress, UpOptions, UpResult } from '../api.js';
 import { startLevels, withDependencies } from '../controller/order.js';
 import { TscError } from '../errors.js';
+import { emptyState } from '../state/project-state.js';
 import type { Controller, OneShot } from './controller.js';
 
 function pick(c: Controller, services: string[]): string[] {
@@ -27,7 +28,12 @@ function stopGroups(c: Controller, infos: ContainerInfo[]): ContainerInfo[][] {
   return groups.filter((g) => g.length > 0);
 }
 
-function servicePorts(project: Project): Record<string, number[]> {
+/** A verb that (re)starts services starts their restart count and back-off afresh, as Docker does. */
+function resetRestarts(c: Controller, services: string[]): void {
+  for (const k of Object.keys(c.st.restarts)) if (services.includes(k.split('/')[0] ?? '')) delete c.st.restarts[k];
+}
+
+export function servicePorts(project: Project): Record<string, number[]> {
   const out: Record<string, number[]> = {};
   for (const [n, s] of Object.entries(project.services)) {
     const ports = [...new Set([...s.ports.map((p) => p.target), ...s.expose.map((e) => e.port)])];
@@ -36,11 +42,11 @@ function servicePorts(project: Project): Record<string, number[]> {
   return out;
 }
 
-async function ensureProjectResources(c: Controller, project: Project, progress: OnProgress): Promise<void> {
+async function ensureProjectResources(c: Controller, project: Project, progress: OnProgress, fresh = false): Promise<void> {
   const { network, volumes } = c.deps;
   if (network) {
     const nets = await network.ensureNetworks(project, { servicePorts: servicePorts(project) });
-    for (const n of nets) if (!n.external) progress({ type: 'resource', resource: `Network ${n.name}`, status: 'Created', done: true });
+    for (const n of nets) if (!n.external && fresh) progress({ type: 'resource', resource: `Network ${n.name}`, status: 'Created', done: true });
   }
   if (volumes) {
     for (const [key, v] of Object.entries(project.volumes)) {
@@ -63,11 +69,15 @@ export async function handleUp(c: Controller, project: Project, opts: UpOptions,
     for (const s of Object.keys(c.st.active)) if (!project.services[s]) delete c.st.active[s];
     for (const s of selected) c.st.active[s] = { mode: opts.noStart ? 'created' : 'running' };
     Object.assign(c.st.scale, opts.scale);
+    const t0 = Date.now();
     const infos = await c.observe();
+    c.deps.log(`up: observe ${Date.now() - t0} ms`);
     const mine = new Set(infos.filter((i) => selected.includes(i.service)).map((i) => i.id));
     c.st.noRestart = c.st.noRestart.filter((id) => !mine.has(id));
+    resetRestarts(c, selected);
     await c.save();
-    await ensureProjectResources(c, project, progress);
+    await ensureProjectResources(c, project, progress, infos.length === 0);
+    c.deps.log(`up: networks and volumes ready at ${Date.now() - t0} ms`);
     const oneShot: OneShot = {};
     const ops = c.ops();
     for (const s of selected) {
@@ -76,6 +86,7 @@ export async function handleUp(c: Controller, project: Project, opts: UpOptions,
       const image = await ops.image(svc);
       oneShot[s] = { forceRecreate: opts.forceRecreate, noRecreate: opts.noRecreate, startExited: !opts.noStart, imageId: image.id };
     }
+    c.deps.log(`up: images ready at ${Date.now() - t0} ms`);
     return c.pass({ oneShot, removeOrphans: opts.removeOrphans, onProgress: progress, request: true });
   });
   if (opts.wait) await waitReady(c, Object.keys(c.st.active), opts.waitTimeoutMs ?? 300_000, progress);
@@ -123,8 +134,10 @@ export async function handleScale(c: Controller, project: Project, scale: Record
 export async function handleStop(c: Controller, services: string[], timeoutMs: number | undefined, progress: OnProgress, signal?: string): Promise<void> {
   await c.exclusive(async () => {
     const sel = pick(c, services);
-    const infos = (await c.observe()).filter((i) => sel.includes(i.service) && i.status === 'running');
-    c.st.noRestart = [...new Set([...c.st.noRestart, ...infos.map((i) => i.id)])];
+    const all = (await c.observe()).filter((i) => sel.includes(i.service));
+    const infos = all.filter((i) => i.status === 'running');
+    // a stopped service's exited containers (crash-looping, waiting for back-off) are held too
+    c.st.noRestart = [...new Set([...c.st.noRestart, ...(signal ? infos : all).map((i) => i.id)])];
     await c.save();
     const verb = signal ? 'kill' : 'stop';
     for (const group of stopGroups(c, infos)) {
@@ -155,6 +168,7 @@ export async function handleStart(c: Controller, services: string[], progress: O
     for (const s of active) c.st.active[s] = { mode: 'running' };
     const ids = new Set(infos.map((i) => i.id));
     c.st.noRestart = c.st.noRestart.filter((id) => !ids.has(id));
+    resetRestarts(c, active);
     await c.save();
     const oneShot: OneShot = {};
     for (const s of active) oneShot[s] = recreate ? { forceRecreate: true } : { startExited: true };
@@ -162,7 +176,7 @@ export async function handleStart(c: Controller, services: string[], progress: O
   });
 }
 
-export async function handleDown(c: Controller, project: Project | undefined, opts: DownOptions, progress: OnProgress, stateFile: string): Promise<void> {
+export async function handleDown(c: Controller, project: Project | undefined, opts: DownOptions, progress: OnProgress, stateFile: string, keepRunning = false): Promise<void> {
   await c.exclusive(async () => {
     c.st.phase = 'down';
     if (project) c.st.project = project;
@@ -178,7 +192,9 @@ export async function handleDown(c: Controller, project: Project | undefined, op
       await Promise.all(group.map(async (i) => {
         const res = `Container ${i.name}`;
         progress({ type: 'resource', resource: res, status: i.status === 'running' ? 'Stopping' : 'Removing', done: false });
+        const t0 = Date.now();
         await c.retire(i.id, i.service, i.name, c.service(i.service), opts.timeoutMs);
+        c.deps.log(`down: ${i.name} removed in ${Date.now() - t0} ms`);
         progress({ type: 'resource', resource: res, status: 'Removed', done: true });
       }));
     }
@@ -194,6 +210,7 @@ export async function handleDown(c: Controller, project: Project | undefined, op
       for (const v of await volumes.removeProjectVolumes(c.st.name)) progress({ type: 'resource', resource: `Volume ${v}`, status: 'Removed', done: true });
     }
     await rm(stateFile, { force: true });
-    c.closed = true;
+    c.st = emptyState(c.st.name);
+    c.closed = !keepRunning;
   });
 }

@@ -16,6 +16,8 @@ export const L_WORKDIR = 'com.docker.compose.project.working_dir';
 export const L_FILES = 'com.docker.compose.project.config_files';
 export const L_VERSION = 'com.docker.compose.version';
 export const L_IMAGE_REF = 'org.tscompose.image-ref';
+/** Restarts of this slot by policy before this container (Docker's RestartCount). */
+export const L_RESTARTS = 'org.tscompose.restart-count';
 /** The effective command (entrypoint + cmd) as JSON, for `ps`. */
 export const L_COMMAND = 'org.tscompose.command';
 /** Published ports as "IP:PUBLISHED->TARGET/PROTO" joined by ",", for `ps`. */

@@ -12,10 +12,11 @@ import { defaultPaths, projectDir, projectLockFile, projectStateFile, supervisor
 import { emptyState, loadProjectState } from '../state/project-state.js';
 import { Controller } from './controller.js';
 import { createDeps } from './deps.js';
-import { handleDown } from './handlers.js';
+import { handleDown, servicePorts } from './handlers.js';
 import { listen } from './server.js';
 
 const RESYNC_MS = 5_000;
+const IDLE_EXIT_MS = 10_000;
 
 function log(msg: string): void {
   process.stdout.write(`${new Date().toISOString()} ${msg}\n`);
@@ -86,12 +87,17 @@ async function main(name: string): Promise<void> {
   signalReady();
 
   if (st.phase === 'down') {
-    await handleDown(c, undefined, { volumes: st.removeVolumes ?? false, removeOrphans: true }, () => undefined, stateFile);
-    await shutdown(true);
+    // A `down` was interrupted: finish it, then stay a moment for the CLI that started us (its request
+    // may be an `up`); exit when none came.
+    log('finishing an interrupted down');
+    await handleDown(c, undefined, { volumes: st.removeVolumes ?? false, removeOrphans: true }, () => undefined, stateFile, true);
+    setTimeout(() => {
+      if (!c.st.project) void shutdown(true);
+    }, IDLE_EXIT_MS).unref();
     return;
   }
   if (st.project && deps.network) {
-    await deps.network.ensureNetworks(st.project).catch((e) => log(`networks: ${String(e)}`));
+    await deps.network.ensureNetworks(st.project, { servicePorts: servicePorts(st.project) }).catch((e) => log(`networks: ${String(e)}`));
   }
   c.kick();
 }

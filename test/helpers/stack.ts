@@ -145,3 +145,20 @@ export function processesUnder(base: string): number[] {
 }
 
 export const uniq = (): string => `${process.pid}${randomBytes(3).toString('hex')}`;
+
+/** Everything a project may leave on the host, listed: [] means clean. */
+export function leaksOf(env: StackEnv, project: string): string[] {
+  const out: string[] = [];
+  for (const id of env.containerDirs()) out.push(`container state ${id}`);
+  if (existsSync(join(env.root, 'projects', project))) out.push(`project state ${project}`);
+  const rtRoot = join(env.runDir, 'runtime');
+  if (existsSync(rtRoot)) for (const d of readdirSync(rtRoot)) out.push(`runtime state ${d}`);
+  for (const m of mountsUnder(env.base)) out.push(`mount ${m}`);
+  for (const pid of processesUnder(env.base)) out.push(`process ${pid}`);
+  for (const ctrl of ['memory', 'pids', 'cpu', 'unified']) {
+    const d = join('/sys/fs/cgroup', ctrl, 'tscompose', project);
+    if (existsSync(d)) for (const e of readdirSync(d, { withFileTypes: true })) if (e.isDirectory()) out.push(`cgroup ${ctrl}/${e.name}`);
+  }
+  if (existsSync('/run/netns')) for (const n of readdirSync('/run/netns')) if (n.startsWith(`tsc-${project}-`)) out.push(`netns ${n}`);
+  return out;
+}
