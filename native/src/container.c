@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -127,8 +128,9 @@ static void enter_cgroup(struct launch *L, int cgfd, int syncfd) {
     while (n < 0 && errno == EINTR);
     if (n != 1 || b != 'j') _exit(1); /* the parent failed and reports its own error */
     close(cgfd);
+  } else if (L->has_cg && L->child_joins && L->cg.ops->join(&L->cg, 0, &e) < 0) {
+    child_fail(syncfd, &e);
   }
-  (void)L;
   if (config_has_ns(L->cfg, CLONE_NEWCGROUP) && !config_ns_path(L->cfg, CLONE_NEWCGROUP) && unshare(CLONE_NEWCGROUP) < 0) {
     err_set(&e, errno, "unshare cgroup namespace");
     child_fail(syncfd, &e);
@@ -160,7 +162,9 @@ __attribute__((noreturn)) static void child_main(struct launch *L, int syncfd, i
   bool cg_mounts = false;
   for (size_t i = 0; i < c->nmounts; i++)
     if (c->mounts[i].type && !strncmp(c->mounts[i].type, "cgroup", 6)) cg_mounts = true;
-  if (cg_mounts) enter_cgroup(L, cgfd, syncfd);
+  /* a self-join must happen while the host's /sys/fs/cgroup is still our view */
+  bool early = cg_mounts || L->child_joins;
+  if (early) enter_cgroup(L, cgfd, syncfd);
   if (c->hostname && config_has_ns(c, CLONE_NEWUTS) && sethostname(c->hostname, strlen(c->hostname)) < 0) {
     err_set(&e, errno, "sethostname %s", c->hostname);
     child_fail(syncfd, &e);
@@ -171,7 +175,7 @@ __attribute__((noreturn)) static void child_main(struct launch *L, int syncfd, i
   }
   if (rootfs_setup(c, L->has_cg ? L->cg.version : 1, &e) < 0 || rootfs_pivot(c, &e) < 0 || rootfs_finish(c, &e) < 0)
     child_fail(syncfd, &e);
-  if (!cg_mounts) enter_cgroup(L, cgfd, syncfd);
+  if (!early) enter_cgroup(L, cgfd, syncfd);
   struct user_ids u = {.uid = c->uid, .gid = c->gid};
   const uint32_t *groups = c->agids;
   size_t ngroups = c->nagids;
@@ -216,6 +220,18 @@ __attribute__((noreturn)) static void child_main(struct launch *L, int syncfd, i
   exec_workload(c->args, env);
 }
 
+struct child_args {
+  struct launch *L;
+  int sync_r, sync_w, fifofd;
+  int stdio[3];
+};
+
+static int shared_child(void *arg) {
+  struct child_args *a = arg;
+  close(a->sync_r);
+  child_main(a->L, a->sync_w, -1, a->fifofd, a->stdio);
+}
+
 static int clone_flags(const struct config *c) {
   int f = 0;
   for (size_t i = 0; i < c->nns; i++)
@@ -251,11 +267,23 @@ int container_launch(struct launch *L, struct err *e) {
   if (open_stdio(L, stdio, pipes, e) < 0) return -1;
   L->has_cg = false;
   L->oom_base = -1;
+  /* run without init: the child execs the workload right after setup, so it can share our memory like
+   * vfork (no page-table copy, no copy-on-write faults); we stay suspended until it has exec'd. */
+  bool shared_vm = !L->wait_start && !c->init;
+  L->child_joins = shared_vm;
   int cgp[2] = {-1, -1};
   if (c->cgroups_path) {
     if (cgroup_init(&L->cg, c->cgroups_path, 0, NULL, false, e) < 0) return -1;
     L->has_cg = true;
-    if (pipe2(cgp, O_CLOEXEC) < 0) return err_set(e, errno, "pipe");
+    if (shared_vm) {
+      if (L->cg.ops->setup(&L->cg, &c->res, e) < 0) {
+        L->cg.ops->destroy(&L->cg, &(struct err){0});
+        return -1;
+      }
+      L->oom_base = L->cg.ops->oom_kills(&L->cg);
+    } else if (pipe2(cgp, O_CLOEXEC) < 0) {
+      return err_set(e, errno, "pipe");
+    }
   }
   int fifofd = -1;
   if (L->wait_start) {
@@ -272,7 +300,17 @@ int container_launch(struct launch *L, struct err *e) {
     if (fd < 0 || setns(fd, CLONE_NEWPID) < 0) return err_set(e, errno, "join pid namespace %s", pidns);
     close(fd);
   }
-  pid_t pid = (pid_t)syscall(SYS_clone, clone_flags(c) | SIGCHLD, NULL, NULL, NULL, NULL);
+  pid_t pid;
+  if (shared_vm) {
+    struct child_args a = {L, sync[0], sync[1], fifofd, {stdio[0], stdio[1], stdio[2]}};
+    size_t sz = 1 << 20;
+    void *stack = mmap(NULL, sz, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK | MAP_NORESERVE, -1, 0);
+    if (stack == MAP_FAILED) return err_set(e, errno, "mmap");
+    pid = clone(shared_child, (char *)stack + sz, clone_flags(c) | CLONE_VM | CLONE_VFORK | SIGCHLD, &a);
+    munmap(stack, sz); /* the child has exec'd or exited */
+  } else {
+    pid = (pid_t)syscall(SYS_clone, clone_flags(c) | SIGCHLD, NULL, NULL, NULL, NULL);
+  }
   if (pid < 0) {
     int saved = errno;
     if (L->has_cg) L->cg.ops->destroy(&L->cg, &(struct err){0});
@@ -284,7 +322,7 @@ int container_launch(struct launch *L, struct err *e) {
     child_main(L, sync[1], cgp[0], fifofd, stdio);
   }
   close(sync[1]);
-  if (L->has_cg) {
+  if (L->has_cg && !shared_vm) {
     /* in parallel with the child's mount setup: cgroup dirs, limits, OOM baseline, then the child joins */
     close(cgp[0]);
     int r = L->cg.ops->setup(&L->cg, &c->res, e);

@@ -16,6 +16,7 @@ struct launch {
   unsigned long long pid_start;
   struct cgroup cg;
   bool has_cg;
+  bool child_joins;         /* the child writes itself into cgroup.procs (shared-VM launch) */
   long long oom_base;
   int out_r, err_r;         /* read ends of the container's stdout/stderr pipes, -1 when not logging */
   int logfd;
