@@ -7,7 +7,7 @@
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import { TscError } from '../errors.js';
-import { writeFileAtomic } from '../state/atomic.js';
+import { randomBytes } from 'node:crypto';
 import type { ContainerPaths } from './oci-config.js';
 
 export interface ContainerRecord {
@@ -53,8 +53,26 @@ export function containerPaths(root: string, id: string): ContainerPaths {
   };
 }
 
+/**
+ * Atomic: write a temp file, fsync it, rename it over container.json. The directory itself is not
+ * fsynced: after a power loss the rename may be lost, which leaves an unlisted (never a corrupt) record.
+ */
 export async function writeRecord(root: string, rec: ContainerRecord): Promise<void> {
-  await writeFileAtomic(join(containerPaths(root, rec.id).dir, 'container.json'), `${JSON.stringify(rec)}\n`, 0o600);
+  const path = join(containerPaths(root, rec.id).dir, 'container.json');
+  const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const fh = await fsp.open(tmp, 'w', 0o600);
+  try {
+    await fh.writeFile(`${JSON.stringify(rec)}\n`);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  try {
+    await fsp.rename(tmp, path);
+  } catch (e) {
+    await fsp.rm(tmp, { force: true });
+    throw e;
+  }
 }
 
 const isStr = (v: unknown): v is string => typeof v === 'string';
