@@ -174,10 +174,11 @@ export class SchemaExplainer {
     doc: SourceDoc,
     out: SpecProblem[],
   ): void {
-    for (const req of node.required ?? []) {
-      if (!(req in value)) {
-        out.push({ severity: 'error', position: doc.positionOf(path), path, message: `missing required key "${req}"` });
-      }
+    const missing = (node.required ?? []).filter((req) => !(req in value));
+    if (missing.length > 0) {
+      const names = missing.map((m) => `"${m}"`).join(', ');
+      const message = `missing required key${missing.length > 1 ? 's' : ''} ${names}`;
+      out.push({ severity: 'error', position: doc.positionOf(path), path, message });
     }
     for (const [key, child] of Object.entries(value)) {
       const childPath = [...path, key];

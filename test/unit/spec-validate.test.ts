@@ -105,8 +105,8 @@ x-anchors: {a: 1}
     expect(out).toContain(
       `${FILE}:4:34: services.web.depends_on.db.condition: found string "service_ready", expected one of "service_started", "service_healthy", "service_completed_successfully"`,
     );
-    expect(out).toContain(`${FILE}:5:15: services.web.volumes[0]: missing required key "type"`);
-    expect(out).toContain(`${FILE}:5:15: services.web.volumes[0]: missing required key "target"`);
+    expect(out).toContain(`${FILE}:5:15: services.web.volumes[0]: missing required keys "type", "target"`);
+    expect(out).toHaveLength(2);
   });
 
   it('suggests the closest allowed value for a misspelled enum value', () => {
