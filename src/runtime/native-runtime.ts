@@ -120,8 +120,14 @@ export class NativeRuntime implements ContainerRuntime {
     return st?.exit ?? { exitCode: r.code, oomKilled: false, finishedAt: new Date().toISOString() };
   }
 
+  /** Idempotent on a running container. A container runs once: after its exit it is recreated, not restarted. */
   async start(id: string): Promise<ContainerInfo> {
     const rec = await this.record(id);
+    const st = await this.state(id);
+    if (st?.status === 'running') return this.info(rec, st);
+    if (st === undefined || st.status === 'stopped') {
+      throw new TscError('CONFLICT', `cannot start ${rec.name}: its process has exited (a container runs once; create a new one)`);
+    }
     await runToolOk(this.binary, this.tool(['start', id]), `start ${rec.name}`);
     return this.info(rec, await this.state(id));
   }

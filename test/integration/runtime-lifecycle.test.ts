@@ -43,6 +43,7 @@ describe('NativeRuntime lifecycle', () => {
     await rt.start(req.id);
     const exit = await rt.wait(req.id);
     expect(exit.exitCode).toBe(3);
+    await expect(rt.start(req.id)).rejects.toThrow(/has exited/);
     expect(exit.oomKilled).toBe(false);
     const info = await rt.inspect(req.id);
     expect(info?.status).toBe('stopped');
@@ -71,6 +72,7 @@ describe('NativeRuntime lifecycle', () => {
     expect(started.pid).toBeGreaterThan(1);
     expect(Number.isNaN(Date.parse(started.startedAt ?? ''))).toBe(false);
     expect(readFileSync(`/proc/${started.pid}/cmdline`, 'utf8').split('\0')[0]).toBe('sleep');
+    expect((await rt.start(req.id)).pid).toBe(started.pid); // idempotent
     const exit = await rt.stop(req.id);
     expect(exit?.exitCode).toBe(137);
     expect((await rt.inspect(req.id))?.status).toBe('stopped');
