@@ -216,7 +216,8 @@ export class NativeRuntime implements ContainerRuntime {
     }
     const name = rec?.name ?? id;
     if (st && st.status !== 'stopped') {
-      if (!opts.force) throw new TscError('CONFLICT', `cannot remove ${name}: container is ${st.status}; stop it first or force`);
+      // as Docker: a created (never started) container goes without force, a running one needs it
+      if (st.status === 'running' && !opts.force) throw new TscError('CONFLICT', `cannot remove ${name}: container is running; stop it first or force`);
       await this.signal(id, 'SIGKILL');
       await this.wait(id).catch(() => undefined);
     }

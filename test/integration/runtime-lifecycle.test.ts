@@ -115,6 +115,15 @@ describe('NativeRuntime lifecycle', () => {
     expect((await rt.wait(req.id)).exitCode).toBe(137);
   });
 
+  it('a created, never started container is removed without force', async () => {
+    const req = request({ command: ['sleep', '600'] });
+    await rt.create(req);
+    expect((await rt.inspect(req.id))?.status).toBe('created');
+    await rt.remove(req.id);
+    expect(await rt.inspect(req.id)).toBeUndefined();
+    expect(existsSync(join(base, 'run', 'runtime', req.id))).toBe(false);
+  });
+
   it('an invalid user is a clear error and leaves nothing behind', async () => {
     const req = request({ command: ['true'], user: 'ghost' });
     await expect(rt.create(req)).rejects.toThrow('unable to find user ghost');
