@@ -12,6 +12,7 @@ let base: string;
 let rt: NativeRuntime;
 let rootfs: string;
 const made: string[] = [];
+const PROJECT = `rtcfg${process.pid}`;
 
 beforeAll(() => {
   base = mkdtempSync(join(tmpdir(), `tsc-rt-cfg-${process.pid}-`));
@@ -28,7 +29,7 @@ async function runScript(script: string, spec: Partial<Service> = {}, over: Part
   const id = uniqueId('cfg');
   made.push(id);
   const req: ContainerCreateRequest = {
-    id, name: id, project: 'rtcfg', service: 'svc', number: 1,
+    id, name: id, project: PROJECT, service: 'svc', number: 1,
     spec: makeService({ entrypoint: ['sh', '-c'], command: [script], ...spec }),
     image: makeImage([rootfs]), mounts: [], labels: {}, ...over,
   };
@@ -113,14 +114,14 @@ describe('the OCI config as the container sees it', () => {
     const id = uniqueId('cfg');
     made.push(id);
     await rt.create({
-      id, name: id, project: 'rtcfg', service: 'svc', number: 1,
+      id, name: id, project: PROJECT, service: 'svc', number: 1,
       spec: makeService({
         command: ['sleep', '600'],
         resources: { ...makeService().resources, memoryBytes: 48 * 1024 * 1024, cpus: 0.5, cpuShares: 512, pidsLimit: 33 },
       }),
       image: makeImage([rootfs]), mounts: [], labels: {},
     });
-    const cg = (ctl: string, f: string) => readFileSync(`/sys/fs/cgroup/${ctl}/tscompose/rtcfg/${id}/${f}`, 'utf8').trim();
+    const cg = (ctl: string, f: string) => readFileSync(`/sys/fs/cgroup/${ctl}/tscompose/${PROJECT}/${id}/${f}`, 'utf8').trim();
     expect(cg('memory', 'memory.limit_in_bytes')).toBe(String(48 * 1024 * 1024));
     expect(cg('memory', 'memory.memsw.limit_in_bytes')).toBe(String(2 * 48 * 1024 * 1024)); // Docker: swap = memory
     expect(cg('cpu', 'cpu.cfs_period_us')).toBe('100000');
@@ -133,7 +134,7 @@ describe('the OCI config as the container sees it', () => {
     const id = uniqueId('cfg');
     made.push(id);
     const info = await rt.create({
-      id, name: id, project: 'rtcfg', service: 'svc', number: 1,
+      id, name: id, project: PROJECT, service: 'svc', number: 1,
       spec: makeService({ command: ['echo $IMG_VAR $(pwd) "$0"'] }),
       image: makeImage([rootfs], { entrypoint: ['sh', '-c'], cmd: ['echo image-cmd'], workingDir: '/tmp', env: ['IMG_VAR=img', 'PATH=/bin'] }),
       mounts: [], labels: {},

@@ -13,6 +13,7 @@ let base: string;
 let rt: NativeRuntime;
 let rootfs: string;
 const made: string[] = [];
+const PROJECT = `rtlife${process.pid}`;
 
 beforeAll(() => {
   base = mkdtempSync(join(tmpdir(), `tsc-rt-life-${process.pid}-`));
@@ -31,7 +32,7 @@ afterAll(() => {
 function request(spec: Partial<Service>, over: Partial<ContainerCreateRequest> = {}): ContainerCreateRequest {
   const id = uniqueId('life');
   made.push(id);
-  return { id, name: `p-${id}`, project: 'rtlife', service: 'svc', number: 1, spec: makeService(spec), image: makeImage([rootfs]), mounts: [], labels: { a: 'b' }, ...over };
+  return { id, name: `p-${id}`, project: PROJECT, service: 'svc', number: 1, spec: makeService(spec), image: makeImage([rootfs]), mounts: [], labels: { a: 'b' }, ...over };
 }
 
 describe('NativeRuntime lifecycle', () => {
