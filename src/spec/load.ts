@@ -22,18 +22,22 @@ import type { NormalizeContext } from './normalize.js';
 interface Environment {
   vars: Record<string, string | undefined>;
   envFiles: string[];
+  /** true when the env file is the project directory's `.env` (so it moves with the project directory) */
+  dotEnv: boolean;
 }
 
 function readEnvironment(opts: LoadOptions, dir: string, osEnv: Record<string, string | undefined>, session: Session): Environment {
   const cwd = opts.cwd ?? process.cwd();
   let envFiles: string[];
-  if (opts.envFiles && opts.envFiles.length > 0) {
-    envFiles = opts.envFiles.map((f) => resolve(cwd, f));
+  // --env-file, else COMPOSE_ENV_FILES (comma-separated, as Compose), else <project dir>/.env
+  const named = opts.envFiles && opts.envFiles.length > 0 ? opts.envFiles : osEnv.COMPOSE_ENV_FILES?.split(',').filter((f) => f.trim() !== '');
+  if (named && named.length > 0) {
+    envFiles = named.map((f) => resolve(cwd, f.trim()));
     for (const f of envFiles) if (!existsSync(f)) throw new TscError('SPEC_NOT_FOUND', `couldn't find env file: ${f}`);
   } else {
     envFiles = existsSync(join(dir, '.env')) ? [join(dir, '.env')] : [];
   }
-  return { vars: readEnvFiles(envFiles, osEnv, (f) => readText(f, session)), envFiles };
+  return { vars: readEnvFiles(envFiles, osEnv, (f) => readText(f, session)), envFiles, dotEnv: !(named && named.length > 0) };
 }
 
 function projectName(opts: LoadOptions, vars: Record<string, string | undefined>, merged: PlainObject, dir: string, file: string): string {
@@ -96,7 +100,7 @@ export function loadMerged(opts: LoadOptions): MergedProject {
   const { files } = discoverFiles({ files: opts.files, env: env.vars, cwd, projectDirectory: opts.projectDirectory });
   const first = files[0] as string;
   const dir = opts.projectDirectory ? resolve(cwd, opts.projectDirectory) : first === '-' ? cwd : dirname(first);
-  if (dir !== early && !(opts.envFiles && opts.envFiles.length > 0)) env = readEnvironment(opts, dir, osEnv, session);
+  if (dir !== early && env.dotEnv) env = readEnvironment(opts, dir, osEnv, session);
   const vars = env.vars;
   const lookup = (k: string): string | undefined => vars[k];
 

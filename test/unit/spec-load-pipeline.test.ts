@@ -108,6 +108,7 @@ describe('environment and interpolation', () => {
     expect(services({ cwd: root, env: { IMG: 'os', TAG: '1' } }).a?.image).toBe('os:1');
     expect(services({ cwd: root, envFiles: ['alt.env'] }).a).toEqual({ image: 'alt:latest', environment: ['FROM_ENV='] });
     expect(fail({ cwd: root, envFiles: ['missing.env'] }).code).toBe('SPEC_NOT_FOUND');
+    expect(services({ cwd: root, env: { COMPOSE_ENV_FILES: 'alt.env' } }).a?.image).toBe('alt:latest');
   });
 
   it('--no-interpolate keeps the text', () => {
