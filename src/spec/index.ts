@@ -13,7 +13,7 @@ export interface LoadOptions {
   projectName?: string;
   /** --profile (repeatable); undefined: COMPOSE_PROFILES */
   profiles?: string[];
-  /** --env-file (repeatable); undefined: <project dir>/.env if present */
+  /** --env-file (repeatable); undefined: COMPOSE_ENV_FILES, else <project dir>/.env if present */
   envFiles?: string[];
   /** false for `config --no-interpolate` */
   interpolate?: boolean;
