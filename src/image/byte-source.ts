@@ -82,4 +82,11 @@ export class ByteSource {
     this.cur = Buffer.alloc(0);
     while (await this.fill()) this.cur = Buffer.alloc(0);
   }
+
+  /** Stop reading: the underlying iterator is returned (a stream is destroyed). */
+  async close(): Promise<void> {
+    this.cur = Buffer.alloc(0);
+    this.eof = true;
+    await this.it.return?.();
+  }
 }

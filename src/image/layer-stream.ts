@@ -47,19 +47,23 @@ async function* measure(src: AsyncIterable<Buffer>, acc: { n: number; hash: Retu
   }
 }
 
-/** Feed `src` into a transform stream while iterating its output; `src` is always read to its end. */
+/**
+ * Feed `src` into a transform stream while iterating its output. When the consumer stops early (an unpack
+ * error), the feeder is aborted and the transform destroyed, so nothing is left waiting for a drain.
+ */
 async function* through(src: AsyncIterator<Buffer>, first: Buffer, t: zlib.Gunzip): AsyncGenerator<Buffer> {
+  const ac = new AbortController();
   const feed = (async () => {
     try {
       let chunk: Buffer | undefined = first;
       while (chunk) {
-        if (!t.write(chunk)) await once(t, 'drain');
+        if (!t.write(chunk)) await once(t, 'drain', { signal: ac.signal });
         const r = await src.next();
         chunk = r.done ? undefined : r.value;
       }
       t.end();
     } catch (e) {
-      t.destroy(e instanceof Error ? e : new Error(String(e)));
+      if (!ac.signal.aborted) t.destroy(e instanceof Error ? e : new Error(String(e)));
     }
   })();
   try {
@@ -67,6 +71,8 @@ async function* through(src: AsyncIterator<Buffer>, first: Buffer, t: zlib.Gunzi
   } catch (e) {
     throw e instanceof TscError ? e : new TscError('IMAGE', `layer decompression failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   } finally {
+    ac.abort();
+    t.destroy();
     await feed;
   }
 }
@@ -129,7 +135,8 @@ export async function unpackLayerStream(
       for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
     })();
   }
-  const reader = new TarReader(new ByteSource(measure(plain, tar, limits.maxBytes ?? defaultMaxLayerBytes(), 'uncompressed layer')));
+  const source = new ByteSource(measure(plain, tar, limits.maxBytes ?? defaultMaxLayerBytes(), 'uncompressed layer'));
+  const reader = new TarReader(source);
   let stats;
   try {
     stats = await new LayerApplier(dir, limits).apply(reader);
@@ -146,6 +153,10 @@ export async function unpackLayerStream(
       checkBlob(blob.n, `sha256:${blob.hash.digest('hex')}`, expect);
     }
     throw e;
+  } finally {
+    // stop the decompressor and close the input (a file or an HTTP response) whatever happened
+    await source.close().catch(() => undefined);
+    await it.return?.(undefined).catch(() => undefined);
   }
   const digest = `sha256:${blob.hash.digest('hex')}`;
   checkBlob(blob.n, digest, expect);

@@ -14,7 +14,7 @@ import { hostArchitecture, parseImageConfig, parseJson } from './config.js';
 import { parseManifest, selectPlatform, type Descriptor } from './manifest.js';
 import { digestHex, normalizeReference } from './reference.js';
 import { unpackLayerStream } from './layer-stream.js';
-import { entryComponents } from './unpack.js';
+import { entryComponents } from './entry-io.js';
 import { makeTempDir, requireFile } from './store-fs.js';
 import type { ImageStore } from './store.js';
 

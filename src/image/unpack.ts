@@ -19,6 +19,8 @@ import * as fs from 'node:fs';
 import { TscError, errnoCode } from '../errors.js';
 import { lsetxattr, mknod, S_IFBLK, S_IFCHR, S_IFIFO } from '../sys/xattr.js';
 import type { TarEntry, TarReader } from './tar-reader.js';
+import { entryComponents, refuse, writeAll, writeSparse } from './entry-io.js';
+
 
 export interface UnpackLimits {
   /** Refuse a layer with more entries than this (default 4 million). */
@@ -34,22 +36,6 @@ export interface UnpackStats {
 const WH = '.wh.';
 const OPQ = '.wh..wh..opq';
 const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW } = fs.constants;
-
-function refuse(entry: string, why: string): TscError {
-  return new TscError('IMAGE', `unsafe layer entry ${JSON.stringify(entry)}: ${why}`);
-}
-
-/** Archive name → path components inside the layer. Absolute names become relative; `..` is refused. */
-export function entryComponents(name: string): string[] {
-  if (name.includes('\0')) throw refuse(name, 'NUL in name');
-  const out: string[] = [];
-  for (const c of name.split('/')) {
-    if (c === '' || c === '.') continue;
-    if (c === '..') throw refuse(name, 'path contains ".."');
-    out.push(c);
-  }
-  return out;
-}
 
 export class LayerApplier {
   private readonly dirs = new Set<string>(['']);
@@ -205,7 +191,7 @@ export class LayerApplier {
       fd = fs.openSync(abs, flags, perm);
     }
     try {
-      if (e.sparse) await this.sparseData(e, fd, reader);
+      if (e.sparse) this.stats.bytes += await writeSparse(e, fd, reader.body());
       else {
         for await (const chunk of reader.body()) writeAll(fd, chunk, null);
         this.stats.bytes += e.size;
@@ -217,35 +203,6 @@ export class LayerApplier {
       fs.closeSync(fd);
     }
     this.xattrs(abs, e);
-  }
-
-  private async sparseData(e: TarEntry, fd: number, reader: TarReader): Promise<void> {
-    const { realSize, map } = e.sparse!;
-    let total = 0;
-    for (const [off, len] of map) {
-      if (off < 0 || len < 0 || off + len > realSize) throw refuse(e.name, 'sparse segment outside the file');
-      total += len;
-    }
-    if (total !== e.size) throw refuse(e.name, 'sparse map does not match the data size');
-    fs.ftruncateSync(fd, realSize);
-    let seg = 0;
-    let segLeft = map[0]?.[1] ?? 0;
-    let pos = map[0]?.[0] ?? 0;
-    for await (let chunk of reader.body()) {
-      while (chunk.length > 0) {
-        while (segLeft === 0) {
-          seg++;
-          segLeft = map[seg]![1];
-          pos = map[seg]![0];
-        }
-        const n = Math.min(segLeft, chunk.length);
-        writeAll(fd, chunk.subarray(0, n), pos);
-        pos += n;
-        segLeft -= n;
-        chunk = chunk.subarray(n);
-      }
-    }
-    this.stats.bytes += realSize;
   }
 
   private hardlink(e: TarEntry, abs: string): void {
@@ -317,13 +274,5 @@ export class LayerApplier {
       }
       fs.lutimesSync(this.abs(real), t, t);
     }
-  }
-}
-
-function writeAll(fd: number, b: Buffer, pos: number | null): void {
-  let off = 0;
-  while (off < b.length) {
-    const n = fs.writeSync(fd, b, off, b.length - off, pos === null ? null : pos + off);
-    off += n;
   }
 }
