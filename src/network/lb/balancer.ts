@@ -119,9 +119,19 @@ export class LoadBalancer {
   }
 
   /** Start a listener; resolves with the bound port. CONFLICT when the port is taken. */
-  async listen(spec: ListenerSpec): Promise<number> {
+  listen(spec: ListenerSpec): Promise<number> {
     const have = this.listeners.get(spec.key);
-    if (have) return have.port;
+    if (have) return Promise.resolve(have.port);
+    const inflight = this.opening.get(spec.key);
+    if (inflight) return inflight;
+    const p = this.open(spec).finally(() => this.opening.delete(spec.key));
+    this.opening.set(spec.key, p);
+    return p;
+  }
+
+  private readonly opening = new Map<string, Promise<number>>();
+
+  private async open(spec: ListenerSpec): Promise<number> {
     if (spec.protocol === 'udp') return this.listenUdp(spec);
     this.start();
     // A plain (non-reuseport) bind first: it fails if anyone, including another SO_REUSEPORT LB, holds
