@@ -70,7 +70,7 @@ describe('corpus: config output', () => {
     const c = caseSpec(dir);
     const { project, warnings } = await loadProject(options(dir, c));
     selectServices(project, c.services ?? []);
-    const flags = { format: c.format ?? 'yaml', ...(c.list ? { [c.list]: true } : {}) };
+    const flags = { format: c.format ?? 'yaml', interpolate: c.interpolate, ...(c.list ? { [c.list]: true } : {}) };
     const out = scrub(await formatConfig(project, flags), dir);
     const ext = c.list ? 'txt' : c.format === 'json' ? 'json' : 'yaml';
     compare(join(dir, `expected.${ext}`), out);

@@ -13,6 +13,8 @@ export interface ConfigRunFlags {
   images?: boolean;
   quiet?: boolean;
   output?: string;
+  /** false with --no-interpolate: the output then keeps `$` as written */
+  interpolate?: boolean;
 }
 
 /** The named services plus everything they depend on, transitively. */
@@ -58,9 +60,11 @@ export async function formatConfig(project: Project, flags: ConfigRunFlags): Pro
   if (flags.images) return lines(sorted(project.services).map((n) => project.services[n]?.image ?? `${project.name}-${n}`));
   const { renderProject } = await import('../../spec/render.js');
   const rendered = renderProject(project);
-  if (flags.format === 'json') return `${JSON.stringify(rendered, null, 2)}\n`;
-  const yaml = (await import('js-yaml')).default;
-  return yaml.dump(rendered, { lineWidth: -1, noRefs: true, quotingType: '"' });
+  let text: string;
+  if (flags.format === 'json') text = `${JSON.stringify(rendered, null, 2)}\n`;
+  else text = (await import('js-yaml')).default.dump(rendered, { lineWidth: -1, noRefs: true, quotingType: '"' });
+  // as docker compose: a literal `$` of the resolved model prints as `$$`, so the output loads again unchanged
+  return flags.interpolate === false ? text : text.replaceAll('$', () => '$$');
 }
 
 /** Keeps only the named services and what they depend on. */
