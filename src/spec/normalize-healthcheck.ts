@@ -23,7 +23,12 @@ function parseTest(v: unknown, path: KeyPath, p: Problems): HealthcheckTest | 'n
 export function normalizeHealthcheck(v: unknown, path: KeyPath, p: Problems): Healthcheck | undefined {
   if (v === undefined || v === null) return undefined;
   const r = rawAt(v);
-  if (r['disable'] !== undefined && p.take(parseBool(r['disable']), [...path, 'disable'], r['disable'])) return { kind: 'none' };
+  if (r['disable'] !== undefined && p.take(parseBool(r['disable']), [...path, 'disable'], r['disable'])) {
+    const t = r['test'];
+    const testIsNone = Array.isArray(t) && t[0] === 'NONE';
+    if (t !== undefined && t !== null && !testIsNone) p.warn([...path, 'test'], 'ignored because healthcheck.disable is true');
+    return { kind: 'none' };
+  }
   const test = parseTest(r['test'], [...path, 'test'], p);
   if (test === 'none') return { kind: 'none' };
   const dur = (key: string, dflt: number): number => {

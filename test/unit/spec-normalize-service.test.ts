@@ -84,6 +84,12 @@ describe('healthcheck', () => {
     expect(service('healthcheck: {disable: true}').healthcheck).toEqual({ kind: 'none' });
   });
 
+  it('disable: true with a test set warns that the test is ignored', () => {
+    const r = load('services:\n  s:\n    image: a\n    healthcheck: {disable: true, test: ["CMD", "true"]}\n');
+    expect(r.project.services['s']!.healthcheck).toEqual({ kind: 'none' });
+    expect(r.warnings).toEqual([`${FILE}:4:40: services.s.healthcheck.test: ignored because healthcheck.disable is true`]);
+  });
+
   it('timings alone keep the image test; absent is undefined', () => {
     expect(service('healthcheck: {interval: 5s}').healthcheck).toEqual({
       kind: 'check',
