@@ -118,6 +118,7 @@ export interface Service {
    * `restart`/`deploy.restart_policy`, `mem_limit`/`deploy.resources.limits.memory`, `cpus`/`...limits.cpus`,
    * `pids_limit`/`...limits.pids`, `mem_reservation`/`...reservations.memory`), as dotted paths. Only
    * `tscompose config` reads it, to print values where the user put them, as `docker compose config` does.
+   * It says nothing about the container: leave it out of config hashes.
    */
   writtenKeys?: string[];
 }
