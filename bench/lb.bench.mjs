@@ -63,14 +63,14 @@ for (const p of backends) await waitPort(p);
 const lbPort = await freePort();
 const lbJs = join(dir, 'lb.mjs');
 writeFileSync(lbJs, `import { LoadBalancer } from ${JSON.stringify(new URL('../dist/network/lb/balancer.js', import.meta.url).href)};
-const lb = new LoadBalancer({ workers: 2 });
+const lb = new LoadBalancer({ workers: ${Number(process.env.LB_BENCH_WORKERS ?? 2)} });
 await lb.listen({ key: 'bench', host: '127.0.0.1', port: ${lbPort}, protocol: 'tcp', pool: 'p' });
 lb.setPool('p', ${JSON.stringify(backends)}.map((port) => ({ id: 'b' + port, host: '127.0.0.1', port })));
 `);
 start(process.execPath, [lbJs]);
 await waitPort(lbPort);
 
-const targets = [{ name: 'direct to one backend', port: backends[0] }, { name: 'tscompose LB (2 worker threads)', port: lbPort }];
+const targets = [{ name: 'direct to one backend', port: backends[0] }, { name: `tscompose LB (${process.env.LB_BENCH_WORKERS ?? 2} worker threads)`, port: lbPort }];
 if (has('haproxy')) {
   const hp = await freePort();
   const cfg = join(dir, 'haproxy.cfg');
@@ -79,6 +79,10 @@ if (has('haproxy')) {
   await waitPort(hp);
   targets.push({ name: 'haproxy 2.6 mode tcp nbthread 2', port: hp });
 } else console.log('haproxy not installed: no peer column');
+
+// warm-up (JIT, connection pools), not recorded
+for (const t of targets) spawnSync('wrk', ['-t2', '-c50', '-d1s', `http://127.0.0.1:${t.port}/`], { stdio: 'ignore' });
+for (const t of targets) spawnSync('wrk', ['-t2', '-c50', '-d1s', '-H', 'Connection: close', `http://127.0.0.1:${t.port}/`], { stdio: 'ignore' });
 
 const res = new Map();
 for (let r = 0; r < ROUNDS; r++) {
@@ -105,7 +109,7 @@ for (const [k, ws] of res) {
 }
 printTable(`LB: wrk -t2 -c50 -d${DUR}s, 3 Node http backends on loopback, ${ROUNDS} rounds`, rows);
 const hk = 'haproxy 2.6 mode tcp nbthread 2';
-const ok = 'tscompose LB (2 worker threads)';
+const ok = `tscompose LB (${process.env.LB_BENCH_WORKERS ?? 2} worker threads)`;
 for (const mode of ['keepalive', 'close']) {
   const a = summary[`${ok}|${mode}`];
   const b = summary[`${hk}|${mode}`];
