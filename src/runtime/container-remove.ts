@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
-import { TscError } from '../errors.js';
+import { errnoCode, TscError } from '../errors.js';
 import { cgroupDir, hostCgroupLayout } from './cgroup-stats.js';
 
 /** Mount points at or under `dir`, deepest first, from /proc/self/mountinfo text. */
@@ -42,15 +42,25 @@ export async function removeContainerDir(dir: string): Promise<void> {
   await fsp.rm(dir, { recursive: true, force: true });
 }
 
-/** rmdir a cgroup path in every controller (only when empty; the kernel refuses otherwise). */
-export async function removeCgroups(cgroupsPath: string): Promise<void> {
+/**
+ * rmdir a cgroup path in every controller. The kernel refuses (EBUSY) while a task is still in it —
+ * the last processes of a killed container can take a moment to go — so `retryMs` keeps trying that long.
+ */
+export async function removeCgroups(cgroupsPath: string, retryMs = 0): Promise<void> {
   const layout = await hostCgroupLayout();
   if (!layout) return;
   const dirs =
     layout.version === 2
       ? [join(layout.root, cgroupsPath)]
       : Object.keys(layout.mounts).map((c) => cgroupDir(layout, cgroupsPath, c)).filter((d): d is string => d !== undefined);
-  await Promise.all([...new Set(dirs)].map((d) => fsp.rmdir(d).catch(() => undefined)));
+  let left = [...new Set(dirs)];
+  const deadline = Date.now() + retryMs;
+  for (;;) {
+    const results = await Promise.all(left.map((d) => fsp.rmdir(d).then(() => undefined, (e: unknown) => (errnoCode(e) === 'ENOENT' ? undefined : d))));
+    left = results.filter((d): d is string => d !== undefined);
+    if (left.length === 0 || Date.now() >= deadline) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
 }
 
 /** The parent of a container's cgroup path (`tscompose/<project>`). */

@@ -222,7 +222,7 @@ export class NativeRuntime implements ContainerRuntime {
       await this.wait(id).catch(() => undefined);
     }
     if (st) await runToolOk(this.binary, this.tool(['delete', '--force', id]), `delete ${name}`);
-    if (rec) await removeCgroups(rec.cgroupsPath);
+    if (rec) await removeCgroups(rec.cgroupsPath, 2000);
     await removeContainerDir(paths.dir);
     // The project's cgroup parent goes with its last container. A create of the same project writes its
     // record before the runtime makes cgroups, so it is seen here (and the kernel refuses a busy rmdir).

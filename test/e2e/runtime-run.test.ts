@@ -24,7 +24,10 @@ beforeAll(async () => {
 
 afterAll(async () => {
   const rt = new NativeRuntime({ root: env.root, runtimeRoot: join(env.runDir, 'runtime') });
-  for (const c of await rt.list().catch(() => [])) await rt.remove(c.id, { force: true }).catch(() => undefined);
+  // one-offs are ours; service containers go with `down` (through the supervisor) in env.cleanup
+  for (const c of await rt.list().catch(() => [])) {
+    if (c.labels['com.docker.compose.oneoff'] === 'True') await rt.remove(c.id, { force: true }).catch(() => undefined);
+  }
   await env.cleanup();
 });
 
