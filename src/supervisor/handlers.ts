@@ -68,7 +68,8 @@ export async function handleUp(c: Controller, project: Project, opts: UpOptions,
     c.st.phase = 'up';
     for (const s of Object.keys(c.st.active)) if (!project.services[s]) delete c.st.active[s];
     for (const s of selected) c.st.active[s] = { mode: opts.noStart ? 'created' : 'running' };
-    Object.assign(c.st.scale, opts.scale);
+    // as Compose: `up` sets replica counts from the file and its --scale flags (an earlier `scale` is undone)
+    c.st.scale = { ...opts.scale };
     const t0 = Date.now();
     const infos = await c.observe();
     c.deps.log(`up: observe ${Date.now() - t0} ms`);

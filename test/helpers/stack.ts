@@ -1,7 +1,7 @@
 /**
  * e2e harness for stacks driven through the real CLI (node bin/tscompose.js, built by `npm run build`):
  * a fresh TSCOMPOSE_ROOT and run dir under os.tmpdir() per test file, a busybox image in that store,
- * a unique project name per test, and cleanup (down -v --remove-orphans, then our own supervisors killed
+ * a unique project name per test, and cleanup (down --volumes --remove-orphans, then our own supervisors killed
  * by the pid in their lock file) even when a test failed.
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -106,7 +106,7 @@ export class StackEnv {
 
   async cleanup(): Promise<void> {
     for (const name of this.projects) {
-      await this.run({ name, dir: this.base }, ['down', '-v', '--remove-orphans', '-t', '1'], 60_000).catch(() => undefined);
+      await this.run({ name, dir: this.base }, ['down', '--volumes', '--remove-orphans', '-t', '1'], 60_000).catch(() => undefined);
       const pid = this.supervisorPid(name);
       if (pid) {
         try {

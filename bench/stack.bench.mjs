@@ -1,0 +1,160 @@
+// The 3-service busybox stack of ../shared/BENCHMARKS.md through the real CLI: web (httpd, published port),
+// worker (shell loop), cache (nc listener); every PID 1 traps TERM, so `down` measures the tool.
+// Measures: `up -d` until all 3 running, `up -d` until the first HTTP 200 on the published port, `down`,
+// scale worker 1 -> 20 and 20 -> 1 (until done), `ps` latency, supervisor RSS with 100 containers.
+// The published port is a random free high port (8080 may be taken on a shared machine).
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
+import { ImageStore } from '../dist/image/store.js';
+import { importRootfs } from '../dist/image/import.js';
+import { printTable, row } from './lib.mjs';
+
+const N = Number(process.env.BENCH_N ?? 5);
+const repo = fileURLToPath(new URL('..', import.meta.url));
+const bin = join(repo, 'bin/tscompose.js');
+const base = mkdtempSync(join(tmpdir(), 'tsc-bst-'));
+const env = { ...process.env, TSCOMPOSE_ROOT: join(base, 'root'), TSCOMPOSE_RUN_DIR: join(base, 'run'), TSCOMPOSE_NET_RUN: join(base, 'run', 'net') };
+const project = `bst${process.pid}`;
+const dir = join(base, project);
+
+function rootfs() {
+  const d = join(base, 'rootfs');
+  for (const s of ['bin', 'proc', 'sys', 'dev', 'tmp', 'etc', 'root', 'var/www']) mkdirSync(join(d, s), { recursive: true });
+  chmodSync(join(d, 'tmp'), 0o1777);
+  copyFileSync('/bin/busybox', join(d, 'bin/busybox'));
+  chmodSync(join(d, 'bin/busybox'), 0o755);
+  for (const a of execFileSync('/bin/busybox', ['--list'], { encoding: 'utf8' }).split('\n').filter(Boolean)) {
+    if (a !== 'busybox') symlinkSync('busybox', join(d, 'bin', a));
+  }
+  writeFileSync(join(d, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\n');
+  writeFileSync(join(d, 'etc/group'), 'root:x:0:\n');
+  writeFileSync(join(d, 'var/www/index.html'), 'hello\n');
+  return d;
+}
+
+async function freePort() {
+  return new Promise((res) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => res(port));
+    });
+  });
+}
+
+function cli(args) {
+  return new Promise((res, rej) => {
+    const c = spawn(process.execPath, [bin, '-p', project, '--progress', 'quiet', ...args], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    c.stdout.on('data', (d) => (out += d));
+    c.stderr.on('data', (d) => (err += d));
+    c.on('close', (code) => (code === 0 ? res(out) : rej(new Error(`tscompose ${args.join(' ')}: ${code}\n${err}`))));
+  });
+}
+
+async function timed(fn) {
+  const t0 = performance.now();
+  await fn();
+  return performance.now() - t0;
+}
+
+async function running() {
+  return JSON.parse(await cli(['ps', '--format', 'json'])).filter((r) => r.State === 'running').length;
+}
+
+async function main() {
+  const tar = join(base, 'rootfs.tar');
+  execFileSync('tar', ['-C', rootfs(), '-cf', tar, '.']);
+  await importRootfs(new ImageStore({ root: env.TSCOMPOSE_ROOT }), tar, 'busybox:latest', { changes: { cmd: ['sh'] } });
+  const port = await freePort();
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'compose.yaml'), `services:
+  web:
+    image: busybox:latest
+    ports: ["127.0.0.1:${port}:80"]
+    command: ["sh", "-c", "trap 'exit 0' TERM; httpd -f -p 80 -h /var/www & wait"]
+  worker:
+    image: busybox:latest
+    command: ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 0.2; done"]
+  cache:
+    image: busybox:latest
+    command: ["sh", "-c", "trap 'exit 0' TERM; nc -lk -p 6379 -e cat & wait"]
+`);
+  const upAll = [];
+  const upHttp = [];
+  const downs = [];
+  const coldUp = [];
+  for (let i = 0; i < N; i++) {
+    // first round starts the supervisor; later rounds after `down` start it again (cold), as a user would
+    const t = await timed(() => cli(['up', '-d']));
+    (i === 0 ? coldUp : upAll).push(t);
+    downs.push(await timed(() => cli(['down', '-t', '5'])));
+  }
+  for (let i = 0; i < N; i++) {
+    const t0 = performance.now();
+    const up = cli(['up', '-d']);
+    for (;;) {
+      try {
+        const r = await fetch(`http://127.0.0.1:${port}/`);
+        if (r.status === 200) break;
+      } catch {
+        // not listening yet
+      }
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    upHttp.push(performance.now() - t0);
+    await up;
+    if (i < N - 1) await cli(['down', '-t', '5']);
+  }
+  const psT = [];
+  for (let i = 0; i < N * 2; i++) psT.push(await timed(() => cli(['ps'])));
+  const s20 = [];
+  const s1 = [];
+  for (let i = 0; i < Math.max(2, Math.ceil(N / 2)); i++) {
+    s20.push(await timed(() => cli(['scale', 'worker=20'])));
+    if ((await running()) !== 22) throw new Error('scale 1 -> 20 did not reach 20 workers');
+    s1.push(await timed(() => cli(['scale', 'worker=1'])));
+  }
+  await cli(['scale', 'worker=98']);
+  const n = await running();
+  const pid = JSON.parse(readFileSync(join(env.TSCOMPOSE_ROOT, 'projects', project, 'supervisor.lock'), 'utf8')).pid;
+  await new Promise((r) => setTimeout(r, 6000)); // a resync pass or two with 100 containers
+  const rss = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
+  await cli(['down', '-t', '5']);
+  printTable('stack (3 busybox services, real CLI)', [
+    row('up -d, cold supervisor, until 3 running', coldUp),
+    row('up -d until 3 running (target 120)', upAll, { note: 'supervisor started by up after each down' }),
+    row('up -d until first HTTP 200 (target 150)', upHttp),
+    row('down, 3 services (target 100)', downs),
+    row('scale worker 1 -> 20 until running (target 250)', s20),
+    row('scale worker 20 -> 1 (target 150)', s1),
+    row('ps (target 100)', psT),
+    row(`supervisor RSS with ${n} containers (target 80)`, [rss], { unit: 'MiB' }),
+  ]);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exitCode = 1;
+}).finally(async () => {
+  spawnSync(process.execPath, [bin, '-p', project, 'down', '--volumes', '-t', '1'], { cwd: dir, env, stdio: 'ignore' });
+  try {
+    const pid = JSON.parse(readFileSync(join(env.TSCOMPOSE_ROOT, 'projects', project, 'supervisor.lock'), 'utf8')).pid;
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // gone
+  }
+  const rt = join(repo, 'native/build/tsc-runtime');
+  try {
+    for (const id of readdirSync(join(env.TSCOMPOSE_ROOT, 'containers'))) spawnSync(rt, ['--root', join(env.TSCOMPOSE_RUN_DIR, 'runtime'), 'delete', '--force', id], { stdio: 'ignore' });
+  } catch {
+    // none
+  }
+  rmSync(base, { recursive: true, force: true });
+});
