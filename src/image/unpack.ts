@@ -21,7 +21,6 @@ import { lsetxattr, mknod, S_IFBLK, S_IFCHR, S_IFIFO } from '../sys/xattr.js';
 import type { TarEntry, TarReader } from './tar-reader.js';
 import { entryComponents, refuse, writeAll, writeSparse } from './entry-io.js';
 
-
 export interface UnpackLimits {
   /** Refuse a layer with more entries than this (default 4 million). */
   maxEntries?: number;

@@ -37,6 +37,7 @@ beforeAll(async () => {
     'services:',
     `  web: {image: "${reg.host}/cli/busybox:1"}`,
     `  worker: {image: "${reg.host}/cli/busybox:1", pull_policy: never}`,
+    `  built: {image: "${reg.host}/cli/not-pushed:1", build: {context: .}}`,
     '',
   ].join('\n'));
 });
@@ -50,7 +51,12 @@ describe('image CLI', () => {
   it('pull pulls the services\' images; images lists them as a table, json and ids', async () => {
     const p = await run('--progress', 'plain', 'pull');
     expect(p.stderr).toMatch(/Image .*cli\/busybox:1\s+Pulled/);
+    // the buildable service's image is not in the registry: reported, not fatal
+    expect(p.stderr).toMatch(/Image .*cli\/not-pushed:1\s+Error: .*HTTP 404/);
     expect(p.status).toBe(0);
+    const one = await run('--progress', 'plain', 'pull', 'web');
+    expect(one.stderr).not.toMatch(/not-pushed/);
+    expect(one.status).toBe(0);
     const t = await run('images');
     expect(t.status).toBe(0);
     const lines = t.stdout.trim().split('\n');

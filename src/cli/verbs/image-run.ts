@@ -46,14 +46,15 @@ function progressAdapter(ref: string, on: (e: ProgressEvent) => void): (p: PullP
   };
 }
 
-async function pullAll(refs: string[], policy: 'always' | 'missing', mode: string, ignoreFailures: boolean): Promise<void> {
+/** `optional`: images of buildable services, whose pull failure is only reported (Compose does the same). */
+async function pullAll(refs: string[], policy: 'always' | 'missing', mode: string, ignoreFailures: boolean, optional = new Set<string>()): Promise<void> {
   const store = new ImageStore();
   await withProgress(mode, 'Pulling', async (on) => {
     const results = await Promise.allSettled(refs.map((ref) => store.ensure(ref, policy, progressAdapter(ref, on))));
     let first: unknown;
     results.forEach((r, i) => {
       if (r.status === 'fulfilled') return;
-      first ??= r.reason;
+      if (!optional.has(refs[i]!)) first ??= r.reason;
       const msg = r.reason instanceof Error ? r.reason.message : String(r.reason);
       on({ type: 'resource', resource: `Image ${familiar(refs[i]!)}`, status: 'Error', detail: msg, done: true });
     });
@@ -66,14 +67,17 @@ export async function pullServices(cmd: Command, services: string[], flags: { qu
   const project = await loadProjectFor(cmd, services);
   const names = services.length > 0 ? services : Object.keys(project.services).sort();
   const refs = new Set<string>();
+  const buildable = new Set<string>();
+  const required = new Set<string>();
   for (const n of names) {
     const svc = project.services[n];
     if (!svc) throw new TscError('USAGE', `no such service: ${n}`);
     if (svc.pullPolicy === 'never' || svc.pullPolicy === 'build' || !svc.image) continue;
-    if (svc.build && svc.pullPolicy !== 'always') continue; // built locally unless told to pull
     refs.add(svc.image);
+    (svc.build ? buildable : required).add(svc.image);
   }
-  await pullAll([...refs], flags.policy, flags.quiet ? 'quiet' : progressMode(cmd), flags.ignorePullFailures === true);
+  const optional = new Set([...buildable].filter((r) => !required.has(r)));
+  await pullAll([...refs], flags.policy, flags.quiet ? 'quiet' : progressMode(cmd), flags.ignorePullFailures === true, optional);
 }
 
 export async function imagePull(cmd: Command, ref: string, flags: { quiet?: boolean }): Promise<void> {

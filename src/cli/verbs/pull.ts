@@ -1,6 +1,7 @@
 /**
  * `tscompose pull [SERVICE...]`: pulls the images of the project's services (as `docker compose pull`).
- * Services whose pull_policy is never or build are skipped. The work is in image-run.ts (lazy).
+ * Services whose pull_policy is never or build are skipped; for services that also have `build:`, a failed
+ * pull is reported but does not fail the command (they can be built). The work is in image-run.ts (lazy).
  */
 import type { Command } from 'commander';
 
