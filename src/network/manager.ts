@@ -8,8 +8,8 @@
  *   <root>/network/<project>.d/<id>.json     one record per attached container (written before tsc-net runs)
  *   <runDir>/networks/<name>.json            host-wide registry of tscompose networks (for `external`)
  *   <runDir>/addr/<bridge>/<ip>              address leases (O_EXCL create = atomic, also across projects)
- *   <runDir>/ip_forward.json                 the original ip_forward value and who needs it on
- *   <runDir>/lock                            host-wide lock around subnet choice and ip_forward
+ *   /run/tscompose/host/ip_forward.json      the original ip_forward value and who needs it on (host-wide)
+ *   /run/tscompose/host/lock                 host-wide lock around subnet choice and ip_forward
  * In-process (supervisor): the LoadBalancer (published ports + virtual IP ports) and the DnsServer.
  */
 import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync, existsSync, openSync, closeSync, unlinkSync, statSync } from 'node:fs';
@@ -67,6 +67,9 @@ interface ProjectState {
 }
 
 const IP_FORWARD = '/proc/sys/net/ipv4/ip_forward';
+/** Host-wide facts, shared by every tscompose of this host whatever its state root or run dir: the lock
+ *  around subnet choice and the ip_forward record. */
+const HOST_DIR = '/run/tscompose/host';
 
 export class LocalNetworkManager implements NetworkManager {
   readonly lb: LoadBalancer;
@@ -167,8 +170,8 @@ export class LocalNetworkManager implements NetworkManager {
   }
 
   private async withLock<T>(fn: () => Promise<T>): Promise<T> {
-    mkdirSync(this.runDir, { recursive: true });
-    const lock = join(this.runDir, 'lock');
+    mkdirSync(HOST_DIR, { recursive: true });
+    const lock = join(HOST_DIR, 'lock');
     for (let i = 0; ; i++) {
       try {
         const fd = openSync(lock, 'wx');
@@ -390,7 +393,8 @@ export class LocalNetworkManager implements NetworkManager {
         ? `table inet ${st.table}\ndelete table inet ${st.table}\n`
         : renderReplace(st.table, own.map((n) => ({ bridge: n.bridge, subnet: n.subnet, internal: n.internal })));
     const hold = own.some((n) => !n.internal);
-    const f = join(this.runDir, 'ip_forward.json');
+    mkdirSync(HOST_DIR, { recursive: true });
+    const f = join(HOST_DIR, 'ip_forward.json');
     const me = `${createHash('sha256').update(this.root).digest('hex').slice(0, 12)}:${st.project}`;
     let rec: { original: string; holders: string[] } | undefined;
     try {
