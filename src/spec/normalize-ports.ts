@@ -27,6 +27,14 @@ function parseRange(s: string, allowZero: boolean): Range | string {
   return { start, end };
 }
 
+const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
+
+function isIp(s: string): boolean {
+  if (IPV4.test(s)) return true;
+  // IPv6: hex groups and colons (at least two), optionally ending in an IPv4 part; "::" at most once.
+  return /^[0-9a-fA-F:]+(:(\d{1,3}\.){3}\d{1,3})?$/.test(s) && (s.match(/:/g)?.length ?? 0) >= 2 && s.split('::').length <= 2;
+}
+
 function protocolOf(s: string | undefined): 'tcp' | 'udp' | string {
   return (s ?? 'tcp').toLowerCase();
 }
@@ -66,6 +74,10 @@ function expand(
   const h = host === undefined || host === '' ? undefined : parseRange(host, true);
   if (typeof h === 'string') {
     p.error(path, `host port: expected ${h}`);
+    return [];
+  }
+  if (hostIp !== undefined && hostIp !== '' && !isIp(hostIp)) {
+    p.error(path, `found host IP "${hostIp}", expected an IPv4 address or an IPv6 address in brackets`);
     return [];
   }
   const count = c.end - c.start + 1;

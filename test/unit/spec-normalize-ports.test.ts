@@ -85,6 +85,15 @@ describe('ports: errors', () => {
     ]);
   });
 
+  it('host IPs must be addresses', () => {
+    expect(serviceErrors('ports: ["8080:80:90:100"]')).toEqual([
+      `${FILE}:4:13: services.s.ports[0]: found host IP "8080:80", expected an IPv4 address or an IPv6 address in brackets`,
+    ]);
+    expect(serviceErrors('ports: ["localhost:80:80"]')[0]).toContain('found host IP "localhost"');
+    expect(serviceErrors('ports: ["300.1.1.1:80:80"]')[0]).toContain('found host IP "300.1.1.1"');
+    expect(service('ports: ["fe80::1:8080:80", "[::ffff:10.0.0.1]:81:81"]').ports.map((m) => m.hostIp)).toEqual(['fe80::1', '::ffff:10.0.0.1']);
+  });
+
   it('garbage and unknown protocols', () => {
     expect(serviceErrors('ports: ["abc"]')[0]).toContain('container port: expected a port number or range (1-65535), found "abc"');
     expect(serviceErrors('ports: ["80/sctp"]')[0]).toContain('found protocol "sctp", expected "tcp" or "udp"');
