@@ -18,6 +18,8 @@ export class InterpolationError extends Error {
 }
 
 const NAME_START = /[A-Za-z_]/;
+/** Nesting of `${A:-${B:-...}}` beyond this is refused (no stack overflow on hostile input). */
+const MAX_NESTING = 64;
 const NAME_CHAR = /[A-Za-z0-9_]/;
 
 /** Index of the `}` closing a `${` whose body starts at `from`, or -1. */
@@ -34,7 +36,7 @@ function closingBrace(s: string, from: number): number {
   return -1;
 }
 
-function braced(body: string, lookup: Lookup, whole: string, onUnset?: OnUnset): string {
+function braced(body: string, lookup: Lookup, whole: string, onUnset: OnUnset | undefined, depth: number): string {
   let n = 0;
   if (!NAME_START.test(body[0] ?? '')) throw new InterpolationError(`invalid interpolation format for "${whole}"`, 'syntax');
   while (n < body.length && NAME_CHAR.test(body[n] as string)) n++;
@@ -50,12 +52,12 @@ function braced(body: string, lookup: Lookup, whole: string, onUnset?: OnUnset):
   const unset = value === undefined || (colon && value === '');
   switch (op) {
     case '-':
-      return unset ? interpolate(word, lookup, onUnset) : (value as string);
+      return unset ? expand(word, lookup, onUnset, depth + 1) : (value as string);
     case '+':
-      return unset ? '' : interpolate(word, lookup, onUnset);
+      return unset ? '' : expand(word, lookup, onUnset, depth + 1);
     case '?':
       if (unset) {
-        const msg = interpolate(word, lookup);
+        const msg = expand(word, lookup, undefined, depth + 1);
         throw new InterpolationError(`required variable ${name} is missing a value${msg ? `: ${msg}` : ''}`, 'missing');
       }
       return value as string;
@@ -65,7 +67,12 @@ function braced(body: string, lookup: Lookup, whole: string, onUnset?: OnUnset):
 }
 
 export function interpolate(s: string, lookup: Lookup, onUnset?: OnUnset): string {
+  return expand(s, lookup, onUnset, 0);
+}
+
+function expand(s: string, lookup: Lookup, onUnset: OnUnset | undefined, depth: number): string {
   if (!s.includes('$')) return s;
+  if (depth > MAX_NESTING) throw new InterpolationError(`interpolation nested deeper than ${MAX_NESTING} levels`, 'syntax');
   let out = '';
   let i = 0;
   while (i < s.length) {
@@ -82,7 +89,7 @@ export function interpolate(s: string, lookup: Lookup, onUnset?: OnUnset): strin
     } else if (next === '{') {
       const end = closingBrace(s, i + 2);
       if (end < 0) throw new InterpolationError(`invalid interpolation format for "${s}": missing closing brace`, 'syntax');
-      out += braced(s.slice(i + 2, end), lookup, s.slice(i, end + 1), onUnset);
+      out += braced(s.slice(i + 2, end), lookup, s.slice(i, end + 1), onUnset, depth);
       i = end + 1;
     } else if (next !== undefined && NAME_START.test(next)) {
       let j = i + 1;

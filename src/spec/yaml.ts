@@ -135,7 +135,12 @@ export function parseYaml(text: string, file: string): unknown {
     if (e instanceof RangeError) throw located(file, { line: 1, col: 1 }, 'document is nested too deeply');
     throw e;
   }
-  return materialize(data, file);
+  try {
+    return materialize(data, file);
+  } catch (e) {
+    if (e instanceof RangeError) throw located(file, { line: 1, col: 1 }, 'document is nested too deeply');
+    throw e;
+  }
 }
 
 /** Node count of `v` with every alias expanded, memoized per shared object (so a bomb costs nothing). */

@@ -50,6 +50,12 @@ describe('interpolate', () => {
     }
   });
 
+  it('refuses absurdly nested defaults instead of overflowing the stack', () => {
+    const deep = '${A:-'.repeat(20000) + 'x' + '}'.repeat(20000);
+    expect(() => I(deep)).toThrow(InterpolationError);
+    expect(I('${A:-'.repeat(10) + 'x' + '}'.repeat(10))).toBe('x');
+  });
+
   it.each(['${}', '${1A}', '${SET', '${SET:x}', '${SE T}'])('malformed %s is a syntax error', (bad) => {
     expect(() => I(bad)).toThrow(InterpolationError);
     try {

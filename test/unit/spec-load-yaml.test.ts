@@ -112,6 +112,12 @@ describe('parseYaml errors are located TscErrors', () => {
     expect(e.details[0]).toMatch(new RegExp(`compose\\.yaml:\\d+:\\d+: .*more than ${MAX_NODES} nodes`));
   });
 
+  it('refuses deep nesting combined with aliases', () => {
+    const deep = '['.repeat(3000) + '*x' + ']'.repeat(3000);
+    const e = errorOf(() => parseYaml(`a: &x [1]\nb: ${deep}\n`, F));
+    expect(e.code).toBe('SPEC_INVALID');
+  });
+
   it('refuses absurd nesting with a located error instead of overflowing the stack', () => {
     const deep = '['.repeat(5000) + ']'.repeat(5000);
     const e = errorOf(() => parseYaml(`a: ${deep}\n`, F));
