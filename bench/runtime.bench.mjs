@@ -66,6 +66,7 @@ function config({ rootPath, overlay, args = ['/bin/true'], cgroupsPath }) {
       'org.tscompose.rootfs.lower': JSON.stringify([overlay.lower]),
       'org.tscompose.rootfs.upper': overlay.upper,
       'org.tscompose.rootfs.work': overlay.work,
+      ...(overlay.volatile ? { 'org.tscompose.rootfs.volatile': 'true' } : {}),
     } : {},
     linux: {
       namespaces: [{ type: 'pid' }, { type: 'network' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }],
@@ -82,7 +83,7 @@ function config({ rootPath, overlay, args = ['/bin/true'], cgroupsPath }) {
 function bundle(name, opts) {
   const dir = join(base, name);
   mkdirSync(dir, { recursive: true });
-  const ov = opts.overlay ? { lower: opts.lower, upper: join(dir, 'upper'), work: join(dir, 'work') } : undefined;
+  const ov = opts.overlay ? { lower: opts.lower, upper: join(dir, 'upper'), work: join(dir, 'work'), volatile: opts.volatile } : undefined;
   if (ov) {
     mkdirSync(ov.upper, { recursive: true });
     mkdirSync(ov.work, { recursive: true });
@@ -101,10 +102,12 @@ const lower = busyboxRootfs();
 const roots = { tsc: join(base, 'state-tsc'), crun: join(base, 'state-crun'), runc: join(base, 'state-runc') };
 const cg = `${tag}/ctr`;
 const bOverlay = bundle('b-overlay', { overlay: true, lower, cgroupsPath: cg });
+const bVolatile = bundle('b-volatile', { overlay: true, volatile: true, lower, cgroupsPath: cg });
 const bPlain = bundle('b-plain', { overlay: false, lower, cgroupsPath: cg });
 let seq = 0;
 const runners = [
   { name: 'tsc-runtime run --rm (overlay rootfs)', key: 'tsc', cmd: (id) => [RT, ['--root', roots.tsc, 'run', '--rm', '--bundle', bOverlay, id]] },
+  { name: 'tsc-runtime run --rm (overlay rootfs, volatile upper)', key: 'tsc-volatile', cmd: (id) => [RT, ['--root', roots.tsc, 'run', '--rm', '--bundle', bVolatile, id]] },
   { name: 'tsc-runtime run --rm (plain dir rootfs)', key: 'tsc-plain', cmd: (id) => [RT, ['--root', roots.tsc, 'run', '--rm', '--bundle', bPlain, id]] },
 ];
 if (has('crun')) runners.push({ name: 'crun run (plain dir rootfs)', key: 'crun', cmd: (id) => ['crun', ['--root', roots.crun, 'run', '--bundle', bPlain, id]] });

@@ -280,6 +280,8 @@ static int parse_annotations(struct config *c, struct err *e) {
   const char *lower = jstr(a, "org.tscompose.rootfs.lower");
   c->upper = jstr(a, "org.tscompose.rootfs.upper");
   c->work = jstr(a, "org.tscompose.rootfs.work");
+  const char *vol = jstr(a, "org.tscompose.rootfs.volatile");
+  c->volatile_upper = vol && !strcmp(vol, "true");
   const char *init = jstr(a, "org.tscompose.init");
   c->init = init && !strcmp(init, "true");
   c->user_name = jstr(a, "org.tscompose.user");

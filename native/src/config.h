@@ -105,6 +105,7 @@ struct config {
   const char **lower;   /* bottom first */
   size_t nlower;
   const char *upper, *work;
+  bool volatile_upper; /* org.tscompose.rootfs.volatile=true: overlay "volatile" (no syncs of the upper) */
   bool init;
   const char *user_name; /* org.tscompose.user: "name[:group]" resolved inside the rootfs */
 };

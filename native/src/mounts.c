@@ -236,6 +236,15 @@ static int mount_overlay(const struct config *c, struct err *e) {
     return err_set(e, errno, "mount overlay: upperdir %s", c->upper);
   if (fsconfig_(fs, FSCONFIG_SET_STRING, "workdir", c->work, 0) < 0)
     return err_set(e, errno, "mount overlay: workdir %s", c->work);
+  if (c->volatile_upper) {
+    /* a volatile mount leaves work/work/incompat/volatile behind, which refuses the next mount: clear it */
+    char p[4200];
+    snprintf(p, sizeof p, "%s/work/incompat/volatile/dirty", c->work);
+    unlink(p);
+    *strrchr(p, '/') = 0;
+    rmdir(p);
+    if (fsconfig_(fs, FSCONFIG_SET_FLAG, "volatile", NULL, 0) < 0) return err_set(e, errno, "mount overlay: volatile");
+  }
   if (fsconfig_(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
     int saved = errno;
     char msg[256];

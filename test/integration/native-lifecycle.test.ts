@@ -55,6 +55,21 @@ describe('tsc-runtime lifecycle', () => {
     expect(readFileSync('/proc/self/mountinfo', 'utf8')).not.toContain(b.rootfs);
   });
 
+  it('a volatile overlay (opt-in annotation) can be mounted again on the same upper/work', () => {
+    const id = s.id('volatile');
+    const b = s.bundle(id, { args: ['sh', '-c', 'echo v >> /count; wc -l < /count; grep -c volatile /proc/self/mountinfo'] });
+    const cfg = b.config as { annotations: Record<string, string> };
+    cfg.annotations['org.tscompose.rootfs.volatile'] = 'true';
+    writeFileSync(join(b.dir, 'config.json'), JSON.stringify(cfg));
+    const first = runFg(id, b.dir, ['--rm']);
+    expect(first.stderr).toBe('');
+    expect(first.stdout).toBe('1\n1\n');
+    const again = runFg(id, b.dir, ['--rm']);
+    expect(again.stderr).toBe('');
+    expect(again.stdout).toBe('2\n1\n');
+    expect(readFileSync(join(b.upper, 'count'), 'utf8')).toBe('v\nv\n');
+  });
+
   it('create/start/state/delete with a CRI log and exit.json', async () => {
     const id = s.id('cycle');
     const log = join(s.base, `${id}.log`);
