@@ -33,6 +33,7 @@ const pick = <T>(r: R, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)] a
 
 const WEIRD: readonly unknown[] = [
   null, true, false, 0, -1, 1e308, -1e308, 2 ** 64, 1.5, 'abc', '', '${', '$$', '${UNSET:?boom}', 'x'.repeat(5000),
+  '${A:-'.repeat(3000) + 'x' + '}'.repeat(3000), '$'.repeat(999), '${A:-${B:?${C}}}',
   [], [1, 'a', null], {}, { nested: { deeper: [1, 2, { k: 'v' }] } }, '80:80/udp', '1m30s', '512m', '../../etc',
 ];
 

@@ -239,6 +239,8 @@ describe('include', () => {
     });
     expect(fail({ cwd: root }).details[0]).toMatch(/services\.db conflicts with imported resource/);
     expect(fail({ cwd: join(root, 'loop') }).details.join('\n')).toMatch(/include cycle/);
+    const dirInclude = tree({ 'compose.yaml': 'include: [sub]\nservices: {a: {image: x}}\n', 'sub/.keep': '' });
+    expect(fail({ cwd: dirInclude }).details[0]).toMatch(/compose\.yaml:1:11: include\[0\]: included path .*sub is not a file/);
   });
 });
 
