@@ -1,0 +1,104 @@
+/**
+ * Networking through the real CLI and runtime: a replicated busybox service behind the LB on a published
+ * port, discovery by service name and alias, isolation between networks, and nothing left after down.
+ */
+import { execFile } from 'node:child_process';
+import http from 'node:http';
+import net from 'node:net';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../helpers/eventually.js';
+import { StackEnv, leaksOf } from '../helpers/stack.js';
+
+const ex = promisify(execFile);
+const env = new StackEnv('net');
+let port = 0;
+let p: { name: string; dir: string };
+
+const get = (path = '/'): Promise<string> =>
+  new Promise((resolve, reject) => {
+    const r = http.get({ host: '127.0.0.1', port, path, agent: false, timeout: 10_000 }, (res) => {
+      let b = '';
+      res.on('data', (d: Buffer) => (b += d.toString()));
+      res.on('end', () => (res.statusCode === 200 ? resolve(b.trim()) : reject(new Error(`status ${res.statusCode}`))));
+    });
+    r.on('timeout', () => r.destroy(new Error('timeout')));
+    r.on('error', reject);
+  });
+
+const freePort = (): Promise<number> =>
+  new Promise((resolve) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
+    });
+  });
+
+beforeAll(async () => {
+  await env.importBusybox();
+  port = await freePort();
+  p = env.project('net', `services:
+  web:
+    image: busybox:latest
+    deploy: { replicas: 3 }
+    ports: ["127.0.0.1:${port}:80"]
+    networks: { front: { aliases: [www] } }
+    command: ["sh", "-c", "trap 'exit 0' TERM; ip -o -4 addr show eth0 > /var/www/index.html; httpd -f -p 80 -h /var/www & wait"]
+  client:
+    image: busybox:latest
+    networks: [front]
+    command: ["sh", "-c", "trap 'exit 0' TERM; sleep 3600 & wait"]
+  db:
+    image: busybox:latest
+    networks: [back]
+    command: ["sh", "-c", "trap 'exit 0' TERM; echo db > /var/www/index.html; httpd -f -p 80 -h /var/www & wait"]
+networks:
+  front: {}
+  back: { internal: true }
+`);
+  await env.ok(p, ['up', '-d']);
+});
+
+afterAll(async () => {
+  await env.cleanup();
+});
+
+const execIn = (service: string, cmd: string): Promise<{ code: number; out: string }> =>
+  env.run(p, ['exec', '-T', service, 'sh', '-c', cmd], 30_000).then((r) => ({ code: r.status, out: (r.stdout + r.stderr).trim() }));
+
+describe('networking through the CLI', () => {
+  it('the published port answers on 127.0.0.1 and 3 replicas each get at least 25% of 300 requests', async () => {
+    await eventually(() => get(), { what: 'published port', timeoutMs: 60_000 });
+    const counts: Record<string, number> = {};
+    for (let i = 0; i < 300; i++) {
+      const b = await get();
+      counts[b] = (counts[b] ?? 0) + 1;
+    }
+    expect(Object.keys(counts)).toHaveLength(3);
+    for (const n of Object.values(counts)) expect(n).toBeGreaterThanOrEqual(75);
+  });
+
+  it('service names and aliases resolve inside containers on the same network', async () => {
+    const r = await eventually(async () => {
+      const x = await execIn('client', 'wget -q -O- http://web/ && wget -q -O- http://www/');
+      return x.code === 0 ? x : undefined;
+    }, { timeoutMs: 30_000, what: 'wget web and www from client' });
+    expect(r.out.split('\n')).toHaveLength(2);
+  });
+
+  it('a container cannot reach a service on a network it is not attached to', async () => {
+    const r = await execIn('client', 'timeout 3 wget -q -O- http://db/; echo rc=$?');
+    expect(r.out).not.toMatch(/^db$/m);
+  });
+
+  it('down leaves no bridge, netns, nft table or listener behind', async () => {
+    const bridgesBefore = (await ex('ip', ['-o', 'link', 'show', 'type', 'bridge'])).stdout;
+    expect(bridgesBefore).toMatch(/tscb/);
+    await env.ok(p, ['down', '-t', '1']);
+    await eventually(() => leaksOf(env, p.name).length === 0 || undefined, { timeoutMs: 30_000, what: `no leaks: ${leaksOf(env, p.name).join(', ')}` }).catch(() => expect(leaksOf(env, p.name)).toEqual([]));
+    const tables = (await ex('nft', ['list', 'tables'])).stdout;
+    expect(tables).not.toContain(`tsc_${p.name}_`);
+    await expect(get()).rejects.toThrow();
+  });
+});
