@@ -4,12 +4,16 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ImageStore } from '../../src/image/store.js';
 import { busyboxRootfs } from '../helpers/busybox.js';
 import { buildImageTar } from '../helpers/image-tar.js';
+import { pruneLayers } from '../../src/image/admin.js';
+import { eventually } from '../helpers/eventually.js';
 import { blobDataPath, httpGet, removeRegistry, skopeoCopy, startRegistry, type LocalRegistry } from '../helpers/registry.js';
 
 const work = mkdtempSync(join(tmpdir(), `tsc-img-fail-${process.pid}-`));
@@ -82,5 +86,28 @@ describe('pull failures', () => {
     const img = await store.ensure(ref, 'missing');
     expect(statSync(join(img.layerDirs[1]!, 'random.bin')).size).toBe(48 << 20);
     expect(readdirSync(join(store.dir, 'tmp'))).toEqual([]);
+  });
+
+  it('a pull process killed mid-download leaves no image and no visible half layer; the next pull completes', async () => {
+    const root = mkdtempSync(join(work, 'root-'));
+    const bin = fileURLToPath(new URL('../../bin/tscompose.js', import.meta.url));
+    const ref = `${reg!.host}/test/big:1`;
+    const child = spawn(process.execPath, [bin, 'image', 'pull', '-q', ref], { env: { ...process.env, TSCOMPOSE_ROOT: root }, stdio: 'ignore' });
+    const exited = new Promise<void>((r) => child.once('exit', () => r()));
+    try {
+      // a layer being unpacked shows up as tmp/layer-<pid>-*: kill the pull right then
+      await eventually(() => existsSync(join(root, 'images/tmp')) && readdirSync(join(root, 'images/tmp')).some((n) => n.startsWith(`layer-${child.pid}-`)), { timeoutMs: 60_000, intervalMs: 5, what: 'pull in progress' });
+    } finally {
+      child.kill('SIGKILL');
+      await exited;
+    }
+    const store = new ImageStore({ root });
+    expect(await store.get(ref)).toBeUndefined();
+    for (const l of readdirSync(join(store.dir, 'layers'))) expect(existsSync(join(store.dir, 'layers', l, 'layer.json'))).toBe(true);
+    const img = await store.ensure(ref, 'missing');
+    expect(statSync(join(img.layerDirs[1]!, 'random.bin')).size).toBe(48 << 20);
+    await pruneLayers(store); // removes the dead process's temp dirs
+    expect(readdirSync(join(store.dir, 'tmp'))).toEqual([]);
+    expect(img.layerDirs.every((d) => existsSync(d))).toBe(true);
   });
 });
