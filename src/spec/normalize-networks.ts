@@ -7,6 +7,7 @@ import type { ExtraHost, NetworkMode, ServiceNetwork } from './model.js';
 import type { KeyPath } from './source.js';
 import { isRaw, rawAt, scalarString, type Problems, type Raw } from './normalize-util.js';
 import { parseNumber } from './units.js';
+import { isIpv4, isIpv6 } from './parse-ip.js';
 
 export function normalizeNetworkMode(svc: Raw, path: KeyPath, p: Problems): NetworkMode {
   const mode = svc['network_mode'];
@@ -24,8 +25,14 @@ function serviceNetwork(v: unknown, path: KeyPath, p: Problems): ServiceNetwork 
     aliases: Array.isArray(r['aliases']) ? r['aliases'].map(scalarString) : [],
     priority: r['priority'] === undefined ? 0 : (p.take(parseNumber(r['priority']), [...path, 'priority'], r['priority']) ?? 0),
   };
-  if (typeof r['ipv4_address'] === 'string') out.ipv4Address = r['ipv4_address'];
-  if (typeof r['ipv6_address'] === 'string') out.ipv6Address = r['ipv6_address'];
+  if (typeof r['ipv4_address'] === 'string') {
+    out.ipv4Address = r['ipv4_address'];
+    if (!isIpv4(out.ipv4Address)) p.error([...path, 'ipv4_address'], `found "${out.ipv4Address}", expected an IPv4 address`);
+  }
+  if (typeof r['ipv6_address'] === 'string') {
+    out.ipv6Address = r['ipv6_address'];
+    if (!isIpv6(out.ipv6Address)) p.error([...path, 'ipv6_address'], `found "${out.ipv6Address}", expected an IPv6 address`);
+  }
   if (typeof r['mac_address'] === 'string') out.macAddress = r['mac_address'];
   return out;
 }

@@ -10,6 +10,7 @@
 import type { ExposedPort, PortMapping } from './model.js';
 import type { KeyPath } from './source.js';
 import { isRaw, scalarString, type Problems } from './normalize-util.js';
+import { isIp } from './parse-ip.js';
 
 interface Range {
   start: number;
@@ -25,14 +26,6 @@ function parseRange(s: string, allowZero: boolean): Range | string {
   for (const p of [start, end]) if (p < min || p > 65535) return `a port in range ${min}-65535, found ${p}`;
   if (end < start) return `a range whose end is not below its start, found "${s}"`;
   return { start, end };
-}
-
-const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
-
-function isIp(s: string): boolean {
-  if (IPV4.test(s)) return true;
-  // IPv6: hex groups and colons (at least two), optionally ending in an IPv4 part; "::" at most once.
-  return /^[0-9a-fA-F:]+(:(\d{1,3}\.){3}\d{1,3})?$/.test(s) && (s.match(/:/g)?.length ?? 0) >= 2 && s.split('::').length <= 2;
 }
 
 function protocolOf(s: string | undefined): 'tcp' | 'udp' | string {

@@ -7,6 +7,7 @@ import type { IpamPool, Network, Volume } from './model.js';
 import type { KeyPath } from './source.js';
 import { isRaw, listOrDict, rawAt, scalarString, type Problems, type Raw } from './normalize-util.js';
 import { parseBool } from './units.js';
+import { isCidr, isIp } from './parse-ip.js';
 
 function stringMap(v: unknown): Record<string, string> {
   const out: Record<string, string> = {};
@@ -31,17 +32,21 @@ function externalName(r: Raw, key: string, project: string, path: KeyPath, p: Pr
   return { external, name: explicit ?? (external ? key : `${project}_${key}`) };
 }
 
-const CIDR = /^(\d{1,3}(\.\d{1,3}){3}\/\d{1,2}|[0-9a-fA-F:]+\/\d{1,3})$/;
-
 function ipamPool(v: unknown, path: KeyPath, p: Problems): IpamPool {
   const r = rawAt(v);
   const pool: IpamPool = { auxAddresses: stringMap(r['aux_addresses']) };
   if (typeof r['subnet'] === 'string') {
-    if (!CIDR.test(r['subnet'])) p.error([...path, 'subnet'], `found "${r['subnet']}", expected a subnet in CIDR form such as 172.28.0.0/16`);
+    if (!isCidr(r['subnet'])) p.error([...path, 'subnet'], `found "${r['subnet']}", expected a subnet in CIDR form such as 172.28.0.0/16`);
     pool.subnet = r['subnet'];
   }
-  if (typeof r['ip_range'] === 'string') pool.ipRange = r['ip_range'];
-  if (typeof r['gateway'] === 'string') pool.gateway = r['gateway'];
+  if (typeof r['ip_range'] === 'string') {
+    if (!isCidr(r['ip_range'])) p.error([...path, 'ip_range'], `found "${r['ip_range']}", expected a range in CIDR form such as 172.28.5.0/24`);
+    pool.ipRange = r['ip_range'];
+  }
+  if (typeof r['gateway'] === 'string') {
+    if (!isIp(r['gateway'])) p.error([...path, 'gateway'], `found "${r['gateway']}", expected an IP address`);
+    pool.gateway = r['gateway'];
+  }
   return pool;
 }
 

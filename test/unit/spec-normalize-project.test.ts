@@ -111,6 +111,18 @@ describe('top-level networks and volumes', () => {
     ]);
   });
 
+  it('bad gateways, ranges and static addresses are located errors', () => {
+    const r = load(
+      'services:\n  s:\n    image: a\n    networks: {n: {ipv4_address: 10.0.0.300, ipv6_address: "fd00::x"}}\nnetworks:\n  n:\n    ipam: {config: [{subnet: 10.0.0.0/24, gateway: gw, ip_range: 10.0.0.0}]}\n',
+    );
+    expect(r.errors).toEqual([
+      `${FILE}:4:34: services.s.networks.n.ipv4_address: found "10.0.0.300", expected an IPv4 address`,
+      `${FILE}:4:60: services.s.networks.n.ipv6_address: found "fd00::x", expected an IPv6 address`,
+      `${FILE}:7:66: networks.n.ipam.config[0].ip_range: found "10.0.0.0", expected a range in CIDR form such as 172.28.5.0/24`,
+      `${FILE}:7:52: networks.n.ipam.config[0].gateway: found "gw", expected an IP address`,
+    ]);
+  });
+
   it('keeps top-level x- keys', () => {
     expect(load('x-common: &c {a: 1}\nservices: {}\n').project.extensions).toEqual({ 'x-common': { a: 1 } });
   });

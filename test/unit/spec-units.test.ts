@@ -182,3 +182,19 @@ describe('didYouMean', () => {
     expect(didYouMean('foo', keys)).toBeUndefined();
   });
 });
+
+describe('address syntax', async () => {
+  const { isCidr, isIp, isIpv4, isIpv6 } = await import('../../src/spec/parse-ip.js');
+  it('IPv4 and IPv6', () => {
+    expect(['10.0.0.1', '255.255.255.255', '0.0.0.0'].every(isIpv4)).toBe(true);
+    expect(['256.0.0.1', '10.0.0', '10.0.0.1.2', 'a.b.c.d', '01.2.3.4x'].some(isIpv4)).toBe(false);
+    expect(['::1', 'fe80::1', '2001:db8::8:800:200c:417a', '::ffff:10.0.0.1', '::'].every(isIpv6)).toBe(true);
+    expect(['1::2::3', ':', '12345::1', 'g::1', '::ffff:300.0.0.1', '10.0.0.1'].some(isIpv6)).toBe(false);
+    expect(isIp('localhost')).toBe(false);
+  });
+
+  it('CIDR', () => {
+    expect(['172.28.0.0/16', '10.0.0.0/8', 'fd00::/64', '0.0.0.0/0'].every(isCidr)).toBe(true);
+    expect(['10.0.0.0', '10.0.0.0/33', 'fd00::/129', '10.0.0.0/8/1', '/8'].some(isCidr)).toBe(false);
+  });
+});
