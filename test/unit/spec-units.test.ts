@@ -3,6 +3,7 @@ import { formatDuration, parseBool, parseBytes, parseDuration, parseInteger, par
 import { splitShellWords } from '../../src/spec/parse-shell.js';
 import { normalizeSignal, signalNumber } from '../../src/spec/parse-signal.js';
 import { didYouMean, editDistance } from '../../src/spec/did-you-mean.js';
+import { isCidr, isIp, isIpv4, isIpv6 } from '../../src/spec/parse-ip.js';
 
 describe('parseDuration', () => {
   it.each([
@@ -183,8 +184,7 @@ describe('didYouMean', () => {
   });
 });
 
-describe('address syntax', async () => {
-  const { isCidr, isIp, isIpv4, isIpv6 } = await import('../../src/spec/parse-ip.js');
+describe('address syntax', () => {
   it('IPv4 and IPv6', () => {
     expect(['10.0.0.1', '255.255.255.255', '0.0.0.0'].every(isIpv4)).toBe(true);
     expect(['256.0.0.1', '10.0.0', '10.0.0.1.2', 'a.b.c.d', '01.2.3.4x'].some(isIpv4)).toBe(false);
