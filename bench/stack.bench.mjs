@@ -84,7 +84,7 @@ async function main() {
     command: ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 0.2; done"]
   cache:
     image: busybox:latest
-    command: ["sh", "-c", "trap 'exit 0' TERM; nc -lk -p 6379 -e cat & wait"]
+    command: ["sh", "-c", "trap 'exit 0' TERM; while true; do nc -l -p 6379 -e cat; done & wait"]
 `);
   const upAll = [];
   const upHttp = [];
@@ -118,7 +118,8 @@ async function main() {
   const s1 = [];
   for (let i = 0; i < Math.max(2, Math.ceil(N / 2)); i++) {
     s20.push(await timed(() => cli(['scale', 'worker=20'])));
-    if ((await running()) !== 22) throw new Error('scale 1 -> 20 did not reach 20 workers');
+    const r20 = await running();
+    if (r20 !== 22) throw new Error(`scale 1 -> 20: ${r20} running, not 22\n${readFileSync(join(env.TSCOMPOSE_ROOT, 'projects', project, 'supervisor.log'), 'utf8').slice(-3000)}`);
     s1.push(await timed(() => cli(['scale', 'worker=1'])));
   }
   await cli(['scale', 'worker=98']);

@@ -4,8 +4,8 @@ import type { ContainerSummary } from '../api.js';
 import { L_COMMAND, L_IMAGE_REF, L_PORTS } from '../supervisor/labels.js';
 
 export function humanDuration(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  if (s < 1) return 'Less than a second';
+  if (ms < 1000) return 'Less than a second';
+  const s = Math.round(ms / 1000);
   if (s < 60) return `${s} second${s === 1 ? '' : 's'}`;
   const m = Math.round(s / 60);
   if (m < 60) return `${m} minute${m === 1 ? '' : 's'}`;

@@ -4,8 +4,10 @@
  * Tests in this file run in order on one project (each states one intent).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { eventually } from '../helpers/eventually.js';
-import { StackEnv, leaksOf } from '../helpers/stack.js';
+import { REPO, StackEnv, leaksOf } from '../helpers/stack.js';
 
 const env = new StackEnv('life');
 const stack = (workerGreeting: string): string => `services:
@@ -130,6 +132,22 @@ describe('stack lifecycle through the CLI', () => {
       return r?.State === 'exited' ? r : undefined;
     }, { what: 'worker exited' });
     expect(row.ExitCode).toBe(137);
+  });
+
+  it('up in the foreground streams prefixed logs and Ctrl-C stops the stack gracefully', async () => {
+    const child = spawn(process.execPath, [join(REPO, 'bin/tscompose.js'), '-p', p.name, 'up'], { cwd: p.dir, env: env.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((res) => child.on('close', (code) => res(code)));
+    try {
+      await eventually(() => /^worker-1 +\| changed tick$/m.test(out), { what: 'foreground logs', timeoutMs: 60_000 });
+      child.kill('SIGINT');
+      expect(await exited).toBe(130);
+    } finally {
+      child.kill('SIGKILL');
+    }
+    const rows = await env.psJson(p);
+    expect(rows.map((r) => r.State)).toEqual(['exited', 'exited']);
   });
 
   it('down removes every container, mount, cgroup, netns, process and state of the project', async () => {
