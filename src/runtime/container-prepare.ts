@@ -65,12 +65,12 @@ export interface Prepared {
   record: ContainerRecord;
 }
 
-export async function prepareContainer(root: string, req: ContainerCreateRequest): Promise<Prepared> {
+export async function prepareContainer(root: string, req: ContainerCreateRequest, opts: { volatileRootfs?: boolean } = {}): Promise<Prepared> {
   const spec = req.spec;
   const user = await resolveImageUser(req.image.layerDirs, spec.user ?? req.image.config.user, spec.groupAdd);
   const paths = containerPaths(root, req.id);
   const caps = hostCapabilities();
-  const config = buildOciConfig(req, { paths, user, cpuCount: availableParallelism(), deviceNumbers, ...(caps ? { hostCapabilities: caps } : {}) });
+  const config = buildOciConfig(req, { paths, user, cpuCount: availableParallelism(), deviceNumbers, ...(caps ? { hostCapabilities: caps } : {}), ...(opts.volatileRootfs ? { volatileRootfs: true } : {}) });
   const stop = spec.stopSignal ?? req.image.config.stopSignal;
   const record: ContainerRecord = {
     version: 1,

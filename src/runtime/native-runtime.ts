@@ -108,10 +108,10 @@ export class NativeRuntime implements ContainerRuntime {
    * caller's stdio passed through and signals forwarded by the runtime. Resolves with the exit; the
    * container is left stopped (remove it for --rm). Not part of ContainerRuntime (additive).
    */
-  async runAttached(req: ContainerCreateRequest, opts: { onSpawn?: (pid: number) => void } = {}): Promise<ExitInfo> {
+  async runAttached(req: ContainerCreateRequest, opts: { onSpawn?: (pid: number) => void; volatileRootfs?: boolean } = {}): Promise<ExitInfo> {
     checkId(req.id);
     await fsp.mkdir(this.runtimeRoot, { recursive: true, mode: 0o700 });
-    const { paths } = await prepareContainer(this.root, req);
+    const { paths } = await prepareContainer(this.root, req, opts.volatileRootfs ? { volatileRootfs: true } : {});
     const r = await runTool(this.binary, this.tool(['run', '--bundle', paths.bundle, req.id]), {
       stdio: 'inherit',
       ...(opts.onSpawn ? { onSpawn: opts.onSpawn } : {}),

@@ -36,12 +36,15 @@ export interface OciConfigOptions {
   cgroupNamespace?: boolean;
   /** Capabilities the engine itself holds (its bounding set); default: every capability. */
   hostCapabilities?: readonly string[];
+  /** Mount the overlay `volatile` (no syncs): for throw-away containers such as `run --rm`. */
+  volatileRootfs?: boolean;
 }
 
 export const ANNOTATION_LOWER = 'org.tscompose.rootfs.lower';
 export const ANNOTATION_UPPER = 'org.tscompose.rootfs.upper';
 export const ANNOTATION_WORK = 'org.tscompose.rootfs.work';
 export const ANNOTATION_INIT = 'org.tscompose.init';
+export const ANNOTATION_VOLATILE = 'org.tscompose.rootfs.volatile';
 
 export const CPU_PERIOD_US = 100_000;
 
@@ -62,6 +65,7 @@ export function buildOciConfig(req: ContainerCreateRequest, opts: OciConfigOptio
     [ANNOTATION_WORK]: opts.paths.work,
   };
   if (spec.init) annotations[ANNOTATION_INIT] = 'true';
+  if (opts.volatileRootfs) annotations[ANNOTATION_VOLATILE] = 'true';
   const out: OciSpec = {
     ociVersion: '1.0.2',
     process: {

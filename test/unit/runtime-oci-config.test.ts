@@ -265,6 +265,8 @@ describe('linux', () => {
     expect(c.annotations['org.tscompose.init']).toBe('true');
     expect(c.annotations['x.y']).toBe('z');
     expect(c.domainname).toBe('example.org');
+    expect(c.annotations['org.tscompose.rootfs.volatile']).toBeUndefined();
+    expect(buildOciConfig(req(), { ...paths1, volatileRootfs: true }).annotations['org.tscompose.rootfs.volatile']).toBe('true');
   });
 });
 

@@ -95,7 +95,8 @@ export async function runOneOff(load: LoadOptions, a: RunArgs, warn: (w: SpecWar
     const sigs: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'];
     for (const s of sigs) process.on(s, forward);
     try {
-      const exit = await runtime.runAttached(req, { onSpawn: (pid) => (child = pid) });
+      // --rm: the writable layer is thrown away, so the overlay skips its syncs (native/README.md)
+      const exit = await runtime.runAttached(req, { onSpawn: (pid) => (child = pid), volatileRootfs: a.rm });
       return exit.exitCode;
     } finally {
       for (const s of sigs) process.off(s, forward);
