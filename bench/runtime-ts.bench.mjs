@@ -44,15 +44,25 @@ const req = (over = {}) => {
 
 const rows = [];
 const ids = [];
-const cycle = await sample(N, async () => {
+const phase = { create: [], start: [], wait: [] };
+const lap = async (k, fn) => {
+  const t0 = performance.now();
+  const v = await fn();
+  phase[k].push(performance.now() - t0);
+  return v;
+};
+const cycle = await sample(N, async (i) => {
   const r = req();
   ids.push(r.id);
-  await rt.create(r);
-  await rt.start(r.id);
-  const e = await rt.wait(r.id);
+  const timed = i >= 0;
+  const run = timed ? lap : (_k, fn) => fn();
+  await run('create', () => rt.create(r));
+  await run('start', () => rt.start(r.id));
+  const e = await run('wait', () => rt.wait(r.id));
   if (e.exitCode !== 0) throw new Error(`exit ${e.exitCode}`);
 });
 rows.push(row('NativeRuntime create+start+wait /bin/true', cycle, { note: 'overlay, new netns, cgroups' }));
+for (const k of Object.keys(phase)) rows.push(row(`  of which ${k}`, phase[k]));
 
 const inspect = await sample(N, async () => { await rt.inspect(ids[0]); });
 rows.push(row('inspect (stopped container)', inspect));
