@@ -41,7 +41,7 @@ export function defaultMaxLayerBytes(): number {
 async function* measure(src: AsyncIterable<Buffer>, acc: { n: number; hash: ReturnType<typeof createHash> }, limit: number, what: string): AsyncGenerator<Buffer> {
   for await (const c of src) {
     acc.n += c.length;
-    if (acc.n > limit) throw new TscError('IMAGE', `${what} is larger than the limit of ${limit} bytes; refused (compression bomb?)`);
+    if (acc.n > limit) throw new TscError(what === 'layer blob' ? 'REGISTRY' : 'IMAGE', `${what} is larger than the limit of ${limit} bytes; refused${what === 'layer blob' ? ' (more than its descriptor says)' : ' (compression bomb?)'}`);
     acc.hash.update(c);
     yield c;
   }
