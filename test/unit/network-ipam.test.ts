@@ -46,3 +46,30 @@ describe('network IPAM', () => {
     expect(() => allocateAddress(s, new Set(['10.213.9.1', '10.213.9.2']))).toThrow(/exhausted/);
   });
 });
+
+describe('used prefixes from /proc/net/fib_trie', () => {
+  it('collects routes and local addresses of every table, not broadcast or loopback', async () => {
+    const { parseFibTrie } = await import('../../src/network/host.js');
+    const trie = `Main:
+  +-- 0.0.0.0/0 3 0 5
+     |-- 0.0.0.0
+        /0 universe UNICAST
+     +-- 10.213.0.0/24 2 0 2
+        |-- 10.213.0.0
+           /24 link UNICAST
+        |-- 10.213.0.1
+           /32 host LOCAL
+        |-- 10.213.0.255
+           /32 link BROADCAST
+     |-- 127.0.0.1
+        /32 host LOCAL
+Local:
+  +-- 192.0.2.0/24 2 0 2
+     |-- 192.0.2.0
+        /24 link UNICAST
+     |-- 192.0.2.2
+        /32 host LOCAL
+`;
+    expect(parseFibTrie(trie).map(formatCidr)).toEqual(['10.213.0.0/24', '10.213.0.1/32', '192.0.2.0/24', '192.0.2.2/32']);
+  });
+});
