@@ -32,6 +32,13 @@ function externalName(r: Raw, key: string, project: string, path: KeyPath, p: Pr
   return { external, name: explicit ?? (external ? key : `${project}_${key}`) };
 }
 
+/** An external network/volume exists already: what it would be created with does not apply. */
+function warnIgnoredForExternal(r: Raw, keys: readonly string[], what: string, path: KeyPath, p: Problems): void {
+  for (const k of keys) {
+    if (r[k] !== undefined && r[k] !== null) p.warn([...path, k], `ignored: ${what} is external (it exists already and is not created)`);
+  }
+}
+
 function ipamPool(v: unknown, path: KeyPath, p: Problems): IpamPool {
   const r = rawAt(v);
   const pool: IpamPool = { auxAddresses: stringMap(r['aux_addresses']) };
@@ -65,13 +72,16 @@ export function normalizeNetwork(key: string, v: unknown, project: string, path:
     ipam: { config: config.map((c, i) => ipamPool(c, [...path, 'ipam', 'config', i], p)) },
   };
   if (typeof ipam['driver'] === 'string') net.ipam.driver = ipam['driver'];
+  if (net.external) warnIgnoredForExternal(r, ['driver', 'driver_opts', 'ipam', 'internal', 'enable_ipv6'], `network "${key}"`, path, p);
   return net;
 }
 
 export function normalizeVolume(key: string, v: unknown, project: string, path: KeyPath, p: Problems): Volume {
   const r = rawAt(v);
+  const named = externalName(r, key, project, path, p);
+  if (named.external) warnIgnoredForExternal(r, ['driver', 'driver_opts'], `volume "${key}"`, path, p);
   return {
-    ...externalName(r, key, project, path, p),
+    ...named,
     driver: typeof r['driver'] === 'string' ? r['driver'] : 'local',
     driverOpts: stringMap(r['driver_opts']),
     labels: listOrDict(r['labels'], () => ''),

@@ -105,6 +105,15 @@ describe('top-level networks and volumes', () => {
     });
   });
 
+  it('creation options of external networks and volumes are ignored with a warning', () => {
+    const r = load('networks:\n  n: {external: true, driver: macvlan}\nvolumes:\n  v: {external: true, driver_opts: {a: b}}\n');
+    expect(r.errors).toEqual([]);
+    expect(r.warnings).toEqual([
+      `${FILE}:2:31: networks.n.driver: ignored: network "n" is external (it exists already and is not created)`,
+      `${FILE}:4:36: volumes.v.driver_opts: ignored: volume "v" is external (it exists already and is not created)`,
+    ]);
+  });
+
   it('a bad subnet is a located error', () => {
     expect(load('networks:\n  n:\n    ipam: {config: [{subnet: 10.0.0.0}]}\n').errors).toEqual([
       `${FILE}:3:30: networks.n.ipam.config[0].subnet: found "10.0.0.0", expected a subnet in CIDR form such as 172.28.0.0/16`,
