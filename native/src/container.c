@@ -311,15 +311,24 @@ int container_launch(struct launch *L, struct err *e) {
   } else {
     pid = (pid_t)syscall(SYS_clone, clone_flags(c) | SIGCHLD, NULL, NULL, NULL, NULL);
   }
-  if (pid < 0) {
-    int saved = errno;
-    if (L->has_cg) L->cg.ops->destroy(&L->cg, &(struct err){0});
-    return err_set(e, saved, "clone");
-  }
+  int clone_errno = errno;
   if (pid == 0) {
     close(sync[0]);
     if (cgp[1] >= 0) close(cgp[1]);
     child_main(L, sync[1], cgp[0], fifofd, stdio);
+  }
+  /* the child has its own copies: ours must go now, or a log drain after an error below never sees EOF */
+  if (fifofd >= 0) close(fifofd);
+  for (int i = 0; i < 3; i++)
+    if (stdio[i] >= 0 && (i != 2 || stdio[2] != stdio[1])) close(stdio[i]);
+  if (pid < 0) {
+    int saved = clone_errno;
+    close(sync[0]);
+    close(sync[1]);
+    if (cgp[0] >= 0) close(cgp[0]);
+    if (cgp[1] >= 0) close(cgp[1]);
+    if (L->has_cg) L->cg.ops->destroy(&L->cg, &(struct err){0});
+    return err_set(e, saved, "clone");
   }
   close(sync[1]);
   if (L->has_cg && !shared_vm) {
@@ -341,9 +350,6 @@ int container_launch(struct launch *L, struct err *e) {
       return -1;
     }
   }
-  if (fifofd >= 0) close(fifofd);
-  for (int i = 0; i < 3; i++)
-    if (stdio[i] >= 0 && (i != 2 || stdio[2] != stdio[1])) close(stdio[i]);
   struct sync_msg m;
   ssize_t n = read_all(sync[0], &m, sizeof m);
   close(sync[0]);
