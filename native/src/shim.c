@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <fcntl.h>
 #include <malloc.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -164,6 +165,8 @@ void shim_drain_logs(struct launch *L) {
   for (int i = 0; i < 2; i++) {
     if (fds[i] < 0 || L->logfd < 0) continue;
     ss[i]->fd = fds[i];
+    /* the child is reaped: take what is buffered, never wait for a writer that may still exist elsewhere */
+    fcntl(fds[i], F_SETFL, O_NONBLOCK);
     while (pump(ss[i], L->logfd)) {
     }
     close(fds[i]);
