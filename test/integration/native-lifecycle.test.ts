@@ -2,7 +2,7 @@
  * tsc-runtime lifecycle on real namespaces, overlays and cgroups (root): PID 1, isolation, overlay upper,
  * exit codes and signals, CRI log, clear errors, nothing left after delete.
  */
-import { readFileSync, existsSync, mkdirSync, writeFileSync, readdirSync } from 'node:fs';
+import { readFileSync, existsSync, mkdirSync, writeFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { busyboxRootfs } from '../helpers/busybox.js';
@@ -197,6 +197,8 @@ describe('tsc-runtime lifecycle', () => {
     const st = s.state(id);
     const pid = st.pid as number;
     const shim = st.shimPid as number;
+    const netns = readlinkSync(`/proc/${pid}/ns/net`);
+    expect(netns).not.toBe(readlinkSync('/proc/self/ns/net'));
     expect(existsSync(`/sys/fs/cgroup/pids/${cg}`)).toBe(true);
     const procs = await eventually(() => {
       const p = readFileSync(`/sys/fs/cgroup/pids/${cg}/cgroup.procs`, 'utf8').trim().split('\n');
@@ -208,6 +210,15 @@ describe('tsc-runtime lifecycle', () => {
     await eventually(() => !existsSync(`/proc/${pid}`) && !existsSync(`/proc/${shim}`) && procs.every((p) => !existsSync(`/proc/${p}`)));
     expect(readFileSync('/proc/self/mountinfo', 'utf8')).not.toContain(b.rootfs);
     expect(readdirSync(s.root).filter((d) => d === id)).toEqual([]);
+    // no process is left in the container's network namespace (it had no bind mount: it is gone with them)
+    const holders = readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
+      try {
+        return readlinkSync(`/proc/${p}/ns/net`) === netns;
+      } catch {
+        return false;
+      }
+    });
+    expect(holders).toEqual([]);
   });
 
   it('runs a plain root.path directory without overlay annotations (bundle also valid for crun/runc)', () => {
