@@ -50,6 +50,18 @@ export interface LayerRecord {
   entries: number;
 }
 
+const strings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
+
+/** A record read back from imagedb/ (written by this module; checked, not trusted). */
+function isImageRecord(j: unknown): j is ImageRecord {
+  if (typeof j !== 'object' || j === null) return false;
+  const r = j as Record<string, unknown>;
+  const c = r.config as Record<string, unknown> | null | undefined;
+  return typeof r.id === 'string' && isDigest(r.id) && strings(r.diffIds) && r.diffIds.every(isDigest) &&
+    typeof r.os === 'string' && typeof r.architecture === 'string' && typeof c === 'object' && c !== null &&
+    strings(c.env) && strings(c.exposedPorts) && strings(c.volumes) && typeof c.labels === 'object' && c.labels !== null;
+}
+
 export function defaultRoot(): string {
   return process.env.TSCOMPOSE_ROOT || '/var/lib/tscompose';
 }
@@ -104,9 +116,9 @@ export class ImageStore implements ImageStoreApi {
   // ---- layers ----
   layer(diffId: string): LayerRecord | undefined {
     const j = readJsonFile(join(this.layerDir(diffId), 'layer.json'));
-    if (typeof j !== 'object' || j === null) return undefined;
-    const r = j as Partial<LayerRecord>;
-    return typeof r.size === 'number' && r.diffId === diffId ? { diffId, size: r.size, entries: r.entries ?? 0 } : undefined;
+    if (typeof j !== 'object' || j === null || !('size' in j) || !('diffId' in j)) return undefined;
+    const entries = 'entries' in j && typeof j.entries === 'number' ? j.entries : 0;
+    return typeof j.size === 'number' && j.diffId === diffId ? { diffId, size: j.size, entries } : undefined;
   }
 
   /**
@@ -180,8 +192,7 @@ export class ImageStore implements ImageStoreApi {
 
   record(id: string): ImageRecord | undefined {
     const j = readJsonFile(join(this.dir, 'imagedb', `${digestHex(id)}.json`));
-    if (typeof j !== 'object' || j === null || !('id' in j) || j.id !== id) return undefined;
-    return j as ImageRecord;
+    return isImageRecord(j) && j.id === id ? j : undefined;
   }
 
   /** Save an image record and point `refs` at it. */
