@@ -9,7 +9,8 @@
  * Anonymous volumes (`- /data` in a service, or an image `VOLUME` not covered by the service) get a
  * stable 64-hex name per (project, service, replica number, target), so a recreated or restarted
  * container gets its predecessor's anonymous volume back, as Compose does on recreate. They carry the
- * label `com.docker.volume.anonymous` and are removed by `down -v` with the project's named volumes.
+ * label `com.docker.volume.anonymous` and are removed by `down -v` with the project's named volumes;
+ * `down` without -v calls `releaseAnonymousVolumes`, so the next `up` starts with fresh ones.
  */
 import type { Project, Service, Volume } from '../spec/model.js';
 import type { LocalImage } from '../image/api.js';
@@ -93,6 +94,8 @@ export interface VolumeManagerApi {
   remove(name: string, opts?: { force?: boolean }): Promise<void>;
   /** `down -v`: remove the project's volumes (labelled with the project; never external ones). Returns the names removed. */
   removeProjectVolumes(project: string, opts?: { keep?: string[] }): Promise<string[]>;
+  /** `down` without -v: detach the project's unused anonymous volumes from their slots (kept, renamed). */
+  releaseAnonymousVolumes(project: string): Promise<string[]>;
   /** `volume prune`: remove volumes no container mounts; anonymous ones only unless `all`. */
   prune(opts?: { all?: boolean }): Promise<{ removed: string[]; reclaimedBytes: number }>;
 }

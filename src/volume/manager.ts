@@ -3,6 +3,7 @@
  * controller and the `volume` verbs. Planning is pure (plan.ts); this file does the I/O.
  */
 import { promises as fsp } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { isAbsolute, join, posix, relative, sep } from 'node:path';
 import { TscError, errnoCode } from '../errors.js';
 import type { Volume } from '../spec/model.js';
@@ -194,6 +195,25 @@ export class VolumeManager implements VolumeManagerApi {
     }
     if (await this.inUse(name)) throw new TscError('CONFLICT', `remove ${name}: volume is in use`);
     await this.store.remove(name);
+  }
+
+  /**
+   * `down` without `-v`: the project's anonymous volumes stay on disk (dangling, for `volume prune`) but
+   * are detached from their slot, so the next `up` gets fresh ones, as Compose (whose new containers do
+   * not inherit a removed container's anonymous volumes). Volumes still mounted by a container are kept
+   * attached. Call after the project's containers are removed. Returns the new names.
+   */
+  async releaseAnonymousVolumes(project: string): Promise<string[]> {
+    const used = await this.usedVolumes();
+    const out: string[] = [];
+    for (const r of await this.store.list()) {
+      if (!(LABEL_ANONYMOUS in r.labels) || r.labels[LABEL_PROJECT] !== project || used.has(r.name)) continue;
+      const fresh = randomBytes(32).toString('hex');
+      const { [LABEL_SERVICE]: _s, [LABEL_NUMBER]: _n, ...labels } = r.labels;
+      await this.store.rename(r.name, fresh, labels);
+      out.push(fresh);
+    }
+    return out;
   }
 
   /** Names of volumes some container mounts (running or stopped). */

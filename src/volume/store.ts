@@ -37,7 +37,8 @@ function isStringMap(v: unknown): v is Record<string, string> {
 function parseRecord(v: unknown, name: string): VolumeRecord | undefined {
   if (typeof v !== 'object' || v === null) return undefined;
   const o = v as Record<string, unknown>;
-  if (o.name !== name || typeof o.createdAt !== 'string' || !isStringMap(o.labels) || !isStringMap(o.options)) return undefined;
+  // the directory's name is the volume's name (a rename may not have rewritten the file yet)
+  if (typeof o.createdAt !== 'string' || !isStringMap(o.labels) || !isStringMap(o.options)) return undefined;
   return { name, driver: 'local', createdAt: o.createdAt, labels: o.labels, options: o.options };
 }
 
@@ -164,6 +165,23 @@ export class VolumeStore {
     await syncDir(this.dir);
     await fsp.rm(doomed, { recursive: true, force: true });
     return true;
+  }
+
+  /**
+   * Give a volume a new name (atomic directory rename, then its metadata rewritten). Used to detach
+   * anonymous volumes from the slot whose stable name they carried.
+   */
+  async rename(from: string, to: string, labels: Record<string, string>): Promise<void> {
+    const problem = volumeNameProblem(to);
+    if (problem) throw new TscError('USAGE', `rename ${from}: ${problem}`);
+    const r = await this.get(from);
+    if (!r) throw new TscError('NOT_FOUND', `no such volume: ${from}`);
+    await fsp.rename(this.volumeDir(from), this.volumeDir(to));
+    await syncDir(this.dir);
+    const tmp = join(this.volumeDir(to), `.volume.json.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+    await writeSynced(tmp, `${JSON.stringify({ ...r, name: to, labels }, null, 2)}\n`);
+    await fsp.rename(tmp, join(this.volumeDir(to), 'volume.json'));
+    await syncDir(this.volumeDir(to));
   }
 
   /** Bytes of regular files in the volume's data (symlinks not followed), as `prune` reports. */

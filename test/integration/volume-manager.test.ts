@@ -198,6 +198,23 @@ describe('VolumeManager', () => {
     expect(readdirSync(join(dir, 'root', 'volumes')).filter((n) => n.startsWith('.'))).toEqual([]);
   });
 
+  it('down without -v detaches anonymous volumes: kept on disk, fresh ones on the next up', async () => {
+    const p = `rel${tag}`;
+    const web = makeService('web', { volumes: [{ type: 'volume', target: '/anon', readOnly: false, nocopy: false }] });
+    const req = { project: proj(p, [web], {}), service: web, number: 1, image: makeImage([layer]) };
+    const first = (await mgr.resolveMounts(req)).mounts[0]?.source as string;
+    writeFileSync(join(first, 'old'), 'x');
+    const released = await mgr.releaseAnonymousVolumes(p);
+    expect(released).toHaveLength(1);
+    const kept = await mgr.inspect(released[0] as string);
+    expect(kept?.Labels).toMatchObject({ 'com.docker.volume.anonymous': '', [LABEL_PROJECT]: p });
+    expect(readFileSync(join(kept?.Mountpoint as string, 'old'), 'utf8')).toBe('x');
+    const second = (await mgr.resolveMounts(req)).mounts[0]?.source as string;
+    expect(second).toBe(first); // same stable slot name, but a new, empty volume
+    expect(readdirSync(second)).toEqual([]);
+    expect((await mgr.prune()).removed).toEqual(expect.arrayContaining([released[0]]));
+  });
+
   it('refuses to remove a volume in use', async () => {
     const m = new VolumeManager({ root: join(dir, 'root'), inUse: async (n) => n === `busy${tag}` });
     await m.create(`busy${tag}`);
