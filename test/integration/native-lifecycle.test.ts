@@ -2,6 +2,7 @@
  * tsc-runtime lifecycle on real namespaces, overlays and cgroups (root): PID 1, isolation, overlay upper,
  * exit codes and signals, CRI log, clear errors, nothing left after delete.
  */
+import { spawnSync } from 'node:child_process';
 import { readFileSync, existsSync, mkdirSync, writeFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -183,7 +184,6 @@ describe('tsc-runtime lifecycle', () => {
     expect(r.status).toBe(2);
     const id = s.id('nonroot');
     const b = s.bundle(id, { args: ['true'] });
-    const { spawnSync } = require('node:child_process') as typeof import('node:child_process');
     const nr = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', RUNTIME, '--root', s.root, 'run', '--bundle', b.dir, id], { encoding: 'utf8' });
     expect(nr.status).toBe(1);
     expect(nr.stderr).toBe('tsc-runtime: run: must be run as root: Operation not permitted\n');
