@@ -7,6 +7,7 @@
  * (ImageStoreOptions.insecureRegistries, else env TSCOMPOSE_INSECURE_REGISTRIES="host:port,host2");
  * everything else is https with certificate checks. `docker.io` is served by registry-1.docker.io.
  */
+import { createHash } from 'node:crypto';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { TscError } from '../errors.js';
@@ -67,7 +68,6 @@ export class RegistryClient {
     const res = await this.request(`/v2/${repo}/manifests/${reference}`, repo, { Accept: [...MANIFEST_TYPES, '*/*'].join(', ') });
     const body = await readBody(res, MAX_MANIFEST, 'manifest');
     const mediaType = String(res.headers['content-type'] ?? '').split(';')[0]!.trim();
-    const { createHash } = await import('node:crypto');
     const digest = `sha256:${createHash('sha256').update(body).digest('hex')}`;
     const claimed = res.headers['docker-content-digest'];
     if (typeof claimed === 'string' && claimed.startsWith('sha256:') && claimed !== digest)
@@ -190,13 +190,17 @@ function send(url: URL, headers: Record<string, string>): Promise<http.IncomingM
 export async function readBody(res: http.IncomingMessage, max: number, what: string): Promise<Buffer> {
   const parts: Buffer[] = [];
   let n = 0;
-  for await (const c of res) {
-    n += (c as Buffer).length;
-    if (n > max) {
-      res.destroy();
-      throw new TscError('REGISTRY', `${what} is larger than ${max} bytes`);
+  try {
+    for await (const c of res) {
+      n += (c as Buffer).length;
+      if (n > max) {
+        res.destroy();
+        throw new TscError('REGISTRY', `${what} is larger than ${max} bytes`);
+      }
+      parts.push(c as Buffer);
     }
-    parts.push(c as Buffer);
+  } catch (e) {
+    throw e instanceof TscError ? e : new TscError('REGISTRY', `reading ${what}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }
   return Buffer.concat(parts, n);
 }
