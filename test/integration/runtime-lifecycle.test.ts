@@ -108,6 +108,8 @@ describe('NativeRuntime lifecycle', () => {
     expect(r.stderr).toBe('e\n');
     const u = await rt.exec(req.id, { argv: ['id', '-u'], user: 'www' });
     expect(u.stdout.trim()).toBe('33');
+    expect((await rt.exec(req.id, { argv: ['id', '-G'], user: 'www' })).stdout.trim()).toBe('33 100'); // + supplementary groups
+    expect((await rt.exec(req.id, { argv: ['pwd'], workingDir: '/tmp' })).stdout).toBe('/tmp\n');
     // a user added inside the running container (its writable layer) resolves too
     expect((await rt.exec(req.id, { argv: ['sh', '-c', 'echo "late:x:4321:4321::/:/bin/sh" >> /etc/passwd'] })).exitCode).toBe(0);
     expect((await rt.exec(req.id, { argv: ['id', '-u'], user: 'late' })).stdout.trim()).toBe('4321');
