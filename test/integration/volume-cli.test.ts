@@ -50,6 +50,7 @@ describe('tscompose volume', () => {
   it('reports missing volumes with a non-zero status', () => {
     const i = run('volume', 'inspect', `${name}-missing`);
     expect(i.status).toBe(1);
+    expect(i.stdout.trim()).toBe('[]');
     expect(i.stderr).toContain(`No such volume: ${name}-missing`);
     const r = run('volume', 'rm', `${name}-missing`);
     expect(r.status).toBe(1);

@@ -127,8 +127,8 @@ export async function volumeInspect(names: string[], flags: { format?: string })
   }
   if (flags.format !== undefined) {
     for (const v of found) out(renderTemplate(flags.format, inspectObject(v)));
-  } else if (found.length > 0 || missing.length === 0) {
-    out(JSON.stringify(found.map(inspectObject), null, 4));
+  } else {
+    out(JSON.stringify(found.map(inspectObject), null, 4)); // `[]` when none was found, as docker
   }
   if (missing.length > 0) {
     throw new TscError('NOT_FOUND', missing.map((n) => `Error: No such volume: ${n}`).join('\n'));
