@@ -112,6 +112,12 @@ async function main() {
     await up;
     if (i < N - 1) await cli(['down', '-t', '5']);
   }
+  const nodeT = [];
+  const versionT = [];
+  for (let i = 0; i < N * 2; i++) {
+    nodeT.push(await timed(() => new Promise((res) => spawn(process.execPath, ['-e', '0']).on('close', res))));
+    versionT.push(await timed(() => cli(['--version'])));
+  }
   const psT = [];
   for (let i = 0; i < N * 2; i++) psT.push(await timed(() => cli(['ps'])));
   const s20 = [];
@@ -136,6 +142,8 @@ async function main() {
     row('scale worker 1 -> 20 until running (target 250)', s20),
     row('scale worker 20 -> 1 (target 150)', s1),
     row('ps (target 100)', psT),
+    row('baseline: node -e 0', nodeT, { note: 'same run: compare ratios' }),
+    row('baseline: tscompose --version', versionT),
     row(`supervisor RSS with ${n} containers (target 80)`, [rss], { unit: 'MiB' }),
   ]);
 }

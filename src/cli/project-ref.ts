@@ -19,7 +19,13 @@ export async function loadProjectFor(cmd: Command, services: string[] = []): Pro
   return r.project;
 }
 
-export async function projectRef(cmd: Command): Promise<ProjectRef> {
+/**
+ * `nameOnly`: verbs that need only the project's name (ps, logs, top, exec, events, stop...) skip loading
+ * the compose files when `-p` names the project, which keeps them fast.
+ */
+export async function projectRef(cmd: Command, nameOnly = false): Promise<ProjectRef> {
+  const given = cmd.optsWithGlobals<{ projectName?: string }>().projectName;
+  if (nameOnly && given) return { name: given.toLowerCase() };
   try {
     const project = await loadProjectFor(cmd);
     return { name: project.name, project };

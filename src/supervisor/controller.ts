@@ -17,6 +17,7 @@ import { DEFAULT_BACKOFF, nextBackoff, type BackoffOptions } from '../controller
 import { saveProjectState, type ProjectState } from '../state/project-state.js';
 import { TscError } from '../errors.js';
 import { ContainerOps, type EngineDeps } from './containers.js';
+import { waitDependencies } from './dependencies.js';
 import { isServiceContainer, newContainerId, toObserved, L_IMAGE, L_RESTARTS } from './labels.js';
 
 export type OneShot = Record<string, Pick<DesiredService, 'forceRecreate' | 'noRecreate' | 'startExited'> & { imageId?: string }>;
@@ -161,7 +162,7 @@ export class Controller {
     for (const step of steps) {
       const acts = p.actions.filter((a) => a.step === step);
       if (opts.request && step >= 2) {
-        for (const s of new Set(acts.map((a) => a.service))) await this.waitDependencies(s, progress);
+        for (const s of new Set(acts.map((a) => a.service))) await waitDependencies(this, s, progress);
       }
       await inParallel(acts, PARALLEL, async (a) => {
         const t0 = Date.now();
@@ -309,35 +310,6 @@ export class Controller {
         .filter((c) => c.service === s && c.status === 'running' && !leaving.includes(c.id) && isServiceContainer(c))
         .map((c) => ({ id: c.id, healthy: this.health.get(c.id) !== 'unhealthy' && this.health.get(c.id) !== 'starting' }));
       await net.setBackends(this.st.name, s, backends).catch((e) => this.deps.log(`setBackends ${s}: ${String(e)}`));
-    }
-  }
-
-  /** Block until every depends_on condition of `service` is met (request passes only). */
-  async waitDependencies(service: string, progress: OnProgress | undefined): Promise<void> {
-    const svc = this.service(service);
-    if (!svc) return;
-    const { evaluateDependency } = await import('../health/index.js');
-    const deadline = Date.now() + 300_000;
-    for (const [dep, d] of Object.entries(svc.dependsOn)) {
-      if (!this.st.active[dep] || d.condition === 'service_started') continue;
-      for (;;) {
-        const cs = (await this.observe()).filter((c) => c.service === dep).map((c) => ({
-          name: c.name,
-          state: c.status === 'stopped' ? ('exited' as const) : c.status,
-          ...(c.exit ? { exitCode: c.exit.exitCode } : {}),
-          ...(this.health.has(c.id) ? { health: this.health.get(c.id) as HealthStatus } : {}),
-        }));
-        const r = evaluateDependency({ service: dep, condition: d.condition, required: d.required, containers: cs });
-        if (r.outcome === 'satisfied') {
-          if (r.warning) progress?.({ type: 'message', level: 'warning', text: r.warning });
-          for (const c of cs) progress?.({ type: 'resource', resource: `Container ${c.name}`, status: d.condition === 'service_healthy' ? 'Healthy' : 'Stopped', done: true });
-          break;
-        }
-        if (r.outcome === 'failed') throw new TscError('RUNTIME', `dependency failed to start: ${r.reason}`);
-        if (Date.now() > deadline) throw new TscError('TIMEOUT', `${service}: ${r.reason}`);
-        for (const c of cs) progress?.({ type: 'resource', resource: `Container ${c.name}`, status: 'Waiting', done: false });
-        await new Promise((res) => setTimeout(res, 200));
-      }
     }
   }
 

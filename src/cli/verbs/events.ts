@@ -6,7 +6,7 @@ export function registerEvents(program: Command): void {
     .option('--json', 'output events as a stream of json objects')
     .action(async (services: string[], flags: { json?: boolean }, cmd: Command) => {
       const [{ createEngine }, ref] = await Promise.all([import('../../engine/index.js'), import('../project-ref.js')]);
-      const p = await ref.projectRef(cmd);
+      const p = await ref.projectRef(cmd, true);
       const ac = new AbortController();
       process.once('SIGINT', () => ac.abort());
       process.once('SIGTERM', () => ac.abort());

@@ -50,7 +50,7 @@ export function registerExec(program: Command): void {
     .action(async (args: string[], _f: unknown, cmd: Command) => {
       const a = parseExecArgs(args);
       const [{ createEngine }, ref] = await Promise.all([import('../../engine/index.js'), import('../project-ref.js')]);
-      const p = await ref.projectRef(cmd);
+      const p = await ref.projectRef(cmd, true);
       const env: Record<string, string> = {};
       for (const e of a.env) {
         const k = e.split('=')[0] ?? '';

@@ -5,7 +5,7 @@ type Verb = 'stop' | 'start' | 'restart' | 'kill';
 
 async function run(verb: Verb, services: string[], flags: { timeout?: string; signal?: string }, cmd: Command): Promise<void> {
   const [{ createEngine }, ref, { withProgress }] = await Promise.all([import('../../engine/index.js'), import('../project-ref.js'), import('../progress.js')]);
-  const p = await ref.projectRef(cmd);
+  const p = await ref.projectRef(cmd, true);
   const engine = createEngine();
   const t = ref.timeoutMs(flags.timeout);
   const opts = t !== undefined ? { timeoutMs: t } : {};

@@ -21,7 +21,7 @@ export function registerLogs(program: Command): void {
       if (tail !== undefined && (!Number.isInteger(tail) || tail < 0)) throw new TscError('USAGE', `invalid --tail "${flags.tail}"`);
       const since = flags.since === undefined ? undefined : lp.parseSince(flags.since);
       if (flags.since !== undefined && since === undefined) throw new TscError('USAGE', `invalid --since "${flags.since}"`);
-      const p = await ref.projectRef(cmd);
+      const p = await ref.projectRef(cmd, true);
       const ac = new AbortController();
       process.once('SIGINT', () => ac.abort());
       const print = lp.makePrinter({ prefix: flags.logPrefix, timestamps: flags.timestamps === true, color: flags.color && process.stdout.isTTY === true });

@@ -17,7 +17,7 @@ export function registerPs(program: Command): void {
     .action(async (services: string[], flags: PsFlags, cmd: Command) => {
       if (flags.format !== 'table' && flags.format !== 'json') throw new TscError('USAGE', `unsupported format ${JSON.stringify(flags.format)}: use table or json`);
       const [{ createEngine }, ref, { psTable }] = await Promise.all([import('../../engine/index.js'), import('../project-ref.js'), import('../../engine/format.js')]);
-      const p = await ref.projectRef(cmd);
+      const p = await ref.projectRef(cmd, true);
       const statuses = flags.status ?? [];
       let rows = await createEngine().ps(p.name, { all: flags.all === true || statuses.length > 0, services });
       if (statuses.length) rows = rows.filter((r) => statuses.includes(r.State));

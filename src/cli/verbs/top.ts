@@ -5,7 +5,7 @@ export function registerTop(program: Command): void {
   program.command('top').description('Display the running processes').argument('[service...]')
     .action(async (services: string[], _f: unknown, cmd: Command) => {
       const [{ createEngine }, ref] = await Promise.all([import('../../engine/index.js'), import('../project-ref.js')]);
-      const p = await ref.projectRef(cmd);
+      const p = await ref.projectRef(cmd, true);
       const out: string[] = [];
       for (const r of await createEngine().top(p.name, services)) {
         const rows = [['UID', 'PID', 'PPID', 'CMD'], ...r.processes.map((x) => [x.uid, String(x.pid), String(x.ppid), x.cmd])];

@@ -1,0 +1,54 @@
+/**
+ * `depends_on` conditions during a verb's pass: before a service's containers are created or started, wait
+ * until each dependency is started, healthy or completed (src/health decides), or fail with the reason.
+ */
+import type { ContainerInfo } from '../runtime/api.js';
+import type { OnProgress } from '../api.js';
+import type { HealthStatus } from '../health/api.js';
+import { effectiveHealthcheck, evaluateDependency } from '../health/index.js';
+import { TscError } from '../errors.js';
+import { L_IMAGE } from './labels.js';
+import type { Controller } from './controller.js';
+
+/** Whether the container has a healthcheck (service or image), known before its first result. */
+export async function hasHealthcheck(c: Controller, info: ContainerInfo): Promise<boolean> {
+  const svc = c.service(info.service);
+  if (!svc) return false;
+  const imageId = info.labels[L_IMAGE];
+  const image = imageId ? await c.deps.images.get(imageId).catch(() => undefined) : undefined;
+  return effectiveHealthcheck(svc.healthcheck, image?.config.healthcheck) !== undefined;
+}
+
+/** Block until every depends_on condition of `service` is met (request passes only). */
+export async function waitDependencies(c: Controller, service: string, progress: OnProgress | undefined): Promise<void> {
+  const svc = c.service(service);
+  if (!svc) return;
+  const deadline = Date.now() + 300_000;
+  for (const [dep, d] of Object.entries(svc.dependsOn)) {
+    if (!c.st.active[dep] || d.condition === 'service_started') continue;
+    for (;;) {
+      const infos = (await c.observe()).filter((i) => i.service === dep);
+      const cs = [];
+      for (const i of infos) {
+        cs.push({
+          name: i.name,
+          state: i.status === 'stopped' ? ('exited' as const) : i.status,
+          hasHealthcheck: await hasHealthcheck(c, i),
+          ...(i.exit ? { exitCode: i.exit.exitCode } : {}),
+          ...(c.health.has(i.id) ? { health: c.health.get(i.id) as HealthStatus } : {}),
+        });
+      }
+      const r = evaluateDependency({ service: dep, condition: d.condition, required: d.required, containers: cs });
+      if (r.outcome === 'satisfied') {
+        if (r.warning) progress?.({ type: 'message', level: 'warning', text: r.warning });
+        for (const x of cs) progress?.({ type: 'resource', resource: `Container ${x.name}`, status: d.condition === 'service_healthy' ? 'Healthy' : 'Stopped', done: true });
+        break;
+      }
+      if (r.outcome === 'failed') throw new TscError('RUNTIME', `dependency failed to start: ${r.reason}`);
+      if (Date.now() > deadline) throw new TscError('TIMEOUT', `${service}: ${r.reason}`);
+      for (const x of cs) progress?.({ type: 'resource', resource: `Container ${x.name}`, status: 'Waiting', done: false });
+      await new Promise((res) => setTimeout(res, 200));
+    }
+  }
+}
+
