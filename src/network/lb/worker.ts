@@ -23,6 +23,19 @@ const total = new Map<string, number>();
 const draining = new Set<string>();
 const drainWaiters: Array<{ rid: number; id: string; timer: NodeJS.Timeout }> = [];
 
+/** Upstream sockets still connecting, with their deadline: one sweep timer instead of a timer each. */
+const connecting = new Map<net.Socket, number>();
+setInterval(() => {
+  if (connecting.size === 0) return;
+  const now = Date.now();
+  for (const [s, deadline] of connecting) {
+    if (deadline <= now) {
+      connecting.delete(s);
+      s.destroy(new Error('connect timeout'));
+    }
+  }
+}, 250).unref();
+
 function picker(pool: string): Picker {
   let p = pickers.get(pool);
   if (!p) {
@@ -120,9 +133,9 @@ function handle(pool: string, client: net.Socket): void {
     const u = net.connect({ host: b.host, port: b.port, noDelay: true, allowHalfOpen: true });
     upstream = u;
     track(b.id, u);
-    const timer = setTimeout(() => u.destroy(new Error('connect timeout')), opts.connectTimeoutMs);
+    connecting.set(u, Date.now() + opts.connectTimeoutMs);
     u.once('connect', () => {
-      clearTimeout(timer);
+      connecting.delete(u);
       connected = true;
       if (kept) {
         for (const d of kept) u.write(d);
@@ -149,7 +162,7 @@ function handle(pool: string, client: net.Socket): void {
       /* the close handler decides */
     });
     u.on('close', (hadError: boolean) => {
-      clearTimeout(timer);
+      connecting.delete(u);
       b.active--;
       untrack(b.id, u);
       if (done || upstream !== u) return;
