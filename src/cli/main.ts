@@ -25,7 +25,9 @@ export function buildProgram(): Command {
     .option('--env-file <file>', 'alternate environment file (repeatable)', collect, [])
     .option('--progress <mode>', 'progress output: auto, tty, plain, json, quiet', 'auto')
     .showHelpAfterError()
-    .enablePositionalOptions(false)
+    // Global options go before the verb, as with `docker compose -f x up`; after the verb, a verb's own
+    // flags win (`down -v` is --volumes, `volume rm -f` is --force), not the globals.
+    .enablePositionalOptions()
     .exitOverride();
   registerAll(program);
   return program;
