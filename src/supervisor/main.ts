@@ -80,20 +80,22 @@ async function main(name: string): Promise<void> {
     log('supervisor exiting');
     process.exit(0);
   };
-  const server = await listen(sockPath, c, { stateFile, onDown: () => void shutdown(true) });
-  const resync = setInterval(() => c.kick(), RESYNC_MS);
+  let lastRequest = Date.now();
+  const server = await listen(sockPath, c, { stateFile, onDown: () => void shutdown(true), onRequest: () => (lastRequest = Date.now()) });
+  // resync timer; a supervisor that never got a project (e.g. started by `stop` on an unknown project) leaves
+  const resync = setInterval(() => {
+    if (!c.st.project && Date.now() - lastRequest > IDLE_EXIT_MS) void shutdown(true);
+    else c.kick();
+  }, RESYNC_MS);
   process.on('SIGTERM', () => void shutdown(false));
   process.on('SIGINT', () => void shutdown(false));
   signalReady();
 
   if (st.phase === 'down') {
-    // A `down` was interrupted: finish it, then stay a moment for the CLI that started us (its request
-    // may be an `up`); exit when none came.
+    // A `down` was interrupted: finish it, then serve the CLI that started us (its request may be an
+    // `up`); with no project the idle rule below ends this supervisor.
     log('finishing an interrupted down');
     await handleDown(c, undefined, { volumes: st.removeVolumes ?? false, removeOrphans: true }, () => undefined, stateFile, true);
-    setTimeout(() => {
-      if (!c.st.project) void shutdown(true);
-    }, IDLE_EXIT_MS).unref();
     return;
   }
   if (st.project && deps.network) {

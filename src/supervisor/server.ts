@@ -15,6 +15,8 @@ export interface ServerHooks {
   stateFile: string;
   /** Called after a `down` completed and was answered: the supervisor exits. */
   onDown(): void;
+  /** Called on every request (idle tracking). */
+  onRequest?(): void;
 }
 
 const strList = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
@@ -68,6 +70,7 @@ export async function listen(path: string, c: Controller, hooks: ServerHooks): P
     sock.on('error', () => undefined);
     onLines(sock, (msg) => {
       if (!isRequest(msg)) return;
+      hooks.onRequest?.();
       dispatch(c, msg, sock, hooks).then(
         (result) => send(sock, { id: msg.id, result: result ?? {} }),
         (e: unknown) => {
