@@ -18,6 +18,7 @@ import { saveProjectState, type ProjectState } from '../state/project-state.js';
 import { TscError } from '../errors.js';
 import { ContainerOps, type EngineDeps } from './containers.js';
 import { waitDependencies } from './dependencies.js';
+import { Rotation } from './rotation.js';
 import { isServiceContainer, newContainerId, toObserved, L_IMAGE, L_RESTARTS } from './labels.js';
 
 export type OneShot = Record<string, Pick<DesiredService, 'forceRecreate' | 'noRecreate' | 'startExited'> & { imageId?: string }>;
@@ -35,7 +36,7 @@ export interface PassResult {
   orphans: string[];
 }
 
-const PARALLEL = 8;
+const PARALLEL = 12;
 
 async function inParallel<T>(items: T[], limit: number, fn: (t: T) => Promise<void>): Promise<void> {
   let i = 0;
@@ -54,6 +55,7 @@ export class Controller {
   private readonly holds = new Map<string, { until: number; backoffMs: number }>();
   private readonly checkers = new Map<string, HealthCheckerApi>();
   readonly health = new Map<string, HealthStatus>();
+  private readonly lb: Rotation;
   closed = false;
 
   constructor(
@@ -63,6 +65,7 @@ export class Controller {
     readonly backoff: BackoffOptions = DEFAULT_BACKOFF,
   ) {
     this.bus.setMaxListeners(0);
+    this.lb = new Rotation(() => this.st.name, deps, this.health);
   }
 
   get project(): Project | undefined {
@@ -237,7 +240,7 @@ export class Controller {
   async retire(id: string, service: string, name: string, svc: Service | undefined, timeoutMs?: number): Promise<void> {
     await this.stopHealth(id);
     if (this.deps.network && svc) {
-      await this.pushBackends([id]);
+      await this.rotate(service, id, false);
       await this.deps.network.drain(this.st.name, service, id, svc.stopGracePeriodMs).catch(() => undefined);
     }
     await this.ops().remove(id, svc, timeoutMs);
@@ -249,6 +252,7 @@ export class Controller {
     this.emit('start', info);
     this.watch(info);
     await this.startHealth(info);
+    await this.rotate(info.service, info.id, true);
   }
 
   watch(c: ContainerInfo): void {
@@ -261,6 +265,7 @@ export class Controller {
         if (exit.oomKilled) this.emit('oom', c);
         this.emit('die', c, { exitCode: String(exit.exitCode) });
         void this.stopHealth(c.id);
+        void this.rotate(c.service, c.id, false).catch(() => undefined);
         this.kick();
       },
       () => {
@@ -286,7 +291,7 @@ export class Controller {
       onEvent: (e) => {
         this.health.set(info.id, e.status);
         this.emit(`health_status: ${e.status}`, info);
-        void this.pushBackends().catch(() => undefined);
+        void this.rotate(info.service, info.id, true).catch(() => undefined);
       },
     });
     this.checkers.set(info.id, hc);
@@ -300,17 +305,16 @@ export class Controller {
     await hc?.stop();
   }
 
-  /** Tell the load balancer which replicas may receive connections (running, not unhealthy, not leaving). */
-  async pushBackends(leaving: string[] = []): Promise<void> {
-    const net = this.deps.network;
-    if (!net || !this.st.project) return;
+  /** Tell the load balancer which replicas may receive connections (running, not unhealthy or starting). */
+  async pushBackends(): Promise<void> {
+    if (!this.deps.network || !this.st.project) return;
     const infos = await this.deps.runtime.list({ project: this.st.name });
-    for (const s of Object.keys(this.st.project.services)) {
-      const backends = infos
-        .filter((c) => c.service === s && c.status === 'running' && !leaving.includes(c.id) && isServiceContainer(c))
-        .map((c) => ({ id: c.id, healthy: this.health.get(c.id) !== 'unhealthy' && this.health.get(c.id) !== 'starting' }));
-      await net.setBackends(this.st.name, s, backends).catch((e) => this.deps.log(`setBackends ${s}: ${String(e)}`));
-    }
+    await this.lb.rebuild(infos.filter(isServiceContainer), Object.keys(this.st.project.services));
+  }
+
+  /** One replica joins (running) or leaves (stopping, exited) its service's rotation, without a listing. */
+  rotate(service: string, id: string, present: boolean): Promise<void> {
+    return this.lb.rotate(service, id, present);
   }
 
   private schedule(at: number | undefined): void {

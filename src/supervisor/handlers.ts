@@ -127,7 +127,8 @@ export async function handleScale(c: Controller, project: Project, scale: Record
       for (const d of withDependencies(project.services, [s])) c.st.active[d] ??= { mode: 'running' };
     }
     await c.save();
-    await ensureProjectResources(c, project, () => undefined);
+    // networks and volumes exist once the project runs; a scale of a project that never ran makes them
+    if ((await c.observe()).length === 0) await ensureProjectResources(c, project, () => undefined);
     return c.pass({ onProgress: progress, request: true });
   });
 }
@@ -149,7 +150,7 @@ export async function handleStop(c: Controller, services: string[], timeoutMs: n
           await c.deps.runtime.kill(i.id, signal);
         } else {
           await c.stopHealth(i.id);
-          await c.pushBackends([i.id]);
+          await c.rotate(i.service, i.id, false);
           await c.ops().stop(i.id, c.service(i.service), timeoutMs);
         }
         c.emit(verb, i);
