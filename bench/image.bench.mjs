@@ -9,7 +9,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { has, printTable, row, sample } from './lib.mjs';
+import { has, printTable, row, stats, timeIt } from './lib.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const bin = join(here, '../bin/tscompose.js');
@@ -95,29 +95,34 @@ try {
   const ref = `${reg.host}/bench/big:1`;
   const du = (p) => execFileSync('du', ['-sb', p]).toString().split('\t')[0];
 
-  let k = 0;
-  const ours = await sample(N, async () => {
-    const root = join(work, `root-${k++}`);
-    run(process.execPath, [bin, 'image', 'pull', '-q', ref], { ...process.env, TSCOMPOSE_ROOT: root });
-    rmSync(root, { recursive: true, force: true });
-  }, { warmup: 1 });
+  // Variants are interleaved round by round (this host's load varies a lot over minutes); only the pull
+  // and unpack are timed, the removal of the previous result is not.
   const { ImageStore } = await import('../dist/image/store.js');
-  const inproc = await sample(N, async () => {
-    const root = join(work, `root-${k++}`);
-    await new ImageStore({ root }).ensure(ref, 'always');
-    rmSync(root, { recursive: true, force: true });
-  }, { warmup: 1 });
-  const rows = [row('tscompose image pull (CLI process)', ours), row('ImageStore.ensure (in process)', inproc)];
+  let k = 0;
+  const variants = [
+    ['tscompose image pull (CLI process)', async (d) => run(process.execPath, [bin, 'image', 'pull', '-q', ref], { ...process.env, TSCOMPOSE_ROOT: d })],
+    ['ImageStore.ensure (in process)', async (d) => { await new ImageStore({ root: d }).ensure(ref, 'always'); }],
+  ];
   if (has('umoci')) {
-    const peer = await sample(N, async () => {
-      const d = join(work, `oci-${k++}`);
-      run('skopeo', ['copy', '--quiet', '--insecure-policy', '--src-tls-verify=false', `docker://${ref}`, `oci:${d}:1`]);
-      run('umoci', ['unpack', '--image', `${d}:1`, `${d}-bundle`]);
+    variants.push(['skopeo copy + umoci unpack', async (d) => {
+      run('skopeo', ['copy', '--quiet', '--insecure-policy', '--src-tls-verify=false', `docker://${ref}`, `oci:${d}/oci:1`]);
+      run('umoci', ['unpack', '--image', `${d}/oci:1`, `${d}/bundle`]);
+    }]);
+  }
+  const times = variants.map(() => []);
+  for (let round = -1; round < N; round++) {
+    for (const [i, [, fn]] of variants.entries()) {
+      const d = join(work, `run-${k++}`);
+      mkdirSync(d);
+      const ms = await timeIt(() => fn(d));
+      if (round >= 0) times[i].push(ms);
       rmSync(d, { recursive: true, force: true });
-      rmSync(`${d}-bundle`, { recursive: true, force: true });
-    }, { warmup: 1 });
-    const r = row('skopeo copy + umoci unpack', peer);
-    rows.push(r, { name: 'ratio tscompose CLI / (skopeo+umoci), medians', median: rows[0].median / r.median, min: NaN, max: NaN, n: N, unit: 'x', note: 'target <= 1.0' });
+    }
+  }
+  const rows = variants.map(([name], i) => row(name, times[i]));
+  if (rows.length === 3) {
+    const ratio = times[0].map((t, i) => t / times[2][i]);
+    rows.push({ name: 'ratio CLI / (skopeo+umoci), per round', ...stats(ratio), unit: 'x', note: 'target <= 1.0' });
   }
   printTable('pull + unpack, ~100 MB 4-layer image, local registry', rows);
 
