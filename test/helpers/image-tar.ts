@@ -5,7 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -36,6 +36,14 @@ export interface ImageTarOptions {
 /** Build an image tarball from rootfs layer dirs (base first). */
 export function buildImageTar(layers: string[], out: string, opts: ImageTarOptions): BuiltImage {
   const work = mkdtempSync(join(tmpdir(), 'tsc-imgtar-'));
+  try {
+    return writeImageTar(work, layers, out, opts);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+function writeImageTar(work: string, layers: string[], out: string, opts: ImageTarOptions): BuiltImage {
   const root = join(work, 'root');
   mkdirSync(join(root, 'blobs/sha256'), { recursive: true });
   const diffIds: string[] = [];
