@@ -10,7 +10,7 @@ import { errnoCode, TscError } from '../errors.js';
 import type { ContainerCreateRequest } from './api.js';
 import { capabilitiesFromMask } from './capabilities.js';
 import { containerPaths, writeRecord, type ContainerRecord } from './container-store.js';
-import { defaultHostsFile, resolvConfFor } from './etc-files.js';
+import { defaultHostsFile, hostsWithHostname, resolvConfFor } from './etc-files.js';
 import { readImageFile } from './layer-files.js';
 import { buildOciConfig, cgroupsPathFor, type ContainerPaths } from './oci-config.js';
 import type { OciSpec } from './oci-types.js';
@@ -104,7 +104,7 @@ export async function prepareContainer(root: string, req: ContainerCreateRequest
     const hostname = config.hostname;
     const resolv = req.resolvConf ?? resolvConfFor(spec, await hostResolvConf(), req.netns === 'host');
     await Promise.all([
-      fsp.writeFile(paths.hosts, req.hostsFile ?? defaultHostsFile(hostname, spec.extraHosts), { mode: 0o644 }),
+      fsp.writeFile(paths.hosts, req.hostsFile !== undefined ? hostsWithHostname(req.hostsFile, hostname) : defaultHostsFile(hostname, spec.extraHosts), { mode: 0o644 }),
       fsp.writeFile(paths.hostname, `${hostname}\n`, { mode: 0o644 }),
       fsp.writeFile(paths.resolvConf, resolv, { mode: 0o644 }),
       // no fsync: config.json only matters to the create that follows; the record below is the durable part

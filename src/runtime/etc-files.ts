@@ -50,3 +50,21 @@ export function parseResolv(text: string): { nameservers: string[]; search: stri
   }
   return out;
 }
+
+/**
+ * Make sure a hosts file made elsewhere (the network layer) names the container's own hostname, as
+ * Docker does: added to the container's own-address line (the first line that is not a localhost line),
+ * or on a 127.0.1.1 line when there is none.
+ */
+export function hostsWithHostname(hosts: string, hostname: string): string {
+  const lines = hosts.replace(/\n$/, '').split('\n');
+  const names = (l: string): string[] => l.trim().split(/\s+/).slice(1);
+  if (lines.some((l) => !l.trimStart().startsWith('#') && names(l).includes(hostname))) return hosts;
+  const own = lines.findIndex((l) => {
+    const t = l.trim();
+    return t !== '' && !t.startsWith('#') && !t.startsWith('127.0.0.1') && !t.startsWith('::1');
+  });
+  if (own === -1) lines.push(`127.0.1.1\t${hostname}`);
+  else lines[own] = `${lines[own]} ${hostname}`;
+  return `${lines.join('\n')}\n`;
+}

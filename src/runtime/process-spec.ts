@@ -3,6 +3,7 @@
  * override rules: `entrypoint` replaces the image Entrypoint and clears the image Cmd; `command`
  * replaces Cmd; a one-off `run` command replaces both `command` and the image Cmd.
  */
+import { createHash } from 'node:crypto';
 import { TscError } from '../errors.js';
 import type { ImageRuntimeConfig } from '../image/api.js';
 import type { Service } from '../spec/model.js';
@@ -70,9 +71,13 @@ export function processCwd(serviceDir: string | undefined, imageDir: string | un
   return `/${parts.join('/')}`;
 }
 
-/** Default hostname: the first 12 characters of the container id, as Docker. */
+/**
+ * Default hostname: 12 hex characters derived from the container id, like Docker's short container id.
+ * Our ids start with the readable project-service-N name, so a plain prefix would give every replica of
+ * a long-named project the same hostname; a hash keeps each replica's own.
+ */
 export function defaultHostname(id: string): string {
-  return id.slice(0, 12);
+  return createHash('sha256').update(id).digest('hex').slice(0, 12);
 }
 
 /** `no-new-privileges`, `no-new-privileges:true` / `=true` → true; `:false` → false. */

@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createHash } from 'node:crypto';
 import { NativeRuntime } from '../../src/runtime/native-runtime.js';
 import type { ContainerCreateRequest } from '../../src/runtime/api.js';
 import type { Service } from '../../src/spec/model.js';
@@ -45,7 +46,7 @@ async function runScript(script: string, spec: Partial<Service> = {}, over: Part
 }
 
 describe('the OCI config as the container sees it', () => {
-  it('Docker defaults: 14 capabilities, hostname = id[0:12], env, cwd /, masked and read-only /proc paths', async () => {
+  it('Docker defaults: 14 capabilities, hostname = 12 hex of sha256(id), env, cwd /, masked and read-only /proc paths', async () => {
     const r = await runScript(
       'grep CapEff /proc/self/status; grep NoNewPrivs /proc/self/status; hostname; echo "PATH=$PATH"; pwd; ' +
         'wc -c < /proc/timer_list; (echo 1 > /proc/sys/kernel/domainname) 2>/dev/null && echo sys-writable || echo sys-ro; echo done',
@@ -54,7 +55,7 @@ describe('the OCI config as the container sees it', () => {
     const lines = r.out.split('\n');
     expect(lines[0]).toMatch(/^CapEff:\s+00000000a80425fb$/);
     expect(lines[1]).toMatch(/^NoNewPrivs:\s+0$/);
-    expect(lines[2]).toBe(r.id.slice(0, 12));
+    expect(lines[2]).toBe(createHash('sha256').update(r.id).digest('hex').slice(0, 12));
     expect(lines[3]).toBe('PATH=/usr/sbin:/usr/bin:/sbin:/bin');
     expect(lines[4]).toBe('/');
     expect(lines[5]?.trim()).toBe('0');
