@@ -155,7 +155,8 @@ export class Controller {
     // Intent: ids about to be made, so a supervisor killed mid-pass can undo their half-made network.
     const ids = new Map<Action, string>();
     for (const a of p.actions) if (a.kind === 'create' || a.kind === 'recreate') ids.set(a, newContainerId(a.name));
-    const pending = [...ids.values()];
+    // ...and ids about to be removed: a removal cut short is finished by the next supervisor
+    const pending = [...ids.values(), ...p.actions.flatMap((a) => (a.kind === 'remove' || a.kind === 'recreate' ? [a.id] : []))];
     if (pending.length) {
       this.st.pending = [...(this.st.pending ?? []), ...pending];
       await this.save();

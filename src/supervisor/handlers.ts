@@ -187,6 +187,8 @@ export async function handleDown(c: Controller, project: Project | undefined, op
     const all = await c.observe();
     const known = new Set(c.project ? [...Object.keys(c.project.services), ...Object.keys(c.project.disabledServices)] : []);
     const targets = opts.removeOrphans || !c.project ? all : all.filter((i) => known.has(i.service));
+    c.st.pending = [...new Set([...(c.st.pending ?? []), ...targets.map((i) => i.id)])];
+    await c.save();
     for (const o of all.filter((i) => !targets.includes(i))) {
       progress({ type: 'message', level: 'warning', text: `Found orphan container (${o.name}) for this project. Run down with --remove-orphans to remove it.` });
     }

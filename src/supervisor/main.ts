@@ -52,11 +52,14 @@ async function main(name: string): Promise<void> {
   const c = new Controller(st, deps, stateFile);
   log(`supervisor ${process.pid} for project ${name} (phase ${st.phase})`);
 
-  // Journal: ids a killed predecessor was creating. Undo what the runtime never got.
+  // Journal: ids a killed predecessor was creating or removing. What the runtime does not list as a
+  // container (never made, or half removed) is finished off: runtime leftovers and network namespace.
   if (st.pending?.length) {
     for (const id of st.pending) {
       const known = await deps.runtime.inspect(id).catch(() => undefined);
-      if (!known) await deps.network?.detach(id).catch((e) => log(`detach ${id}: ${String(e)}`));
+      if (known) continue;
+      await deps.runtime.remove(id, { force: true }).catch(() => undefined);
+      await deps.network?.detach(id).catch((e) => log(`detach ${id}: ${String(e)}`));
     }
     st.pending = [];
     await c.save();
