@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { eventually } from '../helpers/eventually.js';
 import { REPO, StackEnv, leaksOf } from '../helpers/stack.js';
@@ -46,6 +47,8 @@ describe('stack lifecycle through the CLI', () => {
       expect(r.Labels['com.docker.compose.config-hash']).toMatch(/^[0-9a-f]{64}$/);
     }
     expect(rows.find((r) => r.Name.endsWith('worker-1'))?.Labels['com.docker.compose.service']).toBe('worker');
+    // the supervisor's control socket is root's only
+    expect(statSync(join(env.runDir, 'supervisor', `${p.name}.sock`)).mode & 0o777).toBe(0o600);
   });
 
   it('a second up changes nothing and says so', async () => {
