@@ -99,7 +99,9 @@ describe('tsc-runtime cgroups v1', () => {
     const cg = s.cgroupPath(id);
     const log = join(s.base, `${id}.log`);
     const b = s.bundle(id, {
-      args: ['sh', '-c', 'i=0; while [ $i -lt 200 ]; do sleep 1000 & i=$((i+1)); done; wait'],
+      // busybox sh exits on a failed fork, so the bomb runs in a child shell and PID 1 then execs (no fork)
+      // a sleep: the bomb's survivors keep the cgroup at its limit until the test deletes the container.
+      args: ['sh', '-c', 'sh -c \'i=0; while [ $i -lt 200 ]; do sleep 1000 & i=$((i+1)); done; wait\'; exec sleep 1000'],
       cgroupsPath: cg,
       resources: { pids: { limit: 32 } },
     });

@@ -44,7 +44,7 @@ describe('buildOciConfig: the whole document for a plain service', () => {
         terminal: false,
         user: { uid: 0, gid: 0, additionalGids: [] },
         args: ['/entry.sh', 'serve', '--port', '80'],
-        env: ['PATH=/img/bin', 'A=1', 'HOSTNAME=abcdef012345', 'HOME=/root'],
+        env: ['PATH=/img/bin', 'A=1', 'HOSTNAME=f445801e0cb8', 'HOME=/root'],
         cwd: '/app',
         capabilities: {
           bounding: [...DEFAULT_CAPABILITIES],
@@ -56,7 +56,7 @@ describe('buildOciConfig: the whole document for a plain service', () => {
         noNewPrivileges: false,
       },
       root: { path: `${D}/bundle/rootfs`, readonly: false },
-      hostname: 'abcdef012345',
+      hostname: 'f445801e0cb8',
       mounts: [
         { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
         { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
