@@ -13,7 +13,7 @@ function version(): string {
   return pkg.version;
 }
 
-export function buildProgram(): Command {
+export async function buildProgram(args?: readonly string[]): Promise<Command> {
   const program = new Command('tscompose');
   program
     .description('Declarative multi-container orchestrator with its own container runtime (Compose files)')
@@ -29,7 +29,7 @@ export function buildProgram(): Command {
     // flags win (`down -v` is --volumes, `volume rm -f` is --force), not the globals.
     .enablePositionalOptions()
     .exitOverride();
-  registerAll(program);
+  await registerAll(program, args);
   return program;
 }
 
@@ -58,7 +58,7 @@ export function reportError(e: unknown): number {
 
 async function main(argv: string[]): Promise<void> {
   try {
-    await buildProgram().parseAsync(argv);
+    await (await buildProgram(argv.slice(2))).parseAsync(argv);
   } catch (e) {
     process.exitCode = reportError(e);
   }

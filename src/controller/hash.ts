@@ -8,7 +8,8 @@ import { createHash } from 'node:crypto';
 import type { Service } from '../spec/model.js';
 
 /** Keys of Service that never force a recreate. */
-const IGNORED: ReadonlySet<string> = new Set(['replicas', 'dependsOn', 'build', 'profiles', 'develop', 'pullPolicy']);
+// writtenKeys only records which spelling (scale vs deploy.replicas, ...) the file used, for `config` output.
+const IGNORED: ReadonlySet<string> = new Set(['replicas', 'dependsOn', 'build', 'profiles', 'develop', 'pullPolicy', 'writtenKeys']);
 
 /** JSON with object keys sorted at every level, so equal configs give equal text whatever the key order. */
 export function canonicalJson(value: unknown): string {

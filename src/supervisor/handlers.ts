@@ -212,6 +212,9 @@ export async function handleDown(c: Controller, project: Project | undefined, op
     }
     if (volumes && c.st.removeVolumes) {
       for (const v of await volumes.removeProjectVolumes(c.st.name)) progress({ type: 'resource', resource: `Volume ${v}`, status: 'Removed', done: true });
+    } else if (volumes) {
+      // As Docker: anonymous volumes outlive `down` (dangling, for `volume prune`) but the next `up` gets fresh ones.
+      await volumes.releaseAnonymousVolumes(c.st.name);
     }
     await rm(stateFile, { force: true });
     c.st = emptyState(c.st.name);

@@ -11,6 +11,7 @@ describe('configHash', () => {
       dependsOn: { db: { condition: 'service_started', required: true, restart: false } },
       build: { context: '/x', dockerfile: 'Dockerfile', args: {}, labels: {} },
       profiles: ['debug'],
+      writtenKeys: ['deploy.replicas'],
     });
     expect(configHash(b)).toBe(configHash(a));
   });

@@ -1,37 +1,50 @@
 import type { Command } from 'commander';
-import { registerStubs } from './stubs.js';
-import { registerUp } from './up.js';
-import { registerDown } from './down.js';
-import { registerPs } from './ps.js';
-import { registerLogs } from './logs.js';
-import { registerScale } from './scale.js';
-import { registerLifecycle } from './lifecycle.js';
-import { registerTop } from './top.js';
-import { registerEvents } from './events.js';
-import { registerExec } from './exec.js';
-import { registerConfig } from './config.js';
-import { registerRun } from './run.js';
-import { registerVolume } from './volume.js';
-import { registerPull } from './pull.js';
-import { registerImages } from './images.js';
-import { registerImage } from './image.js';
 
-/** Every verb's `register`. Keep these modules light: heavy imports go inside the actions. */
-export function registerAll(program: Command): void {
-  registerConfig(program);
-  registerRun(program);
-  registerVolume(program);
-  registerPull(program);
-  registerImages(program);
-  registerImage(program);
-  registerUp(program);
-  registerDown(program);
-  registerPs(program);
-  registerLogs(program);
-  registerScale(program);
-  registerLifecycle(program);
-  registerTop(program);
-  registerEvents(program);
-  registerExec(program);
-  registerStubs(program);
+type Registrar = (program: Command) => void;
+
+/**
+ * Each verb's `register`, imported only when needed: a cold `tscompose config -q` or `ps` loads one verb
+ * module, not all of them (`--help`, an unknown verb or none at all loads every one, to list them).
+ * Keep these modules light anyway: heavy imports go inside the actions.
+ */
+const VERBS: Record<string, () => Promise<Registrar>> = {
+  config: async () => (await import('./config.js')).registerConfig,
+  run: async () => (await import('./run.js')).registerRun,
+  volume: async () => (await import('./volume.js')).registerVolume,
+  pull: async () => (await import('./pull.js')).registerPull,
+  images: async () => (await import('./images.js')).registerImages,
+  image: async () => (await import('./image.js')).registerImage,
+  up: async () => (await import('./up.js')).registerUp,
+  down: async () => (await import('./down.js')).registerDown,
+  ps: async () => (await import('./ps.js')).registerPs,
+  logs: async () => (await import('./logs.js')).registerLogs,
+  scale: async () => (await import('./scale.js')).registerScale,
+  lifecycle: async () => (await import('./lifecycle.js')).registerLifecycle,
+  top: async () => (await import('./top.js')).registerTop,
+  events: async () => (await import('./events.js')).registerEvents,
+  exec: async () => (await import('./exec.js')).registerExec,
+};
+const LIFECYCLE = new Set(['stop', 'start', 'restart', 'kill']);
+
+/** Root options that take a value (so the word after them is not the verb). */
+const VALUE_OPTIONS = new Set(['-f', '--file', '-p', '--project-name', '--project-directory', '--profile', '--env-file', '--progress']);
+
+/** The verb the command line names, if any: the first word that is neither an option nor an option's value. */
+export function verbOf(args: readonly string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--') return args[i + 1];
+    if (!a.startsWith('-')) return a;
+    if (VALUE_OPTIONS.has(a)) i++;
+  }
+  return undefined;
+}
+
+export async function registerAll(program: Command, args?: readonly string[]): Promise<void> {
+  const verb = args ? verbOf(args) : undefined;
+  const key = verb !== undefined && LIFECYCLE.has(verb) ? 'lifecycle' : verb;
+  const one = key !== undefined && key !== 'help' ? VERBS[key] : undefined;
+  const loaders = one ? [one] : Object.values(VERBS);
+  for (const r of await Promise.all(loaders.map((l) => l()))) r(program);
+  if (!one) (await import('./stubs.js')).registerStubs(program);
 }
