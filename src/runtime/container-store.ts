@@ -7,7 +7,7 @@
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import { TscError } from '../errors.js';
-import { randomBytes } from 'node:crypto';
+import { writeFileAtomic } from '../state/atomic.js';
 import type { ContainerPaths } from './oci-config.js';
 
 export interface ContainerRecord {
@@ -58,21 +58,7 @@ export function containerPaths(root: string, id: string): ContainerPaths {
  * fsynced: after a power loss the rename may be lost, which leaves an unlisted (never a corrupt) record.
  */
 export async function writeRecord(root: string, rec: ContainerRecord): Promise<void> {
-  const path = join(containerPaths(root, rec.id).dir, 'container.json');
-  const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-  const fh = await fsp.open(tmp, 'w', 0o600);
-  try {
-    await fh.writeFile(`${JSON.stringify(rec)}\n`);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  try {
-    await fsp.rename(tmp, path);
-  } catch (e) {
-    await fsp.rm(tmp, { force: true });
-    throw e;
-  }
+  await writeFileAtomic(join(containerPaths(root, rec.id).dir, 'container.json'), `${JSON.stringify(rec)}\n`);
 }
 
 const isStr = (v: unknown): v is string => typeof v === 'string';

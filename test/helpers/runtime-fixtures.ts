@@ -1,47 +1,12 @@
 /** Fixtures for runtime tests: a minimal normalized Service and a LocalImage over given layer dirs. */
 import type { Service } from '../../src/spec/model.js';
 import type { ImageRuntimeConfig, LocalImage } from '../../src/image/api.js';
+import { makeService as makeServiceNamed } from './service.js';
 
+/** The controller tests' Service defaults, as the runtime tests want them: no image key, no network. */
 export function makeService(over: Partial<Service> = {}): Service {
-  return {
-    name: 'web',
-    pullPolicy: 'missing',
-    environment: {},
-    labels: {},
-    annotations: {},
-    init: false,
-    tty: false,
-    stdinOpen: false,
-    privileged: false,
-    readOnly: false,
-    capAdd: [],
-    capDrop: [],
-    securityOpt: [],
-    groupAdd: [],
-    stopGracePeriodMs: 10_000,
-    ports: [],
-    expose: [],
-    volumes: [],
-    volumesFrom: [],
-    dependsOn: {},
-    replicas: 1,
-    restart: { condition: 'no' },
-    resources: { blkioDeviceReadBps: [], blkioDeviceWriteBps: [], blkioDeviceReadIops: [], blkioDeviceWriteIops: [] },
-    updateConfig: { parallelism: 1, delayMs: 0, order: 'stop-first', failureAction: 'pause', monitorMs: 0, maxFailureRatio: 0 },
-    networkMode: { kind: 'none' },
-    networks: {},
-    extraHosts: [],
-    dns: [],
-    dnsSearch: [],
-    dnsOpt: [],
-    sysctls: {},
-    ulimits: {},
-    tmpfs: [],
-    profiles: [],
-    tscompose: { lb: 'round-robin' },
-    extensions: {},
-    ...over,
-  };
+  const { image: _image, ...base } = makeServiceNamed('web', { networkMode: { kind: 'none' } });
+  return { ...base, ...over };
 }
 
 export function makeImage(layerDirs: string[], config: Partial<ImageRuntimeConfig> = {}): LocalImage {
