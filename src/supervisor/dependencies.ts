@@ -9,6 +9,42 @@ import { effectiveHealthcheck, evaluateDependency } from '../health/index.js';
 import { TscError } from '../errors.js';
 import { L_IMAGE } from './labels.js';
 import type { Controller } from './controller.js';
+import { open } from 'node:fs/promises';
+
+/**
+ * The last `n` lines a container wrote (its CRI log file: "<time> <stream> <F|P> <text>"), as
+ * "name | text", for error messages about a failing dependency. Reads at most the file's last 64 KiB.
+ */
+export async function lastLogLines(info: ContainerInfo, n = 10): Promise<string[]> {
+  let text = '';
+  try {
+    const fh = await open(info.logPath, 'r');
+    try {
+      const { size } = await fh.stat();
+      const len = Math.min(size, 65536);
+      const buf = Buffer.alloc(len);
+      await fh.read(buf, 0, len, size - len);
+      text = buf.toString('utf8');
+    } finally {
+      await fh.close();
+    }
+  } catch {
+    return [];
+  }
+  const out: string[] = [];
+  for (const line of text.split('\n')) {
+    const m = /^\S+ (?:stdout|stderr) [FP] (.*)$/.exec(line);
+    if (m) out.push(`${info.name}  | ${m[1]}`);
+  }
+  return out.slice(-n);
+}
+
+/** A TscError for a failed dependency, with the last log lines of its containers as details. */
+async function dependencyError(message: string, infos: ContainerInfo[]): Promise<TscError> {
+  const details: string[] = [];
+  for (const i of infos) details.push(...(await lastLogLines(i)));
+  return new TscError('RUNTIME', message, { details: details.length > 0 ? ['last log lines:', ...details] : [] });
+}
 
 /** Whether the container has a healthcheck (service or image), known before its first result. */
 export async function hasHealthcheck(c: Controller, info: ContainerInfo): Promise<boolean> {
@@ -44,7 +80,7 @@ export async function waitDependencies(c: Controller, service: string, progress:
         for (const x of cs) progress?.({ type: 'resource', resource: `Container ${x.name}`, status: d.condition === 'service_healthy' ? 'Healthy' : 'Stopped', done: true });
         break;
       }
-      if (r.outcome === 'failed') throw new TscError('RUNTIME', `dependency failed to start: ${r.reason}`);
+      if (r.outcome === 'failed') throw await dependencyError(`dependency failed to start: ${r.reason}`, infos);
       if (Date.now() > deadline) throw new TscError('TIMEOUT', `${service}: ${r.reason}`);
       for (const x of cs) progress?.({ type: 'resource', resource: `Container ${x.name}`, status: 'Waiting', done: false });
       await new Promise((res) => setTimeout(res, 200));

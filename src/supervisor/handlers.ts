@@ -10,6 +10,7 @@ import { startLevels, withDependencies } from '../controller/order.js';
 import { TscError } from '../errors.js';
 import { emptyState } from '../state/project-state.js';
 import type { Controller, OneShot } from './controller.js';
+import { lastLogLines } from './dependencies.js';
 
 function pick(c: Controller, services: string[]): string[] {
   const p = c.project;
@@ -94,15 +95,19 @@ export async function handleUp(c: Controller, project: Project, opts: UpOptions,
   return result;
 }
 
+function withLogs(message: string, lines: string[]): TscError {
+  return new TscError('RUNTIME', message, { details: lines.length > 0 ? ['last log lines:', ...lines] : [] });
+}
+
 /** `up --wait`: every container of the services runs, and is healthy where it has a healthcheck. */
 async function waitReady(c: Controller, services: string[], timeoutMs: number, progress: OnProgress): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const infos = (await c.observe()).filter((i) => services.includes(i.service));
     const bad = infos.find((i) => i.status === 'stopped' && (i.exit?.exitCode ?? 0) !== 0);
-    if (bad) throw new TscError('RUNTIME', `container ${bad.name} exited (${bad.exit?.exitCode ?? 0})`);
+    if (bad) throw withLogs(`container ${bad.name} exited (${bad.exit?.exitCode ?? 0})`, await lastLogLines(bad));
     const unhealthy = infos.find((i) => c.health.get(i.id) === 'unhealthy');
-    if (unhealthy) throw new TscError('RUNTIME', `container ${unhealthy.name} is unhealthy`);
+    if (unhealthy) throw withLogs(`container ${unhealthy.name} is unhealthy`, await lastLogLines(unhealthy));
     const waiting = infos.filter((i) => i.status !== 'running' && i.status !== 'stopped' || c.health.get(i.id) === 'starting');
     if (waiting.length === 0 && infos.length > 0) {
       for (const i of infos) progress({ type: 'resource', resource: `Container ${i.name}`, status: c.health.has(i.id) ? 'Healthy' : 'Running', done: true });

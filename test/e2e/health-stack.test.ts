@@ -52,7 +52,7 @@ describe('health checks in a stack', () => {
     const p = env.project('hf', `services:
   back:
     image: busybox:latest
-    command: ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1; done"]
+    command: ["sh", "-c", "trap 'exit 0' TERM; echo back-is-booting; while true; do sleep 1; done"]
     healthcheck:
       test: ["CMD", "false"]
       interval: 200ms
@@ -67,5 +67,7 @@ describe('health checks in a stack', () => {
     const r = await env.run(p, ['up', '-d', '--wait']);
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(/unhealthy/);
+    // the reason comes with the failing service's last log lines
+    expect(r.stderr).toMatch(/back-1 +\| back-is-booting/);
   });
 });
