@@ -13,6 +13,7 @@ import { HealthChecker, effectiveHealthcheck } from '../health/index.js';
 import { plan, slotKey, formatPlan, type Action, type Desired, type DesiredService } from '../controller/plan.js';
 import { configHash } from '../controller/hash.js';
 import { startLevels } from '../controller/order.js';
+import { isRollingRecreate, rolloutBatches, type RecreateAction } from '../controller/rolling.js';
 import { DEFAULT_BACKOFF, nextBackoff, type BackoffOptions } from '../controller/restart.js';
 import { saveProjectState, type ProjectState } from '../state/project-state.js';
 import { TscError } from '../errors.js';
@@ -168,14 +169,15 @@ export class Controller {
       if (opts.request && step >= 2) {
         for (const s of new Set(acts.map((a) => a.service))) await waitDependencies(this, s, progress);
       }
-      await inParallel(acts, PARALLEL, async (a) => {
+      const runOne = async (a: Action, fn: () => Promise<void>): Promise<boolean> => {
         const t0 = Date.now();
         try {
-          await this.execute(a, ids.get(a), progress, p.restartUpdates[slotKey(a.service, a.number)]?.attempts ?? this.st.restarts[slotKey(a.service, a.number)]?.attempts ?? 0);
+          await fn();
           this.deps.log(`${a.kind} ${a.name}: done in ${Date.now() - t0} ms`);
           this.holds.delete(slotKey(a.service, a.number));
           const upd = p.restartUpdates[slotKey(a.service, a.number)];
           if (upd && a.kind === 'recreate') this.st.restarts[slotKey(a.service, a.number)] = upd;
+          return true;
         } catch (e) {
           const err = e instanceof TscError ? e : new TscError('RUNTIME', `${a.name}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
           errors.push(err);
@@ -185,8 +187,26 @@ export class Controller {
           this.schedule(Date.now() + b);
           this.deps.log(`${a.kind} ${a.name} failed: ${err.message}`);
           progress?.({ type: 'resource', resource: `Container ${a.name}`, status: 'Error', detail: err.message, done: true });
+          return false;
         }
-      });
+      };
+      const restartsOf = (a: Action): number => p.restartUpdates[slotKey(a.service, a.number)]?.attempts ?? this.st.restarts[slotKey(a.service, a.number)]?.attempts ?? 0;
+      // Drift recreates of replicated services roll per deploy.update_config; the rest run in parallel.
+      const rolling = new Map<string, RecreateAction[]>();
+      const rest: Action[] = [];
+      for (const a of acts) {
+        if (isRollingRecreate(a, desired.services[a.service]?.replicas ?? 1) && this.service(a.service)) {
+          const l = rolling.get(a.service) ?? [];
+          l.push(a);
+          rolling.set(a.service, l);
+        } else rest.push(a);
+      }
+      await Promise.all([
+        inParallel(rest, PARALLEL, async (a) => {
+          await runOne(a, () => this.execute(a, ids.get(a), progress, restartsOf(a)));
+        }),
+        ...[...rolling].map(([s, list]) => this.rollout(s, list, ids, progress, runOne, restartsOf, errors)),
+      ]);
     }
     this.st.pending = (this.st.pending ?? []).filter((id) => !pending.includes(id));
     await this.save();
@@ -231,6 +251,113 @@ export class Controller {
     await this.started(started);
     if (a.kind === 'recreate' && a.cause.includes('restart policy')) this.emit('restart', { id, service: a.service, name: a.name });
     say(a.kind === 'recreate' ? 'Recreated' : 'Started', true);
+  }
+
+  /**
+   * A rolling update of one replicated service (deploy.update_config): batches of `parallelism`, `delay`
+   * between them. `stop-first` is the ordinary recreate. `start-first` creates and starts the new replica
+   * (same name `project-service-N`) while the old one still serves, waits until it is in rotation (healthy
+   * when it has a healthcheck), and only then retires the old one (out of rotation, drained, removed).
+   * Old and new coexist under the same compose name for that moment: the runtime, the network layer and
+   * the LB rotation are all keyed by container id (names are not unique there), so no temporary rename is
+   * needed; `ps` may list both briefly. `failure_action`/`monitor`: before each next batch, a replica of
+   * an earlier batch that failed to come up, exited or turned unhealthy within `monitor` of its start
+   * pauses the rollout (the rest keep their old replicas and the error is reported; `rollback` is treated
+   * as `pause`, `continue` carries on). The monitor does not block: a rollout does not wait `monitor` per batch.
+   */
+  private async rollout(
+    service: string,
+    list: RecreateAction[],
+    ids: Map<Action, string>,
+    progress: OnProgress | undefined,
+    runOne: (a: Action, fn: () => Promise<void>) => Promise<boolean>,
+    restartsOf: (a: Action) => number,
+    errors: TscError[],
+  ): Promise<void> {
+    const svc = this.service(service);
+    if (!svc) return;
+    const uc = svc.updateConfig;
+    const fresh: { id: string; name: string; at: number }[] = [];
+    const batches = rolloutBatches(list, uc.parallelism);
+    this.deps.log(`rolling update of ${service}: ${batches.length} batch(es) of ${uc.parallelism || list.length}, order ${uc.order}, delay ${uc.delayMs} ms`);
+    for (const [i, batch] of batches.entries()) {
+      if (i > 0 && uc.delayMs > 0) await new Promise((r) => setTimeout(r, uc.delayMs));
+      const failed = await this.monitorFailure(fresh, uc.monitorMs);
+      if (failed && uc.failureAction !== 'continue') {
+        const err = new TscError('RUNTIME', `rolling update of ${service} paused: ${failed}; ${list.length - batches.slice(0, i).flat().length} replica(s) keep the old configuration`);
+        errors.push(err);
+        this.deps.log(err.message);
+        progress?.({ type: 'message', level: 'error', text: err.message });
+        return;
+      }
+      const results = await Promise.all(batch.map((a) => {
+        const id = ids.get(a);
+        const fn = uc.order === 'start-first' && id ? () => this.replaceStartFirst(a, id, progress, restartsOf(a)) : () => this.execute(a, id, progress, restartsOf(a));
+        return runOne(a, fn).then((ok) => {
+          if (ok && id) fresh.push({ id, name: a.name, at: Date.now() });
+          return ok ? undefined : a.name;
+        });
+      }));
+      const bad = results.filter((x): x is string => x !== undefined);
+      if (bad.length && uc.failureAction !== 'continue' && i < batches.length - 1) {
+        const err = new TscError('RUNTIME', `rolling update of ${service} paused: ${bad.join(', ')} failed to update`);
+        errors.push(err);
+        this.deps.log(err.message);
+        progress?.({ type: 'message', level: 'error', text: err.message });
+        return;
+      }
+    }
+  }
+
+  /** A new replica of an earlier batch that exited or turned unhealthy within `monitorMs` of its start. */
+  private async monitorFailure(fresh: { id: string; name: string; at: number }[], monitorMs: number): Promise<string | undefined> {
+    const now = Date.now();
+    for (const f of fresh) {
+      if (now - f.at > monitorMs) continue;
+      if (this.health.get(f.id) === 'unhealthy') return `${f.name} is unhealthy`;
+      const info = await this.deps.runtime.inspect(f.id).catch(() => undefined);
+      if (!info || info.status !== 'running') return `${f.name} ${info ? `is ${info.status}` : 'is gone'}`;
+    }
+    return undefined;
+  }
+
+  /** start-first: new replica created, started and in rotation before the old one leaves it. */
+  private async replaceStartFirst(a: RecreateAction, id: string, progress: OnProgress | undefined, restarts: number): Promise<void> {
+    const svc = this.service(a.service);
+    if (!svc) throw new TscError('INTERNAL', `service ${a.service} vanished from the project`);
+    const ops = this.ops();
+    const say = (status: ResourceProgress['status'], done: boolean, detail?: string): void =>
+      progress?.({ type: 'resource', resource: `Container ${a.name}`, status, done, ...(detail ? { detail } : {}) });
+    say('Recreate', false, `${a.cause} (start-first)`);
+    const info = await ops.create(id, svc, a.number, a.name, configHash(svc), { [L_RESTARTS]: String(restarts) });
+    this.emit('create', { id, service: a.service, name: a.name });
+    try {
+      const started = await ops.start(info.id, a.name);
+      await this.started(started);
+      await this.inRotation(id, a.name);
+    } catch (e) {
+      // the old replica keeps serving; the half-made new one goes
+      await this.stopHealth(id);
+      await this.rotate(a.service, id, false).catch(() => undefined);
+      await ops.remove(id, svc, 1000).catch(() => undefined);
+      throw e;
+    }
+    await this.retire(a.id, a.service, a.name, svc);
+    this.forgetId(a.id);
+    say('Recreated', true);
+  }
+
+  /** Resolves once a started replica receives connections: running and, with a healthcheck, healthy. */
+  private async inRotation(id: string, name: string): Promise<void> {
+    for (;;) {
+      const h = this.health.get(id);
+      if (h === 'unhealthy') throw new TscError('RUNTIME', `${name} is unhealthy`);
+      const info = await this.deps.runtime.inspect(id).catch(() => undefined);
+      if (!info || info.status !== 'running') throw new TscError('RUNTIME', `${name} exited before it joined the rotation`);
+      if (!this.checkers.has(id) || h === 'healthy') return;
+      if (this.closed) throw new TscError('STATE', 'supervisor closing');
+      await new Promise((r) => setTimeout(r, 100));
+    }
   }
 
   private forgetId(id: string): void {
