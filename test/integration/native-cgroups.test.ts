@@ -47,7 +47,9 @@ describe('tsc-runtime cgroups v1', () => {
     const id = s.id('oomchild');
     const cg = s.cgroupPath(id);
     const b = s.bundle(id, {
-      args: ['sh', '-c', "sh -c 'X=$(head -c 100000000 /dev/zero | tr \"\\\\0\" a)'; exit 0"],
+      // The hog raises its own OOM score to the maximum, so the kernel's pick is always it (or its pipe
+      // children), never PID 1: PID 1 survives and exits 0 while the counter shows the kill.
+      args: ['sh', '-c', "sh -c 'echo 1000 > /proc/self/oom_score_adj; X=$(head -c 100000000 /dev/zero | tr \"\\\\0\" a)'; exit 0"],
       cgroupsPath: cg,
       resources: { memory: { limit: 32 * MiB, swap: 32 * MiB } },
     });
