@@ -25,7 +25,7 @@ export function signalName(n: number): string {
   return String(n);
 }
 
-/** Canonical "SIGxxx" form of a signal given by name or number. */
+/** Canonical "SIG<NAME>" form of a signal given by name or number. */
 export function canonicalSignal(sig: string | number): string {
   return signalName(signalNumber(sig));
 }
