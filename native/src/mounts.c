@@ -17,6 +17,9 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+/* the directory overlayfs keeps inside the workdir it is given */
+#define OVL_WORKDIR_SUB "work"
+
 static int fsopen_(const char *fs, unsigned f) { return (int)syscall(SYS_fsopen, fs, f); }
 static int fsconfig_(int fd, unsigned cmd, const char *k, const void *v, int aux) {
   return (int)syscall(SYS_fsconfig, fd, cmd, k, v, aux);
@@ -237,9 +240,10 @@ static int mount_overlay(const struct config *c, struct err *e) {
   if (fsconfig_(fs, FSCONFIG_SET_STRING, "workdir", c->work, 0) < 0)
     return err_set(e, errno, "mount overlay: workdir %s", c->work);
   if (c->volatile_upper) {
-    /* a volatile mount leaves work/work/incompat/volatile behind, which refuses the next mount: clear it */
+    /* a volatile mount leaves <workdir>/<OVL_WORKDIR_SUB>/incompat/volatile behind, which refuses the
+       next mount: clear it */
     char p[4200];
-    snprintf(p, sizeof p, "%s/work/incompat/volatile/dirty", c->work);
+    snprintf(p, sizeof p, "%s/%s/incompat/volatile/dirty", c->work, OVL_WORKDIR_SUB);
     unlink(p);
     *strrchr(p, '/') = 0;
     rmdir(p);

@@ -10,20 +10,12 @@ import { ImageStore } from '../../image/store.js';
 import { familiarName, parseReference } from '../../image/reference.js';
 import { withProgress } from '../progress.js';
 import { loadProjectFor, progressMode } from '../project-ref.js';
+import { humanSize as humanSizeDigits } from '../human-size.js';
 
 const out = (s: string): void => void process.stdout.write(`${s}\n`);
 
-/** Docker's size format: 3 significant digits, SI units ("4.26MB"). */
-export function humanSize(bytes: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
-  let v = bytes;
-  let i = 0;
-  while (v >= 1000 && i < units.length - 1) {
-    v /= 1000;
-    i++;
-  }
-  return `${Number(v.toPrecision(3))}${units[i]}`;
-}
+/** Image sizes as `docker images` prints them (3 significant digits). */
+export const humanSize = (bytes: number): string => humanSizeDigits(bytes, 3);
 
 /** "docker.io/library/busybox:1" → "busybox:1" */
 export function familiar(ref: string): string {

@@ -2,22 +2,13 @@
 import { TscError } from '../../errors.js';
 import { VolumeManager } from '../../volume/manager.js';
 import type { VolumeInfo } from '../../volume/api.js';
+import { humanSize } from '../human-size.js';
 
 const out = (s: string): void => {
   process.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
 };
 
-/** docker/go-units HumanSize: decimal units, 4 significant digits ("0B", "1.5kB", "12.35MB"). */
-export function humanSize(bytes: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
-  let v = bytes;
-  let i = 0;
-  while (v >= 1000 && i < units.length - 1) {
-    v /= 1000;
-    i++;
-  }
-  return `${Number(v.toPrecision(4))}${units[i]}`;
-}
+export { humanSize } from '../human-size.js';
 
 function labelString(labels: Record<string, string>): string {
   return Object.entries(labels)
