@@ -3,8 +3,8 @@
 //   tsc-net attach NETNS_PATH [--link HOSTIF,BRIDGE,IFACE,ADDR/PREFIX]... [--gw ADDR]
 //       Creates the persistent netns at NETNS_PATH (unshare + bind mount, like `ip netns add`), then per
 //       --link a veth pair: HOSTIF in the host netns, enslaved to BRIDGE and up; its peer IFACE created
-//       directly in the netns. Inside the netns: the address on IFACE, IFACE up, lo up, and a default
-//       route via --gw when given. On any failure everything made so far is removed.
+//       directly in the netns with MAC 02:42 + the address's 4 bytes. Inside the netns: the address on
+//       IFACE, IFACE up, lo up, and a default route via --gw when given. On any failure everything made so far is removed.
 //   tsc-net detach NETNS_PATH [HOSTIF]... [NETNS_PATH [HOSTIF]...]...
 //       Deletes the host-side veths (if still there) and the netns mount + file of one or more containers
 //       (arguments starting with '/' are netns paths). Missing things are fine.
@@ -136,6 +136,12 @@ static int veth_add(int fd, const struct link *l, int brindex, int nsfd) {
   struct rtattr *peer = nest(&r.n, VETH_INFO_PEER);
   r.n.nlmsg_len += sizeof(struct ifinfomsg); // the peer's (zeroed) ifinfomsg
   addattr(&r.n, IFLA_IFNAME, l->iface, strlen(l->iface) + 1);
+  // the container side's MAC is derived from its IPv4 address (02:42:a:b:c:d, as Docker's bridge driver):
+  // when a removed container's address is reused, neighbours' ARP caches still point at the right MAC
+  // instead of black-holing traffic to the new holder until the stale entry is probed away (~30-45 s).
+  unsigned char mac[6] = {0x02, 0x42};
+  memcpy(mac + 2, &l->addr.s_addr, 4);
+  addattr(&r.n, IFLA_ADDRESS, mac, 6);
   addattr(&r.n, IFLA_NET_NS_FD, &nsfd, 4);
   endnest(&r.n, peer);
   endnest(&r.n, data);

@@ -52,6 +52,8 @@ int state_load(struct cstate *s, const char *root, const char *id, struct err *e
     usleep(10000);
     s->exit = load_json(s->dir, "exit.json");
   }
+  /* the shim may have written exit.json and exited between our last read and its liveness check */
+  if (!s->exit && !state_pid_alive(s)) s->exit = load_json(s->dir, "exit.json");
   char fifo[4200];
   snprintf(fifo, sizeof fifo, "%s/start", s->dir);
   if (s->exit)

@@ -24,7 +24,7 @@ import { realHost, type Host } from './host.js';
 import { allocateAddress, allocateFromTop, contains, defaultGateway, DEFAULT_POOLS, formatCidr, parseCidr, parsePool, pickSubnet, overlaps } from './ipam.js';
 import { LoadBalancer } from './lb/balancer.js';
 import type { BackendSpec } from './lb/picker.js';
-import { bridgeName, containerIface, netnsPath, nftTableName, projectScope, vethName } from './names.js';
+import { bridgeName, containerIface, macForAddress, netnsPath, nftTableName, projectScope, vethName } from './names.js';
 import { GUARD_TABLE, renderForwardGuard, renderReplace } from './nft.js';
 
 interface NetState extends NetworkInfo {
@@ -319,7 +319,7 @@ export class LocalNetworkManager implements NetworkManager {
           used.push(parseCidr(subnet));
           gateway = pool?.gateway ?? defaultGateway(parseCidr(subnet));
           const prefix = parseCidr(subnet).prefix;
-          batch.push(`link add name ${bridge} type bridge`, `addr add ${gateway}/${prefix} dev ${bridge}`, `link set ${bridge} up`);
+          batch.push(`link add name ${bridge} address ${macForAddress(gateway)} type bridge`, `addr add ${gateway}/${prefix} dev ${bridge}`, `link set ${bridge} up`);
           created.add(bridge);
         }
         const net: NetState = { key, name: spec.name, bridge, subnet, gateway, internal: spec.internal, external: false, owned: true, vips: {} };

@@ -6,6 +6,7 @@
  *   veth     "tscv" + 10 hex of sha256(containerId \0 network)        (14 chars, host side)
  *   netns    /run/netns/tsc-<containerId>                              (visible to `ip netns`)
  *   nft      table inet "tsc_<project>_<6 hex of scope>"               (one table per project)
+ *   MAC      02:42 + the 4 bytes of the IPv4 address (container side of a veth, and a bridge from its gateway)
  * `scope` is the state root plus the project name (see projectScope), so the same project name under two
  * TSCOMPOSE_ROOTs (parallel test runs) never shares a bridge or a table.
  * Pure; unit-tested.
@@ -48,4 +49,14 @@ export function containerIface(index: number): string {
 
 export function validIfname(name: string): boolean {
   return name.length > 0 && name.length <= IFNAME_MAX && /^[A-Za-z0-9_.-]+$/.test(name);
+}
+
+/**
+ * The MAC address that goes with an IPv4 address on our bridges, as Docker's bridge driver does. Fixed MACs
+ * matter twice: a bridge left to itself takes the lowest MAC of its ports and changes it when a port goes,
+ * so every container's ARP entry for the gateway goes stale and replies vanish for seconds; and a reused
+ * container address keeps the MAC that neighbours have cached.
+ */
+export function macForAddress(ipv4: string): string {
+  return ['02', '42', ...ipv4.split('.').map((b) => Number(b).toString(16).padStart(2, '0'))].join(':');
 }

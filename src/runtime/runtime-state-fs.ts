@@ -45,6 +45,8 @@ export async function readRuntimeState(runtimeRoot: string, id: string): Promise
     await new Promise((r) => setTimeout(r, 10));
     exitRaw = await readJson(join(dir, 'exit.json'));
   }
+  // the shim may have written exit.json and exited between our last read and its liveness check
+  if (exitRaw === undefined && !pidAlive()) exitRaw = await readJson(join(dir, 'exit.json'));
   const out: RuntimeState = { id, status: 'running' };
   const shimPid = field(st, 'shimPid');
   if (typeof shimPid === 'number' && shimPid > 0) out.shimPid = shimPid;

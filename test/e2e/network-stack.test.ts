@@ -87,6 +87,18 @@ describe('networking through the CLI', () => {
     expect(r.out.split('\n')).toHaveLength(2);
   });
 
+  it("a container's MAC is derived from its address (02:42 + the IPv4 bytes), so a reused address keeps neighbours' ARP entries valid", async () => {
+    const r = await execIn('client', "ip -o -4 addr show eth0 | awk '{print $4}'; cat /sys/class/net/eth0/address");
+    const [cidr, mac] = r.out.split('\n');
+    const hex = cidr!.split('/')[0]!.split('.').map((b) => Number(b).toString(16).padStart(2, '0'));
+    expect(mac).toBe(['02', '42', ...hex].join(':'));
+    // the bridge's MAC is fixed (from its gateway), not the lowest of its ports' that changes as they come and go
+    const gw = await execIn('client', "ip route | awk '/default/ {print $3}'");
+    const neigh = await execIn('client', `ping -c1 -W2 ${gw.out} >/dev/null; ip neigh show ${gw.out}`);
+    const gwHex = gw.out.split('.').map((b) => Number(b).toString(16).padStart(2, '0'));
+    expect(neigh.out).toContain(['02', '42', ...gwHex].join(':'));
+  });
+
   it('a container cannot reach a service on a network it is not attached to', async () => {
     const r = await execIn('client', 'timeout 3 wget -q -O- http://db/; echo rc=$?');
     expect(r.out).not.toMatch(/^db$/m);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bridgeName, nftTableName, projectScope, validIfname, vethName, netnsPath, containerIface } from '../../src/network/names.js';
+import { bridgeName, macForAddress, nftTableName, projectScope, validIfname, vethName, netnsPath, containerIface } from '../../src/network/names.js';
 
 describe('network names', () => {
   it('bridge and veth names fit in 15 characters and are valid interface names', () => {
@@ -25,5 +25,10 @@ describe('network names', () => {
     expect(netnsPath('abc')).toBe('/run/netns/tsc-abc');
     expect(containerIface(1)).toBe('eth1');
     expect(nftTableName(projectScope('/r', 'my-proj'), 'my-proj')).toMatch(/^tsc_my-proj_[0-9a-f]{6}$/);
+  });
+
+  it('derives a MAC from an IPv4 address: 02:42 and the four bytes in hex', () => {
+    expect(macForAddress('172.18.0.2')).toBe('02:42:ac:12:00:02');
+    expect(macForAddress('10.213.255.1')).toBe('02:42:0a:d5:ff:01');
   });
 });
