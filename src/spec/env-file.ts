@@ -3,11 +3,11 @@
  * env files in order (later files win), then `environment` (list or map) over them. A list entry `FOO`
  * without `=` becomes `FOO: null`, which normalize fills from the caller's environment. Paths are absolute
  * by now (load-paths.ts). Long form `{path, required: false}` skips a missing file; a missing required file
- * is a located error, as in Compose.
+ * is a located error, as in Compose. `format: raw` reads values as written (env.ts parseRawEnv).
  */
 import { readFileSync } from 'node:fs';
 import type { SourceDoc, SpecProblem } from './source.js';
-import { parseEnv, EnvSyntaxError } from './env.js';
+import { parseEnv, parseRawEnv, EnvSyntaxError } from './env.js';
 import type { Lookup } from './interpolate.js';
 import { copyEntry, isObject, put, selfOf, setSelf, type PlainObject } from './yaml-located.js';
 import { errnoCode } from '../errors.js';
@@ -22,8 +22,13 @@ export function foldEnvFiles(doc: SourceDoc, lookup: Lookup, problems: SpecProbl
     entries.forEach((entry, i) => {
       const path = isObject(entry) ? entry.path : entry;
       const required = isObject(entry) ? entry.required !== false : true;
+      const format = isObject(entry) ? entry.format : undefined;
       const at = Array.isArray(svc.env_file) ? ['services', name, 'env_file', i] : ['services', name, 'env_file'];
       if (typeof path !== 'string') return; // the schema has reported it
+      if (format !== undefined && format !== 'raw') {
+        problems.push({ severity: 'error', position: doc.positionOf([...at, 'format']), path: [...at, 'format'], message: `unsupported env_file format ${JSON.stringify(format)}: expected "raw" or none` });
+        return;
+      }
       let text: string;
       try {
         text = readFileSync(path, 'utf8');
@@ -33,7 +38,7 @@ export function foldEnvFiles(doc: SourceDoc, lookup: Lookup, problems: SpecProbl
         return;
       }
       try {
-        Object.assign(env, parseEnv(text, lookup));
+        Object.assign(env, format === 'raw' ? parseRawEnv(text, lookup) : parseEnv(text, lookup));
       } catch (e) {
         if (!(e instanceof EnvSyntaxError)) throw e;
         problems.push({ severity: 'error', position: { file: path, line: e.line, col: e.col }, path: at, message: e.message });

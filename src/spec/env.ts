@@ -79,6 +79,29 @@ export function parseEnv(text: string, outer: Lookup = () => undefined): Record<
   return out;
 }
 
+/**
+ * `env_file: {format: raw}`: `docker run --env-file` syntax. Each line `KEY=VALUE` with VALUE exactly as
+ * written (no quotes removed, no `#` comments after it, no interpolation); whole-line `#` comments and blank
+ * lines skipped; a bare `KEY` takes its value from `outer` (left out if unset).
+ */
+export function parseRawEnv(text: string, outer: Lookup = () => undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  const lines = text.replace(/^\uFEFF/, '').split('\n');
+  lines.forEach((rawLine, i) => {
+    const line = rawLine.replace(/\r$/, '').trimStart();
+    if (line === '' || line.startsWith('#')) return;
+    const eq = line.indexOf('=');
+    const key = eq < 0 ? line : line.slice(0, eq);
+    if (key === '' || /\s/.test(key)) throw new EnvSyntaxError(`invalid variable name ${JSON.stringify(key)}`, i + 1, 1);
+    if (eq >= 0) out[key] = line.slice(eq + 1);
+    else {
+      const v = outer(key);
+      if (v !== undefined) out[key] = v;
+    }
+  });
+  return out;
+}
+
 function findClose(body: string, quote: string): number {
   for (let i = 0; i < body.length; i++) {
     if (quote === '"' && body[i] === '\\') i++;
