@@ -1,7 +1,8 @@
 /**
- * The userspace load balancer. Runs inside the supervisor: TCP listeners are served by worker threads
- * (one SO_REUSEPORT socket per worker per listener, so the kernel spreads connections over the cores);
- * UDP listeners are proxied on the main thread (one upstream socket per client address).
+ * The userspace load balancer, driven from the supervisor. TCP listeners are served by one tsc-lb process
+ * (native/lb/tsc-lb.c): min(cores, 4) epoll threads, each with its own SO_REUSEPORT socket per listener, so
+ * the kernel spreads connections over the cores. UDP listeners are proxied here on the main thread (one
+ * upstream socket per client address).
  *
  * A *pool* is one service port (e.g. "proj/web:80"); listeners (published ports, the service's virtual IP
  * port) point at a pool. `setPool` replaces the rotation; `drain(id)` takes a backend out of every pool
@@ -9,39 +10,27 @@
  */
 import dgram from 'node:dgram';
 import net from 'node:net';
-import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
-import { dirname, join, resolve } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { TscError } from '../../errors.js';
+import { LbProcess } from './lb-process.js';
 import { Picker, type BackendSpec, type Strategy } from './picker.js';
-import type { FromWorker, LbOptions, ToWorker } from './protocol.js';
+import type { LbOptions } from './protocol.js';
 
 export interface ListenerSpec {
   /** Unique key of the listener (e.g. "proj/web/tcp/127.0.0.1:8080"). */
   key: string;
   host: string;
-  /** 0 = ephemeral (the same port on every worker). */
+  /** 0 = ephemeral (the same port on every thread). */
   port: number;
   protocol: 'tcp' | 'udp';
   pool: string;
 }
 
 export interface LoadBalancerOptions extends Partial<LbOptions> {
+  /** Data-path threads of tsc-lb (default min(cores, 4)). */
   workers?: number;
   /** UDP session idle timeout (default 60 s). */
   udpIdleMs?: number;
-}
-
-function workerFile(): string {
-  const here = dirname(fileURLToPath(import.meta.url));
-  const js = join(here, 'worker.js');
-  if (existsSync(js)) return js;
-  // running from TypeScript sources (tests): use the built copy
-  const built = resolve(here, '../../../dist/network/lb/worker.js');
-  if (existsSync(built)) return built;
-  throw new TscError('INTERNAL', `load balancer worker not built (${built}); run npm run build`);
 }
 
 interface UdpListener {
@@ -50,72 +39,48 @@ interface UdpListener {
 }
 
 export class LoadBalancer {
-  private readonly workers: Worker[] = [];
+  private proc: LbProcess | undefined;
   private readonly opts: LbOptions;
   private readonly nWorkers: number;
   private readonly udpIdleMs: number;
-  private readonly pending = new Map<string, { resolve: (m: FromWorker) => void; reject: (e: Error) => void }>();
-  private rid = 0;
-  private readonly ridWaiters = new Map<number, (m: FromWorker) => void>();
   private readonly listeners = new Map<string, { spec: ListenerSpec; port: number; udp?: UdpListener }>();
   private readonly pools = new Map<string, { strategy: Strategy; backends: BackendSpec[]; picker: Picker }>();
-  private started = false;
 
   constructor(o: LoadBalancerOptions = {}) {
-    this.nWorkers = Math.max(1, o.workers ?? Math.min(availableParallelism(), 4));
+    this.nWorkers = Math.max(1, Math.min(16, o.workers ?? Math.min(availableParallelism(), 4)));
     this.udpIdleMs = o.udpIdleMs ?? 60_000;
     this.opts = { connectTimeoutMs: o.connectTimeoutMs ?? 2000, failBackoffMs: o.failBackoffMs ?? 1000, replayBytes: o.replayBytes ?? 65536 };
   }
 
-  private start(): void {
-    if (this.started) return;
-    this.started = true;
-    const file = workerFile();
-    for (let i = 0; i < this.nWorkers; i++) {
-      const w = new Worker(file, { workerData: this.opts });
-      w.on('message', (m: FromWorker) => this.onMessage(i, m));
-      w.on('error', (e) => {
-        for (const p of this.pending.values()) p.reject(e);
-      });
-      this.workers.push(w);
-    }
-  }
-
-  private onMessage(i: number, m: FromWorker): void {
-    if ((m.type === 'listening' || m.type === 'unlistened' || (m.type === 'error' && m.lid)) && 'lid' in m && m.lid) {
-      const p = this.pending.get(`${i}:${m.lid}`);
-      if (p) {
-        this.pending.delete(`${i}:${m.lid}`);
-        if (m.type === 'error') p.reject(new TscError(m.code === 'CONFLICT' ? 'CONFLICT' : 'NETWORK', m.message));
-        else p.resolve(m);
-      }
-      return;
-    }
-    if ('rid' in m && m.rid !== undefined) this.ridWaiters.get(m.rid)?.(m);
-  }
-
-  private ask(i: number, lid: string, msg: ToWorker): Promise<FromWorker> {
-    return new Promise((resolve, reject) => {
-      this.pending.set(`${i}:${lid}`, { resolve, reject });
-      this.workers[i]!.postMessage(msg);
+  /** The tsc-lb process, started on first use (and again, with every pool and listener, if it died). */
+  private lb(): LbProcess {
+    if (this.proc) return this.proc;
+    const p = new LbProcess(this.nWorkers, this.opts, () => {
+      if (this.proc !== p) return;
+      this.proc = undefined;
+      void this.restore();
     });
+    this.proc = p;
+    return p;
   }
 
-  private broadcastRid(make: (rid: number) => ToWorker): Promise<FromWorker[]> {
-    this.start();
-    return Promise.all(
-      this.workers.map(
-        (w) =>
-          new Promise<FromWorker>((resolve) => {
-            const rid = ++this.rid;
-            this.ridWaiters.set(rid, (m) => {
-              this.ridWaiters.delete(rid);
-              resolve(m);
-            });
-            w.postMessage(make(rid));
-          }),
-      ),
-    );
+  private async restore(): Promise<void> {
+    const p = this.lb();
+    for (const [pool, v] of this.pools) void p.request({ op: 'pool', pool, strategy: v.strategy, backends: v.backends }).catch(() => undefined);
+    for (const l of this.listeners.values()) {
+      if (!l.udp) await p.request({ op: 'listen', lid: l.spec.key, host: l.spec.host, port: l.port, pool: l.spec.pool }).catch(() => undefined);
+    }
+    p.hold(this.hasTcpListeners());
+  }
+
+  private hasTcpListeners(): boolean {
+    for (const l of this.listeners.values()) if (!l.udp) return true;
+    return false;
+  }
+
+  /** Pid of the tsc-lb process, if running (tests). */
+  get pid(): number | undefined {
+    return this.proc?.pid;
   }
 
   /** Start a listener; resolves with the bound port. CONFLICT when the port is taken. */
@@ -133,19 +98,13 @@ export class LoadBalancer {
 
   private async open(spec: ListenerSpec): Promise<number> {
     if (spec.protocol === 'udp') return this.listenUdp(spec);
-    this.start();
     // A plain (non-reuseport) bind first: it fails if anyone, including another SO_REUSEPORT LB, holds
     // the port, and picks the ephemeral port when 0 was asked.
     const port = await probePort(spec.host, spec.port);
-    const lid = spec.key;
-    try {
-      for (let i = 0; i < this.workers.length; i++) await this.ask(i, lid, { type: 'listen', lid, host: spec.host, port, pool: spec.pool });
-    } catch (e) {
-      await Promise.all(this.workers.map((_, i) => this.ask(i, lid, { type: 'unlisten', lid }).catch(() => undefined)));
-      throw e;
-    }
-    this.listeners.set(spec.key, { spec, port });
-    return port;
+    const r = await this.lb().request({ op: 'listen', lid: spec.key, host: spec.host, port, pool: spec.pool });
+    this.listeners.set(spec.key, { spec, port: r.port ?? port });
+    this.proc?.hold(true);
+    return r.port ?? port;
   }
 
   async unlisten(key: string): Promise<void> {
@@ -160,7 +119,10 @@ export class LoadBalancer {
       await new Promise<void>((r) => l.udp!.sock.close(() => r()));
       return;
     }
-    await Promise.all(this.workers.map((_, i) => this.ask(i, key, { type: 'unlisten', lid: key })));
+    if (this.proc) {
+      await this.proc.request({ op: 'unlisten', lid: key });
+      this.proc?.hold(this.hasTcpListeners());
+    }
   }
 
   listenerKeys(): string[] {
@@ -173,13 +135,13 @@ export class LoadBalancer {
 
   /** Replace the rotation of a pool (only running, healthy, non-draining backends belong in it). */
   setPool(pool: string, backends: BackendSpec[], strategy: Strategy = 'round-robin'): void {
-    this.start();
     let p = this.pools.get(pool);
     if (!p) this.pools.set(pool, (p = { strategy, backends, picker: new Picker(strategy) }));
     p.strategy = strategy;
     p.backends = backends;
     p.picker.set(backends, strategy);
-    for (const w of this.workers) w.postMessage({ type: 'pool', pool, strategy, backends } satisfies ToWorker);
+    // applied in order with every later request on the same pipe; the reply carries nothing
+    this.lb().request({ op: 'pool', pool, strategy, backends: backends.map((b) => ({ id: b.id, host: b.host, port: b.port })) }).catch(() => undefined);
   }
 
   deletePool(pool: string): void {
@@ -192,28 +154,21 @@ export class LoadBalancer {
     for (const [name, p] of this.pools) {
       if (p.backends.some((b) => b.id === id)) this.setPool(name, p.backends.filter((b) => b.id !== id), p.strategy);
     }
-    const res = await this.broadcastRid((rid) => ({ type: 'drain', rid, id, deadlineMs }));
-    return { reset: res.reduce((n, m) => n + (m.type === 'drained' ? m.reset : 0), 0) };
+    const r = await this.lb().request({ op: 'drain', backend: id, deadlineMs: Math.max(0, Math.round(deadlineMs)) });
+    return { reset: r.reset ?? 0 };
   }
 
-  /** Open and total connections per backend id, summed over the workers. */
+  /** Open and total connections per backend id. */
   async stats(): Promise<{ active: Record<string, number>; total: Record<string, number> }> {
-    const res = await this.broadcastRid((rid) => ({ type: 'stats', rid }));
-    const active: Record<string, number> = {};
-    const total: Record<string, number> = {};
-    for (const m of res) {
-      if (m.type !== 'stats') continue;
-      for (const [k, v] of Object.entries(m.active)) active[k] = (active[k] ?? 0) + v;
-      for (const [k, v] of Object.entries(m.total)) total[k] = (total[k] ?? 0) + v;
-    }
-    return { active, total };
+    const r = await this.lb().request({ op: 'stats' });
+    return { active: r.active ?? {}, total: r.total ?? {} };
   }
 
   async close(): Promise<void> {
     for (const k of [...this.listeners.keys()]) await this.unlisten(k).catch(() => undefined);
-    await Promise.all(this.workers.map((w) => w.terminate()));
-    this.workers.length = 0;
-    this.started = false;
+    const p = this.proc;
+    this.proc = undefined;
+    await p?.close();
   }
 
   private async listenUdp(spec: ListenerSpec): Promise<number> {
