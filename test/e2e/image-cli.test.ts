@@ -60,8 +60,8 @@ describe('image CLI', () => {
     const t = await run('images');
     expect(t.status).toBe(0);
     const lines = t.stdout.trim().split('\n');
-    expect(lines[0]).toMatch(/^REPOSITORY\s+TAG\s+IMAGE ID\s+SIZE$/);
-    expect(lines[1]).toMatch(new RegExp(`^${reg!.host.replace(/\./g, '\\.')}/cli/busybox\\s+1\\s+[a-f0-9]{12}\\s+[\\d.]+[kMG]?B$`));
+    expect(lines[0]).toMatch(/^REPOSITORY\s+TAG\s+IMAGE ID\s+CREATED\s+SIZE$/);
+    expect(lines[1]).toMatch(new RegExp(`^${reg!.host.replace(/\./g, '\\.')}/cli/busybox\\s+1\\s+[a-f0-9]{12}\\s+(\\d+ \\w+|About an? \\w+|Less than a second) ago\\s+[\\d.]+[kMG]?B$`));
     const j = JSON.parse((await run('images', '--format', 'json')).stdout) as Array<{ Repository: string; Tag: string; ID: string; Size: number }>;
     expect(j).toHaveLength(1);
     expect(j[0]).toMatchObject({ Repository: `${reg!.host}/cli/busybox`, Tag: '1' });
@@ -83,9 +83,9 @@ describe('image CLI', () => {
     expect((await run('image', 'rm', '--force', 'saved/app:3')).status).toBe(0);
     await run('image', 'rm', 'local/bb:imported');
     await run('image', 'rm', `${reg!.host}/cli/busybox:1`);
-    const pr = await run('image', 'prune');
+    const pr = await run('image', 'prune', '-f');
     expect(pr.status).toBe(0);
-    expect(pr.stdout).toMatch(/Deleted layer: sha256:[a-f0-9]{64}\n/);
+    expect(pr.stdout).toMatch(/^Deleted Images:\n(deleted: sha256:[a-f0-9]{64}\n)+\n/);
     expect(pr.stdout).toMatch(/Total reclaimed space: [\d.]+[kMG]?B\n$/);
     expect(readdirSync(join(root, 'images/layers'))).toEqual([]);
     expect((await run('images', '-q')).stdout).toBe('');

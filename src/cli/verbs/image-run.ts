@@ -84,13 +84,34 @@ interface Row {
   ID: string;
   Size: number;
   Created: string;
+  CreatedSince: string;
   Digest: string;
+}
+
+/** docker/go-units HumanDuration, as `docker images` prints CREATED ("3 weeks ago"). */
+export function createdSince(created: string | undefined, now = Date.now()): string {
+  const t = created ? Date.parse(created) : NaN;
+  if (!Number.isFinite(t)) return 'N/A';
+  const s = Math.max(0, Math.floor((now - t) / 1000));
+  const plural = (n: number, unit: string): string => `${n} ${unit}${n === 1 ? '' : 's'} ago`;
+  if (s < 1) return 'Less than a second ago';
+  if (s < 60) return plural(s, 'second');
+  const m = Math.round(s / 60);
+  if (m === 1) return 'About a minute ago';
+  if (m < 60) return plural(m, 'minute');
+  const h = Math.round(s / 3600);
+  if (h === 1) return 'About an hour ago';
+  if (h < 48) return plural(h, 'hour');
+  if (h < 24 * 7 * 2) return plural(Math.floor(h / 24), 'day');
+  if (h < 24 * 30 * 2) return plural(Math.floor(h / 24 / 7), 'week');
+  if (h < 24 * 365 * 2) return plural(Math.floor(h / 24 / 30), 'month');
+  return plural(Math.floor(h / 24 / 365), 'year');
 }
 
 function rows(images: LocalImage[]): Row[] {
   const out: Row[] = [];
   for (const img of images) {
-    const base = { ID: img.id, Size: img.sizeBytes, Created: img.created ?? '', Digest: img.manifestDigest ?? '' };
+    const base = { ID: img.id, Size: img.sizeBytes, Created: img.created ?? '', CreatedSince: createdSince(img.created), Digest: img.manifestDigest ?? '' };
     const tags = img.references.filter((r) => !r.includes('@'));
     const digests = img.references.filter((r) => r.includes('@'));
     for (const t of tags) {
@@ -123,7 +144,7 @@ export async function listImages(flags: { format: string; quiet?: boolean }): Pr
     return;
   }
   if (flags.format !== 'table') throw new TscError('USAGE', `unknown --format ${JSON.stringify(flags.format)} (table or json)`);
-  out(formatTable(['REPOSITORY', 'TAG', 'IMAGE ID', 'SIZE'], rs.map((r) => [r.Repository, r.Tag, r.ID.slice(7, 19), humanSize(r.Size)])));
+  out(formatTable(['REPOSITORY', 'TAG', 'IMAGE ID', 'CREATED', 'SIZE'], rs.map((r) => [r.Repository, r.Tag, r.ID.slice(7, 19), r.CreatedSince, humanSize(r.Size)])));
 }
 
 export async function imageLoad(flags: { input: string; quiet?: boolean }): Promise<void> {
@@ -143,23 +164,31 @@ export async function imageImport(file: string, ref: string | undefined): Promis
   out(img.id);
 }
 
+/** As `docker image rm`: every reference is tried; the errors are reported together at the end. */
 export async function imageRm(refs: string[], flags: { force?: boolean }): Promise<void> {
   const { removeImage } = await import('../../image/admin.js');
   const store = new ImageStore();
+  const errors: TscError[] = [];
   for (const ref of refs) {
     try {
-      const r = await removeImage(store, ref);
+      const r = await removeImage(store, ref, { force: flags.force === true });
       for (const u of r.untagged) out(`Untagged: ${familiar(u)}`);
       if (r.deleted) out(`Deleted: ${r.deleted}`);
     } catch (e) {
-      if (!(flags.force && isTscError(e) && e.code === 'NOT_FOUND')) throw e;
+      if (flags.force && isTscError(e) && e.code === 'NOT_FOUND') continue;
+      if (!isTscError(e)) throw e;
+      errors.push(e);
     }
   }
+  if (errors.length === 1) throw errors[0]!;
+  if (errors.length > 1) throw new TscError(errors[0]!.code, errors.map((e) => e.message).join('\n'));
 }
 
-export async function imagePrune(): Promise<void> {
-  const { pruneLayers } = await import('../../image/admin.js');
-  const r = await pruneLayers(new ImageStore());
-  for (const l of r.layersRemoved) out(`Deleted layer: ${l}`);
+/** As `docker image prune`: dangling images (all unused with -a), then their layers. */
+export async function imagePrune(flags: { all?: boolean } = {}): Promise<void> {
+  const { pruneImages } = await import('../../image/admin.js');
+  const r = await pruneImages(new ImageStore(), { all: flags.all === true });
+  const lines = [...r.untagged.map((u) => `untagged: ${familiar(u)}`), ...[...r.deleted, ...r.layersRemoved].map((d) => `deleted: ${d}`)];
+  if (lines.length > 0) out(['Deleted Images:', ...lines, ''].join('\n'));
   out(`Total reclaimed space: ${humanSize(r.bytesReclaimed)}`);
 }

@@ -28,18 +28,19 @@ export function registerImage(program: Command): void {
     .alias('remove')
     .description('Remove one or more images (untag; the image goes with its last tag)')
     .argument('<image...>', 'references or ids')
-    .option('--force', 'do not fail on images that do not exist')
+    .option('-f, --force', 'force removal of an image in use by a container; no error for missing images')
     .action(async (refs: string[], flags: { force?: boolean }) => {
       const { imageRm } = await import('./image-run.js');
       await imageRm(refs, flags);
     });
   image
     .command('prune')
-    .description('Remove layers that no image uses')
-    .option('--force', 'do not prompt for confirmation')
-    .action(async () => {
+    .description('Remove dangling images (-a: all images no container uses) and the layers no image uses')
+    .option('-a, --all', 'remove all images not used by a container, not only dangling ones')
+    .option('-f, --force', 'do not prompt for confirmation')
+    .action(async (flags: { all?: boolean }) => {
       const { imagePrune } = await import('./image-run.js');
-      await imagePrune();
+      await imagePrune(flags);
     });
   image
     .command('ls')
