@@ -27,7 +27,7 @@ export interface Session {
 
 export function readText(file: string, session: Session): string {
   try {
-    if (file === '-') return session.stdin ?? readFileSync(0, 'utf8');
+    if (file === '-') return (session.stdin ??= readFileSync(0, 'utf8')); // kept: stdin reads once
     return readFileSync(file, 'utf8');
   } catch (e) {
     const code = errnoCode(e);

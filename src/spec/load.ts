@@ -17,6 +17,8 @@ import { foldEnvFiles } from './env-file.js';
 import { isValidProjectName, normalizeProjectName, PROJECT_NAME_RULE } from './project-name.js';
 import { isObject, makeSourceDoc, type PlainObject } from './yaml-located.js';
 import { validateDocument } from './validate.js';
+import { parseYaml } from './yaml.js';
+import { interpolate } from './interpolate.js';
 import type { NormalizeContext } from './normalize.js';
 
 interface Environment {
@@ -62,6 +64,28 @@ function projectName(opts: LoadOptions, vars: Record<string, string | undefined>
   return fromDir;
 }
 
+/** The project name before the files are loaded: -p, else the last file's top-level `name:` (interpolated), else the directory's. */
+function earlyProjectName(opts: LoadOptions, vars: Record<string, string | undefined>, files: string[], dir: string, session: Session): string {
+  if (opts.projectName) return opts.projectName;
+  let name: string | undefined;
+  for (const f of files) {
+    let data: unknown;
+    try {
+      data = parseYaml(readText(f, session), f);
+    } catch {
+      continue; // the real load reports it
+    }
+    if (isObject(data) && typeof data.name === 'string' && data.name !== '') {
+      try {
+        name = interpolate(data.name, (k) => vars[k]);
+      } catch {
+        name = data.name;
+      }
+    }
+  }
+  return name || normalizeProjectName(basename(dir));
+}
+
 /** Profiles of `services` (named on the command line) are activated so that those services run. */
 function activeProfiles(opts: LoadOptions, vars: Record<string, string | undefined>, merged: PlainObject): string[] {
   const fromEnv = (vars.COMPOSE_PROFILES ?? '').split(',').map((p) => p.trim()).filter((p) => p !== '');
@@ -102,7 +126,14 @@ export function loadMerged(opts: LoadOptions): MergedProject {
   const dir = opts.projectDirectory ? resolve(cwd, opts.projectDirectory) : first === '-' ? cwd : dirname(first);
   if (dir !== early && env.dotEnv) env = readEnvironment(opts, dir, osEnv, session);
   const vars = env.vars;
-  const lookup = (k: string): string | undefined => vars[k];
+  // the compose spec exposes the project name to interpolation as COMPOSE_PROJECT_NAME; worked out only
+  // when a file refers to it (it may come from a later file's `name:`)
+  let early_name: string | undefined;
+  const lookup = (k: string): string | undefined => {
+    if (k !== 'COMPOSE_PROJECT_NAME' || vars[k]) return vars[k];
+    early_name ??= earlyProjectName(opts, vars, files, dir, session);
+    return early_name;
+  };
 
   let merged: unknown;
   for (const f of files) merged = mergeDocs(merged, loadFile(f, dir, lookup, session, []));
@@ -113,6 +144,7 @@ export function loadMerged(opts: LoadOptions): MergedProject {
   throwProblems(first, problems);
 
   const name = projectName(opts, vars, data, dir, first);
+  vars.COMPOSE_PROJECT_NAME = name; // and to `environment: [COMPOSE_PROJECT_NAME]`
   const ctx = { projectName: name, workingDir: dir, composeFiles: files, env: vars, activeProfiles: activeProfiles(opts, vars, data) };
   return { doc, ctx, warnings: session.warnings };
 }

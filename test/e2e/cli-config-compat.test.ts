@@ -58,3 +58,17 @@ describe('env_file', () => {
     expect(r.stderr).toMatch(/compose\.yaml:5:\d+: services\.web\.env_file\[0\]\.format: unsupported env_file format "yaml"/);
   });
 });
+
+describe('COMPOSE_PROJECT_NAME is exposed to the file (compose spec: name top-level element)', () => {
+  it('interpolates to the top-level name, to -p, or to the directory name; bare environment entry resolves', () => {
+    const file = 'services:\n  web:\n    image: "img-${COMPOSE_PROJECT_NAME}"\n    environment: [COMPOSE_PROJECT_NAME]\n';
+    const dir = project({ 'compose.yaml': file, 'named.yaml': `name: \${PN:-fromfile}\n${file}` });
+    const fromDir = json(dir, []);
+    expect(fromDir.services.web.image).toBe(`img-${fromDir.name}`);
+    expect(fromDir.services.web.environment).toEqual({ COMPOSE_PROJECT_NAME: fromDir.name });
+    expect(json(dir, ['-f', 'named.yaml']).services.web.image).toBe('img-fromfile');
+    expect(json(dir, ['-f', 'named.yaml'], { PN: 'viaenv' }).services.web.image).toBe('img-viaenv');
+    expect(json(dir, ['-p', 'flag', '-f', 'named.yaml']).services.web.image).toBe('img-flag');
+    expect(json(dir, [], { COMPOSE_PROJECT_NAME: 'envname' }).services.web.environment).toEqual({ COMPOSE_PROJECT_NAME: 'envname' });
+  });
+});
