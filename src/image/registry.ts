@@ -1,6 +1,6 @@
 /**
  * Registry HTTP API v2 client (node:http/https): anonymous, Bearer token (WWW-Authenticate realm/service/
- * scope, token cached per scope) and Basic (from ~/.docker/config.json `auths`, see auth.ts); redirects
+ * scope, token cached per scope; an identity token is exchanged by the OAuth2 refresh_token POST) and Basic (from ~/.docker/config.json `auths`, see auth.ts); redirects
  * (Authorization dropped when the host changes); retries with back-off on connection errors, 429 and 5xx.
  *
  * Plain http is used only for loopback (127.0.0.0/8, ::1, localhost) and for registries listed as insecure
@@ -12,7 +12,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import { TscError } from '../errors.js';
 import { digestHex } from './reference.js';
-import { basicAuthFor, parseChallenge, type Credentials } from './auth.js';
+import { basicAuthFor, parseChallenge, type CredentialLookup } from './auth.js';
 
 export const MANIFEST_TYPES = [
   'application/vnd.docker.distribution.manifest.v2+json',
@@ -27,7 +27,7 @@ const httpsAgent = new https.Agent(agentOpts);
 
 export interface RegistryClientOptions {
   insecure?: string[];
-  credentials?: (host: string) => Credentials | undefined;
+  credentials?: CredentialLookup;
   /** Attempts per request for transient failures (default 4). */
   attempts?: number;
   backoffMs?: number;
@@ -130,24 +130,32 @@ export class RegistryClient {
 
   private async authenticate(header: string, repo: string): Promise<void> {
     const ch = parseChallenge(header);
-    const creds = this.opts.credentials?.(this.domain);
+    const creds = await this.opts.credentials?.(this.domain);
     if (ch?.scheme === 'basic') {
-      if (!creds) throw new TscError('REGISTRY', `${this.host}: authentication required and no credentials in the Docker config`);
+      if (!creds?.username) throw new TscError('REGISTRY', `${this.host}: authentication required and no credentials in the Docker config`);
       this.tokens.set(repo, basicAuthFor(creds));
       return;
     }
     if (ch?.scheme !== 'bearer' || !ch.params.realm) throw new TscError('REGISTRY', `${this.host}: unsupported authentication challenge ${JSON.stringify(header)}`);
     const realm = new URL(ch.params.realm);
     if (realm.protocol === 'http:' && !this.allowsHttp(realm.host)) throw new TscError('REGISTRY', `refusing token realm over plain http: ${realm.host}`);
-    if (ch.params.service) realm.searchParams.set('service', ch.params.service);
-    realm.searchParams.set('scope', ch.params.scope ?? `repository:${repo}:pull`);
-    const res = await send(realm, { 'User-Agent': 'tscompose', ...(creds ? { Authorization: basicAuthFor(creds) } : {}) });
+    const scope = ch.params.scope ?? `repository:${repo}:pull`;
+    let res: http.IncomingMessage;
+    if (creds?.identityToken) {
+      // OAuth2 (distribution's token spec): POST grant_type=refresh_token with the identity token
+      const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: creds.identityToken, service: ch.params.service ?? '', scope, client_id: 'tscompose' });
+      res = await send(realm, { 'User-Agent': 'tscompose', 'Content-Type': 'application/x-www-form-urlencoded' }, 'POST', Buffer.from(form.toString()));
+    } else {
+      if (ch.params.service) realm.searchParams.set('service', ch.params.service);
+      realm.searchParams.set('scope', scope);
+      res = await send(realm, { 'User-Agent': 'tscompose', ...(creds?.username ? { Authorization: basicAuthFor(creds) } : {}) });
+    }
     const body = await readBody(res, 1 << 20, 'token response');
     if (res.statusCode !== 200) throw new TscError('REGISTRY', `${realm.host}: token request failed: HTTP ${res.statusCode}${registryMessage(body.toString())}`);
     let tok: unknown;
     try {
       const j: unknown = JSON.parse(body.toString('utf8'));
-      tok = typeof j === 'object' && j !== null ? ('token' in j ? j.token : 'access_token' in j ? j.access_token : undefined) : undefined;
+      tok = typeof j === 'object' && j !== null ? ('token' in j && j.token ? j.token : 'access_token' in j ? j.access_token : undefined) : undefined;
     } catch {
       tok = undefined;
     }
@@ -177,13 +185,14 @@ export function isTransientError(e: unknown): boolean {
   return TRANSIENT_CODES.has(code) || (e instanceof Error && /aborted|socket hang up|timeout/i.test(e.message));
 }
 
-function send(url: URL, headers: Record<string, string>): Promise<http.IncomingMessage> {
+function send(url: URL, headers: Record<string, string>, method = 'GET', body?: Buffer): Promise<http.IncomingMessage> {
   const https_ = url.protocol === 'https:';
   return new Promise((resolve, reject) => {
-    const req = (https_ ? https : http).request(url, { method: 'GET', headers, agent: https_ ? httpsAgent : httpAgent }, resolve);
+    const h = body ? { ...headers, 'Content-Length': String(body.length) } : headers;
+    const req = (https_ ? https : http).request(url, { method, headers: h, agent: https_ ? httpsAgent : httpAgent }, resolve);
     req.setTimeout(60_000, () => req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })));
     req.on('error', (e) => reject(isTransientError(e) ? new Transient(`${url.host}: ${e.message}`) : e));
-    req.end();
+    req.end(body);
   });
 }
 
