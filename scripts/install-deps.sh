@@ -7,6 +7,7 @@ set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 PKGS=(gcc make libc6-dev libjansson-dev pkg-config iproute2 nftables iptables busybox-static
       docker-registry skopeo crun runc umoci haproxy wrk hyperfine procps psmisc zstd)
+PKGS+=(libseccomp-dev)  # native runtime: linux.seccomp (static libseccomp.a)
 missing=()
 for p in "${PKGS[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -1,5 +1,6 @@
 /* config.c: parse an OCI config.json (libjansson) into struct config. Unknown fields are ignored. */
 #include "config.h"
+#include "seccomp.h"
 #include "caps.h"
 #include <errno.h>
 #include <limits.h>
@@ -211,6 +212,7 @@ static int parse_linux(struct config *c, json_t *l, struct err *e) {
       c->nns++;
     }
   }
+  if (seccomp_build(json_object_get(l, "seccomp"), &c->seccomp, e) < 0) return -1;
   if (str_array(json_object_get(l, "maskedPaths"), &c->masked, &c->nmasked, "linux.maskedPaths", e) < 0) return -1;
   if (str_array(json_object_get(l, "readonlyPaths"), &c->readonly, &c->nreadonly, "linux.readonlyPaths", e) < 0)
     return -1;
@@ -365,6 +367,7 @@ void config_free(struct config *c) {
   free(c->res.devs);
   free(c->devices);
   free(c->lower);
+  seccomp_free(c->seccomp);
   if (c->json) json_decref(c->json);
   memset(c, 0, sizeof *c);
 }

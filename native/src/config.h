@@ -100,6 +100,7 @@ struct config {
   struct dev_node *devices;
   size_t ndevices;
   const char *rootfs_propagation;
+  void *seccomp;         /* linux.seccomp as a built libseccomp filter, or NULL (seccomp.h) */
   /* annotations (org.tscompose.*) */
   json_t *annotations;  /* borrowed, may be NULL */
   const char **lower;   /* bottom first */

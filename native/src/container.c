@@ -4,6 +4,7 @@
 #include "caps.h"
 #include "init.h"
 #include "mounts.h"
+#include "seccomp.h"
 #include "state.h"
 #include "user.h"
 #include <errno.h>
@@ -200,7 +201,10 @@ __attribute__((noreturn)) static void child_main(struct launch *L, int syncfd, i
     if (write_file("/proc/self/oom_score_adj", v, &e) < 0) child_fail(syncfd, &e);
   }
   const char **env = build_env(c, u.home, NULL, 0);
+  /* seccomp needs CAP_SYS_ADMIN or no_new_privs: before the privileges go, or right after with nnp */
+  if (!c->nnp && seccomp_apply(c->seccomp, &e) < 0) child_fail(syncfd, &e);
   if (creds_apply(u.uid, u.gid, groups, ngroups, &c->caps, c->nnp, &e) < 0) child_fail(syncfd, &e);
+  if (c->nnp && seccomp_apply(c->seccomp, &e) < 0) child_fail(syncfd, &e);
   umask(c->umask != CFG_UNSET ? (mode_t)c->umask : 022);
   struct sync_msg m = {.kind = MSG_READY};
   if (write(syncfd, &m, sizeof m) != (ssize_t)sizeof m) _exit(1);

@@ -8,6 +8,7 @@
 #include "config.h"
 #include "container.h"
 #include "mounts.h"
+#include "seccomp.h"
 #include "state.h"
 #include "user.h"
 #include <errno.h>
@@ -221,7 +222,9 @@ int cmd_exec(int argc, char **argv, const char *root) {
         _exit(126);
       }
     }
-    if (creds_apply(u.uid, u.gid, groups, ngroups, &cfg.caps, cfg.nnp, &e) < 0) {
+    if ((!cfg.nnp && seccomp_apply(cfg.seccomp, &e) < 0) ||
+        creds_apply(u.uid, u.gid, groups, ngroups, &cfg.caps, cfg.nnp, &e) < 0 ||
+        (cfg.nnp && seccomp_apply(cfg.seccomp, &e) < 0)) {
       dprintf(rep[1], "%s: %s", e.msg, strerror(e.code));
       _exit(126);
     }

@@ -9,6 +9,7 @@ import type { ContainerCreateRequest, ResolvedMount } from './api.js';
 import { containerCapabilities } from './capabilities.js';
 import { defaultMounts, deviceRules, maskedPaths, READONLY_PATHS } from './oci-defaults.js';
 import type { OciMount, OciNamespace, OciResources, OciRlimit, OciSpec, OciThrottleDevice } from './oci-types.js';
+import { containerSeccomp } from './seccomp-profile.js';
 import { defaultHostname, noNewPrivileges, processArgs, processCwd, processEnv } from './process-spec.js';
 import type { ResolvedUser } from './user.js';
 
@@ -91,6 +92,8 @@ export function buildOciConfig(req: ContainerCreateRequest, opts: OciConfigOptio
       readonlyPaths: spec.privileged ? [] : [...READONLY_PATHS],
     },
   };
+  const seccomp = containerSeccomp(spec.privileged, spec.securityOpt, caps);
+  if (seccomp) out.linux.seccomp = seccomp;
   if (spec.domainname !== undefined) out.domainname = spec.domainname;
   if (spec.resources.oomScoreAdj !== undefined) out.process.oomScoreAdj = spec.resources.oomScoreAdj;
   return out;

@@ -82,6 +82,29 @@ export interface OciLinux {
   sysctl: Record<string, string>;
   maskedPaths: string[];
   readonlyPaths: string[];
+  seccomp?: OciSeccomp;
+}
+
+/** runtime-spec config-linux.md "Seccomp". */
+export interface OciSeccompArg {
+  index: number;
+  value: number;
+  valueTwo?: number;
+  op: 'SCMP_CMP_NE' | 'SCMP_CMP_LT' | 'SCMP_CMP_LE' | 'SCMP_CMP_EQ' | 'SCMP_CMP_GE' | 'SCMP_CMP_GT' | 'SCMP_CMP_MASKED_EQ';
+}
+
+export interface OciSyscallRule {
+  names: string[];
+  action: string;
+  errnoRet?: number;
+  args?: OciSeccompArg[];
+}
+
+export interface OciSeccomp {
+  defaultAction: string;
+  defaultErrnoRet?: number;
+  architectures?: string[];
+  syscalls: OciSyscallRule[];
 }
 
 export interface OciSpec {

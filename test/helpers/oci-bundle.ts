@@ -47,6 +47,10 @@ export interface BundleOptions {
   capabilities?: string[];
   noNewPrivileges?: boolean;
   sysctl?: Record<string, string>;
+  /** linux.seccomp (OCI shape) */
+  seccomp?: unknown;
+  /** process.terminal */
+  terminal?: boolean;
 }
 
 export interface Bundle {
@@ -102,7 +106,7 @@ export class Scratch {
       root: { path: b.rootfs, readonly: o.rootReadonly ?? false },
       hostname: o.hostname ?? 'ctr',
       process: {
-        terminal: false,
+        terminal: o.terminal ?? false,
         args: o.args,
         env: o.env ?? ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'],
         cwd: o.cwd ?? '/',
@@ -143,6 +147,7 @@ export class Scratch {
         maskedPaths: MASKED,
         readonlyPaths: READONLY,
         ...(o.sysctl ? { sysctl: o.sysctl } : {}),
+        ...(o.seccomp ? { seccomp: o.seccomp } : {}),
       },
     };
     writeFileSync(join(dir, 'config.json'), JSON.stringify(b.config, null, 1));

@@ -99,6 +99,7 @@ describe('buildOciConfig: the whole document for a plain service', () => {
           '/sys/firmware', '/sys/devices/system/cpu/cpu0/thermal_throttle', '/sys/devices/system/cpu/cpu1/thermal_throttle',
         ],
         readonlyPaths: ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'],
+        seccomp: expect.objectContaining({ defaultAction: 'SCMP_ACT_ERRNO', defaultErrnoRet: 1 }),
       },
     });
     expect(DEFAULT_CAPABILITIES).toHaveLength(14);

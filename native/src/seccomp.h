@@ -1,0 +1,12 @@
+/* seccomp.h: linux.seccomp of config.json as a libseccomp filter (opaque here, so only seccomp.c sees libseccomp). */
+#ifndef TSC_SECCOMP_H
+#define TSC_SECCOMP_H
+#include "util.h"
+#include <jansson.h>
+
+/* Build the filter of a linux.seccomp object (NULL/absent: *out = NULL, no filter). */
+int seccomp_build(json_t *spec, void **out, struct err *e);
+/* Load it into the calling thread (no-op for NULL). */
+int seccomp_apply(void *filter, struct err *e);
+void seccomp_free(void *filter);
+#endif
