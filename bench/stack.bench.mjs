@@ -65,7 +65,8 @@ async function timed(fn) {
 }
 
 async function running() {
-  return JSON.parse(await cli(['ps', '--format', 'json'])).filter((r) => r.State === 'running').length;
+  // JSON Lines, as Compose prints `ps --format json`
+  return (await cli(['ps', '--format', 'json'])).split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((r) => r.State === 'running').length;
 }
 
 async function main() {

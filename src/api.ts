@@ -90,6 +90,10 @@ export interface LogsOptions {
   tail?: number;
   /** Only lines at or after this time (ms since epoch). */
   sinceMs?: number;
+  /** Only lines before this time (ms since epoch). */
+  untilMs?: number;
+  /** Only the container with this number (`logs --index N`). */
+  index?: number;
   timestamps: boolean;
 }
 
@@ -118,6 +122,12 @@ export interface TopProcess {
   pid: number;
   ppid: number;
   cmd: string;
+  /** `ps -ef` columns, as `docker compose top` prints them: user name, CPU %, start, tty, CPU time. */
+  user?: string;
+  c?: number;
+  stime?: string;
+  tty?: string;
+  time?: string;
 }
 
 export interface TopResult {

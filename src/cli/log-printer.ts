@@ -7,6 +7,7 @@ export interface PrintOptions {
   prefix: boolean;
   timestamps: boolean;
   color: boolean;
+  /** Longest `service-N` of the containers shown, so every prefix lines up from the first line. */
   width?: number;
 }
 
@@ -23,8 +24,8 @@ export function makePrinter(opts: PrintOptions): (l: LogLine) => void {
       prefix = opts.color ? `\u001b[${colorOf.get(tag)}m${p}\u001b[0m` : p;
     }
     const ts = opts.timestamps ? `${l.time} ` : '';
-    const out = l.stream === 'stderr' && !opts.prefix ? process.stderr : process.stdout;
-    out.write(`${prefix}${ts}${l.text}\n`);
+    // as Compose: a container's stdout and stderr both go to our stdout (docker logs splits them; compose does not)
+    process.stdout.write(`${prefix}${ts}${l.text}\n`);
   };
 }
 

@@ -36,8 +36,30 @@ export async function projectRef(cmd: Command, nameOnly = false): Promise<Projec
   }
 }
 
+/**
+ * As Compose: naming a service the compose file does not define is an error ("no such service: x"),
+ * for read-only verbs too. Without a compose file (`-p NAME` only) any name is taken as given.
+ */
+export async function checkServices(cmd: Command, services: readonly string[]): Promise<void> {
+  if (services.length === 0) return;
+  let project: Project;
+  try {
+    project = await loadProjectFor(cmd);
+  } catch (e) {
+    if (isTscError(e) && e.code === 'SPEC_NOT_FOUND') return;
+    throw e;
+  }
+  for (const s of services) {
+    if (!project.services[s] && !project.disabledServices[s]) throw new TscError('NOT_FOUND', `no such service: ${s}`);
+  }
+}
+
+/** The verb's own --progress (after the verb, as cobra's persistent flag allows) over the global one. */
 export function progressMode(cmd: Command): string {
-  return cmd.optsWithGlobals<{ progress?: string }>().progress ?? 'auto';
+  const own = cmd.opts<{ progress?: string }>().progress;
+  const mode = own ?? cmd.optsWithGlobals<{ progress?: string }>().progress ?? 'auto';
+  if (!['auto', 'tty', 'plain', 'json', 'quiet'].includes(mode)) throw usage(`invalid progress mode "${mode}": use auto, tty, plain, json or quiet`);
+  return mode;
 }
 
 /** Parse "--scale web=3" / "web=3" pairs. */

@@ -3,15 +3,22 @@ import type { ContainerInfo } from '../runtime/api.js';
 import type { ContainerSummary } from '../api.js';
 import { L_COMMAND, L_IMAGE_REF, L_PORTS } from '../supervisor/labels.js';
 
+/** Docker's units.HumanDuration (go-units), word for word: "Less than a second", "About a minute", "3 hours"... */
 export function humanDuration(ms: number): string {
-  if (ms < 1000) return 'Less than a second';
-  const s = Math.round(ms / 1000);
-  if (s < 60) return `${s} second${s === 1 ? '' : 's'}`;
-  const m = Math.round(s / 60);
-  if (m < 60) return `${m} minute${m === 1 ? '' : 's'}`;
-  const h = Math.round(m / 60);
-  if (h < 48) return `${h} hour${h === 1 ? '' : 's'}`;
-  return `${Math.round(h / 24)} days`;
+  const seconds = Math.floor(ms / 1000);
+  if (seconds < 1) return 'Less than a second';
+  if (seconds === 1) return '1 second';
+  if (seconds < 60) return `${seconds} seconds`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes === 1) return 'About a minute';
+  if (minutes < 60) return `${minutes} minutes`;
+  const hours = Math.floor(ms / 3_600_000 + 0.5);
+  if (hours === 1) return 'About an hour';
+  if (hours < 48) return `${hours} hours`;
+  if (hours < 24 * 7 * 2) return `${Math.floor(hours / 24)} days`;
+  if (hours < 24 * 30 * 2) return `${Math.floor(hours / 24 / 7)} weeks`;
+  if (hours < 24 * 365 * 2) return `${Math.floor(hours / 24 / 30)} months`;
+  return `${Math.floor(ms / 3_600_000 / 24 / 365)} years`;
 }
 
 function command(labels: Record<string, string>): string {
@@ -32,13 +39,20 @@ function publishers(labels: Record<string, string>): ContainerSummary['Publisher
   return out;
 }
 
-export function toSummary(c: ContainerInfo, health: string, now = Date.now()): ContainerSummary {
+/**
+ * `restarting`: the supervisor will start this exited container's slot again (restart policy, back-off
+ * pending) — Docker's "Restarting (1) 3 seconds ago".
+ */
+export function toSummary(c: ContainerInfo, health: string, now = Date.now(), restarting = false): ContainerSummary {
   const h = health === 'starting' || health === 'healthy' || health === 'unhealthy' ? health : '';
   let status = 'Created';
   let state: ContainerSummary['State'] = 'created';
   if (c.status === 'running') {
     state = 'running';
     status = `Up ${humanDuration(now - Date.parse(c.startedAt ?? c.createdAt))}${h ? ` (${h === 'starting' ? 'health: starting' : h})` : ''}`;
+  } else if (c.status === 'stopped' && restarting) {
+    state = 'restarting';
+    status = `Restarting (${c.exit?.exitCode ?? 0}) ${humanDuration(now - Date.parse(c.exit?.finishedAt ?? c.createdAt))} ago`;
   } else if (c.status === 'stopped') {
     state = 'exited';
     status = `Exited (${c.exit?.exitCode ?? 0}) ${humanDuration(now - Date.parse(c.exit?.finishedAt ?? c.createdAt))} ago`;
@@ -60,17 +74,4 @@ export function toSummary(c: ContainerInfo, health: string, now = Date.now()): C
     Labels: c.labels,
     ...(c.pid !== undefined && c.status === 'running' ? { Pid: c.pid } : {}),
   };
-}
-
-/** `ps` table, Compose's columns. */
-export function psTable(rows: ContainerSummary[]): string {
-  const head = ['NAME', 'IMAGE', 'COMMAND', 'SERVICE', 'CREATED', 'STATUS', 'PORTS'];
-  const now = Date.now();
-  const body = rows.map((r) => [
-    r.Name, r.Image, r.Command, r.Service, `${humanDuration(now - Date.parse(r.CreatedAt))} ago`, r.Status,
-    r.Publishers.map((p) => `${p.URL}:${p.PublishedPort}->${p.TargetPort}/${p.Protocol}`).join(', '),
-  ]);
-  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => (b[i] ?? '').length)));
-  const line = (cells: string[]): string => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd((widths[i] ?? 0) + 3))).join('').trimEnd();
-  return [line(head), ...body.map(line)].join('\n') + '\n';
 }

@@ -32,12 +32,12 @@ function isUpResult(v: unknown): UpResult {
 }
 
 export function createEngine(paths: Paths = defaultPaths()): Engine {
-  const containers = async (project: string): Promise<{ info: ContainerInfo; health: string }[]> => {
+  const containers = async (project: string): Promise<{ info: ContainerInfo; health: string; restarting?: boolean }[]> => {
     const sup = await findSupervisor(paths, project);
     if (sup) {
       try {
-        const rows = (await sup.request('ps', {})) as (ContainerInfo & { health: string })[];
-        return rows.map((r) => ({ info: r, health: r.health }));
+        const rows = (await sup.request('ps', {})) as (ContainerInfo & { health: string; restarting?: boolean })[];
+        return rows.map((r) => ({ info: r, health: r.health, restarting: r.restarting === true }));
       } finally {
         sup.close();
       }
@@ -64,7 +64,7 @@ export function createEngine(paths: Paths = defaultPaths()): Engine {
       const rows = await containers(project);
       const now = Date.now();
       return rows
-        .map((r) => toSummary(r.info, r.health, now))
+        .map((r) => toSummary(r.info, r.health, now, r.restarting === true))
         .filter((s) => opts.all || s.State === 'running' || s.State === 'restarting')
         .filter((s) => opts.services.length === 0 || opts.services.includes(s.Service))
         .sort((a, b) => a.Name.localeCompare(b.Name));

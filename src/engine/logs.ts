@@ -61,8 +61,13 @@ export async function streamLogs(
   signal?: AbortSignal,
 ): Promise<void> {
   const cursors = new Map<string, Cursor>();
-  const wanted = (c: ContainerInfo): boolean => opts.services.length === 0 || opts.services.includes(c.service);
-  const keep = (l: LogLine): boolean => opts.sinceMs === undefined || Date.parse(l.time) >= opts.sinceMs;
+  const wanted = (c: ContainerInfo): boolean =>
+    (opts.services.length === 0 || opts.services.includes(c.service)) && (opts.index === undefined || c.number === opts.index);
+  const keep = (l: LogLine): boolean => {
+    if (opts.sinceMs === undefined && opts.untilMs === undefined) return true;
+    const t = Date.parse(l.time);
+    return (opts.sinceMs === undefined || t >= opts.sinceMs) && (opts.untilMs === undefined || t < opts.untilMs);
+  };
   const first: LogLine[] = [];
   for (const c of (await list()).filter(wanted).sort((a, b) => a.name.localeCompare(b.name))) {
     const cur: Cursor = { pos: 0, rest: '', partial: '' };

@@ -10,6 +10,7 @@ import { TscError, isTscError } from '../errors.js';
 import type { Controller } from './controller.js';
 import { handleDown, handleScale, handleStart, handleStop, handleUp } from './handlers.js';
 import { isRequest, onLines, send, type Request } from './protocol.js';
+import { willRestart } from './restarting.js';
 
 export interface ServerHooks {
   stateFile: string;
@@ -51,7 +52,7 @@ async function dispatch(c: Controller, req: Request, sock: Socket, hooks: Server
     }
     case 'ps': {
       const infos = await c.observe();
-      return infos.map((i) => ({ ...i, health: c.health.get(i.id) ?? '' }));
+      return infos.map((i) => ({ ...i, health: c.health.get(i.id) ?? '', restarting: willRestart(i, c.st, c.backoff) }));
     }
     case 'events': {
       const fn = (e: ContainerEvent): void => send(sock, { id: req.id, event: e });

@@ -81,7 +81,7 @@ export class StackEnv {
 
   async psJson(p: { name: string; dir: string }, all = true): Promise<{ Name: string; Service: string; State: string; ID: string; Number: number; ExitCode: number; Pid?: number; Status: string; Health: string }[]> {
     const r = await this.ok(p, ['ps', ...(all ? ['-a'] : []), '--format', 'json']);
-    return JSON.parse(r.stdout) as never;
+    return parsePsJson(r.stdout) as never;
   }
 
   supervisorLog(name: string): string {
@@ -140,6 +140,27 @@ export function processesUnder(base: string): number[] {
     } catch {
       // gone
     }
+  }
+  return out;
+}
+
+/**
+ * `ps --format json` as Compose prints it (JSON Lines, Labels as "k=v,k=v"; older Compose printed one
+ * array) into rows whose Labels are a map, for tests that read labels.
+ */
+export function parsePsJson(stdout: string): Record<string, unknown>[] {
+  const t = stdout.trim();
+  const rows = (t === '' ? [] : t.startsWith('[') ? JSON.parse(t) : t.split('\n').map((l) => JSON.parse(l))) as Record<string, unknown>[];
+  return rows.map((r) => (typeof r.Labels === 'string' ? { ...r, Labels: labelMap(r.Labels) } : r));
+}
+
+function labelMap(s: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  let last: string | undefined;
+  for (const part of s.split(',')) {
+    const i = part.indexOf('=');
+    if (i > 0) out[(last = part.slice(0, i))] = part.slice(i + 1);
+    else if (last !== undefined) out[last] += `,${part}`; // a value with a comma in it (config_files)
   }
   return out;
 }

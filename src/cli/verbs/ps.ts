@@ -1,8 +1,13 @@
-/** `ps [-a] [--format json|table] [-q] [--services] [SERVICE...]`: the project's containers. */
+/**
+ * `ps [-a] [--format table|json] [-q] [--services] [--status S] [--filter status=S] [--no-trunc] [SERVICE...]`:
+ * the project's containers, as `docker compose ps` lists them (json = one object per line).
+ */
 import type { Command } from 'commander';
 import { TscError } from '../../errors.js';
 
-interface PsFlags { all?: boolean; format: string; quiet?: boolean; services?: boolean; status?: string[] }
+interface PsFlags { all?: boolean; format: string; quiet?: boolean; services?: boolean; status: string[]; filter: string[]; trunc: boolean }
+
+const repeat = (v: string, p: string[]): string[] => [...p, v];
 
 export function registerPs(program: Command): void {
   program
@@ -10,20 +15,25 @@ export function registerPs(program: Command): void {
     .description('List containers')
     .argument('[service...]')
     .option('-a, --all', 'show all stopped containers too')
-    .option('--format <format>', 'table or json', 'table')
+    .option('--format <format>', 'table or json (one JSON object per line)', 'table')
     .option('-q, --quiet', 'only display IDs')
     .option('--services', 'display services')
-    .option('--status <status>', 'filter by status (repeatable): running, exited, created', (v: string, p: string[]) => [...p, v], [])
+    .option('--status <status>', 'filter by status (repeatable): paused, restarting, removing, running, dead, created, exited', repeat, [])
+    .option('--filter <filter>', 'filter by a property (supported: status=STATE)', repeat, [])
+    .option('--no-trunc', 'don\'t truncate output')
+    .option('--orphans', 'include orphaned services (accepted; always included)')
     .action(async (services: string[], flags: PsFlags, cmd: Command) => {
       if (flags.format !== 'table' && flags.format !== 'json') throw new TscError('USAGE', `unsupported format ${JSON.stringify(flags.format)}: use table or json`);
-      const [{ createEngine }, ref, { psTable }] = await Promise.all([import('../../engine/index.js'), import('../project-ref.js'), import('../../engine/format.js')]);
+      const [{ createEngine }, ref, fmt] = await Promise.all([import('../../engine/index.js'), import('../project-ref.js'), import('../ps-format.js')]);
+      const statuses = fmt.statusFilter(flags.status, flags.filter);
+      await ref.checkServices(cmd, services);
       const p = await ref.projectRef(cmd, true);
-      const statuses = flags.status ?? [];
       let rows = await createEngine().ps(p.name, { all: flags.all === true || statuses.length > 0, services });
       if (statuses.length) rows = rows.filter((r) => statuses.includes(r.State));
+      const trunc = { trunc: flags.trunc };
       if (flags.services) process.stdout.write([...new Set(rows.map((r) => r.Service))].map((s) => `${s}\n`).join(''));
       else if (flags.quiet) process.stdout.write(rows.map((r) => `${r.ID}\n`).join(''));
-      else if (flags.format === 'json') process.stdout.write(`${JSON.stringify(rows)}\n`);
-      else process.stdout.write(psTable(rows));
+      else if (flags.format === 'json') process.stdout.write(fmt.psJsonLines(rows, trunc));
+      else process.stdout.write(fmt.psTable(rows, trunc));
     });
 }

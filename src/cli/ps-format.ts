@@ -1,0 +1,115 @@
+/**
+ * `ps` output as `docker compose ps` prints it. `--format json` is JSON Lines — one object per container,
+ * with the field names and value shapes of `docker ps --format json` (Labels as "k=v,k=v", Ports as text,
+ * Command quoted and cut to 20 characters unless --no-trunc) plus Compose's Project, Service, Publishers
+ * and ExitCode. The table has Compose's columns NAME IMAGE COMMAND SERVICE CREATED STATUS PORTS.
+ */
+import type { ContainerSummary } from '../api.js';
+import { humanDuration } from '../engine/format.js';
+import { TscError } from '../errors.js';
+
+export const PS_STATES = ['paused', 'restarting', 'removing', 'running', 'dead', 'created', 'exited'] as const;
+
+/** Docker's formatter.Ellipsis for ASCII: at most `max` characters, the last one "…" when cut. */
+export function ellipsis(s: string, max: number): string {
+  const chars = [...s];
+  return chars.length <= max ? s : `${chars.slice(0, max - 1).join('')}…`;
+}
+
+function commandText(r: ContainerSummary): string {
+  try {
+    const argv = JSON.parse(r.Labels['org.tscompose.command'] ?? 'null') as unknown;
+    if (Array.isArray(argv)) return argv.map(String).join(' ');
+  } catch {
+    // fall back to the summary's own rendering
+  }
+  return r.Command.replace(/^"|"$/g, '');
+}
+
+const portsText = (r: ContainerSummary): string =>
+  r.Publishers.map((p) => (p.PublishedPort ? `${p.URL}:${p.PublishedPort}->${p.TargetPort}/${p.Protocol}` : `${p.TargetPort}/${p.Protocol}`)).join(', ');
+
+export interface PsJsonRow {
+  Command: string;
+  CreatedAt: string;
+  ExitCode: number;
+  Health: string;
+  ID: string;
+  Image: string;
+  Labels: string;
+  LocalVolumes: string;
+  Mounts: string;
+  Name: string;
+  Names: string;
+  Networks: string;
+  Number: number;
+  Ports: string;
+  Project: string;
+  Publishers: ContainerSummary['Publishers'];
+  RunningFor: string;
+  Service: string;
+  Size: string;
+  State: string;
+  Status: string;
+  Pid?: number;
+}
+
+export function psJsonRow(r: ContainerSummary, opts: { trunc: boolean }, now = Date.now()): PsJsonRow {
+  const cmd = commandText(r);
+  return {
+    Command: JSON.stringify(opts.trunc ? ellipsis(cmd, 20) : cmd),
+    CreatedAt: r.CreatedAt,
+    ExitCode: r.ExitCode,
+    Health: r.Health,
+    ID: r.ID,
+    Image: r.Image,
+    Labels: Object.entries(r.Labels).map(([k, v]) => `${k}=${v}`).join(','),
+    LocalVolumes: '0',
+    Mounts: '',
+    Name: r.Name,
+    Names: r.Name,
+    Networks: '',
+    Number: r.Number,
+    Ports: portsText(r),
+    Project: r.Project,
+    Publishers: r.Publishers,
+    RunningFor: `${humanDuration(now - Date.parse(r.CreatedAt))} ago`,
+    Service: r.Service,
+    Size: '0B',
+    State: r.State,
+    Status: r.Status,
+    ...(r.Pid !== undefined ? { Pid: r.Pid } : {}),
+  };
+}
+
+export function psJsonLines(rows: ContainerSummary[], opts: { trunc: boolean }): string {
+  const now = Date.now();
+  return rows.map((r) => `${JSON.stringify(psJsonRow(r, opts, now))}\n`).join('');
+}
+
+export function psTable(rows: ContainerSummary[], opts: { trunc: boolean }): string {
+  const head = ['NAME', 'IMAGE', 'COMMAND', 'SERVICE', 'CREATED', 'STATUS', 'PORTS'];
+  const now = Date.now();
+  const body = rows.map((r) => {
+    const j = psJsonRow(r, opts, now);
+    return [j.Name, j.Image, j.Command, j.Service, j.RunningFor, j.Status, j.Ports];
+  });
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => [...(b[i] ?? '')].length)));
+  const line = (cells: string[]): string =>
+    cells.map((c, i) => (i === cells.length - 1 ? c : c + ' '.repeat((widths[i] ?? 0) + 3 - [...c].length))).join('').trimEnd();
+  return [line(head), ...body.map(line)].join('\n') + '\n';
+}
+
+/** `--status S` (repeatable) and `--filter status=S`, checked against Docker's state names. */
+export function statusFilter(status: readonly string[], filters: readonly string[]): string[] {
+  const out = [...status];
+  for (const f of filters) {
+    const m = /^([^=]+)=(.*)$/.exec(f);
+    if (!m || m[1] !== 'status') throw new TscError('USAGE', `invalid filter "${f}": only status=STATE is supported`);
+    out.push(m[2] ?? '');
+  }
+  for (const s of out) {
+    if (!(PS_STATES as readonly string[]).includes(s)) throw new TscError('USAGE', `invalid status "${s}": use one of ${PS_STATES.join(', ')}`);
+  }
+  return out;
+}
