@@ -1,6 +1,7 @@
 /**
  * `image import ROOTFS.tar NAME:TAG` (like `docker import`): the tarball (plain, gzip or zstd) becomes the
  * single layer of a new image whose config has defaults only (PATH in Env) unless `changes` says more.
+ * FILE `-` reads the tarball from standard input.
  */
 import { createReadStream } from 'node:fs';
 import type { ImageRuntimeConfig, LocalImage } from './api.js';
@@ -36,8 +37,8 @@ export function configObject(c: Partial<ImageRuntimeConfig>): Record<string, unk
 
 export async function importRootfs(store: ImageStore, file: string, ref: string | undefined, opts: ImportOptions = {}): Promise<LocalImage> {
   const canon = ref === undefined ? undefined : normalizeReference(ref);
-  requireFile(file);
-  const layer = await store.installLayer(() => createReadStream(file, { highWaterMark: 1 << 20 }));
+  if (file !== '-') requireFile(file);
+  const layer = await store.installLayer(() => (file === '-' ? process.stdin : createReadStream(file, { highWaterMark: 1 << 20 })));
   const created = new Date().toISOString();
   const { architecture, variant } = hostArchitecture();
   const cfg = {

@@ -1,6 +1,6 @@
 /**
  * `image load -i FILE`: docker-save tarballs (manifest.json: Config, RepoTags, Layers) and OCI-layout
- * tarballs (oci-layout + index.json + blobs/), plain or gzip. The archive is first unpacked with the same
+ * tarballs (oci-layout + index.json + blobs/), plain or gzip, from a file or (FILE `-`) standard input. The archive is first unpacked with the same
  * safe applier as layers into a private temp dir; files inside it are then opened only through
  * `insidePath` (no symlink, no `..`, regular file), so a hostile archive cannot make us read host files.
  * Every layer's diff_id is checked against the config; OCI blobs are also checked against their digests.
@@ -40,10 +40,10 @@ export function insidePath(root: string, rel: string): string {
 const stream = (p: string): fs.ReadStream => fs.createReadStream(p, { highWaterMark: 1 << 20 });
 
 export async function loadArchive(store: ImageStore, file: string): Promise<LocalImage[]> {
-  requireFile(file);
+  if (file !== '-') requireFile(file);
   const work = makeTempDir(store.tmpRoot, 'load');
   try {
-    await unpackLayerStream(stream(file), work, store.options.limits);
+    await unpackLayerStream(file === '-' ? process.stdin : stream(file), work, store.options.limits);
     if (fs.existsSync(join(work, 'manifest.json'))) return await loadDockerSave(store, work);
     if (fs.existsSync(join(work, 'index.json'))) return await loadOciLayout(store, work);
     throw new TscError('IMAGE', `${file}: neither a docker-save archive (manifest.json) nor an OCI layout (index.json)`);

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,8 +19,15 @@ const project = join(work, 'proj');
 let reg: LocalRegistry | undefined;
 
 function run(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return runWithStdin(undefined, ...args);
+}
+
+/** The CLI with `stdinFile` as its standard input. */
+function runWithStdin(stdinFile: string | undefined, ...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, [bin, ...args], { cwd: project, env: { ...process.env, TSCOMPOSE_ROOT: root }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const fd = stdinFile === undefined ? 'ignore' : openSync(stdinFile, 'r');
+    const p = spawn(process.execPath, [bin, ...args], { cwd: project, env: { ...process.env, TSCOMPOSE_ROOT: root }, stdio: [fd, 'pipe', 'pipe'] });
+    if (typeof fd === 'number') closeSync(fd);
     let stdout = '';
     let stderr = '';
     p.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -89,6 +96,19 @@ describe('image CLI', () => {
     expect(pr.stdout).toMatch(/Total reclaimed space: [\d.]+[kMG]?B\n$/);
     expect(readdirSync(join(root, 'images/layers'))).toEqual([]);
     expect((await run('images', '-q')).stdout).toBe('');
+  });
+
+  it('image import - and image load read the tarball from stdin', async () => {
+    const rootfs = tarDir(busyboxRootfs(), join(work, 'stdin-rootfs.tar'));
+    const imp = await runWithStdin(rootfs, 'image', 'import', '-', 'stdin/bb:1');
+    expect(imp.status).toBe(0);
+    const saved = buildImageTar([busyboxRootfs()], join(work, 'stdin-save.tar'), { format: 'oci', ref: 'example.com/stdin/app:2' });
+    expect(await runWithStdin(saved.file, 'image', 'load')).toMatchObject({ status: 0, stdout: 'Loaded image: example.com/stdin/app:2\n' });
+    const j = JSON.parse((await run('images', '--format', 'json')).stdout) as Array<{ Repository: string; Tag: string; ID: string }>;
+    expect(j.filter((r) => r.Repository === 'stdin/bb' || r.Repository === 'example.com/stdin/app').map((r) => `${r.Repository}:${r.Tag}`).sort())
+      .toEqual(['example.com/stdin/app:2', 'stdin/bb:1']);
+    expect(j.find((r) => r.Repository === 'stdin/bb')!.ID).toBe(imp.stdout.trim());
+    await run('image', 'rm', 'stdin/bb:1', 'example.com/stdin/app:2');
   });
 
   it('reports a bad reference and an unknown file as errors', async () => {

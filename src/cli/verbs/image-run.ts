@@ -147,9 +147,10 @@ export async function listImages(flags: { format: string; quiet?: boolean }): Pr
   out(formatTable(['REPOSITORY', 'TAG', 'IMAGE ID', 'CREATED', 'SIZE'], rs.map((r) => [r.Repository, r.Tag, r.ID.slice(7, 19), r.CreatedSince, humanSize(r.Size)])));
 }
 
-export async function imageLoad(flags: { input: string; quiet?: boolean }): Promise<void> {
+export async function imageLoad(flags: { input?: string; quiet?: boolean }): Promise<void> {
   const { loadArchive } = await import('../../image/load.js');
-  const images = await loadArchive(new ImageStore(), flags.input);
+  if (flags.input === undefined && process.stdin.isTTY) throw new TscError('USAGE', 'requested load from stdin, but stdin is empty (use -i FILE)');
+  const images = await loadArchive(new ImageStore(), flags.input ?? '-');
   if (flags.quiet) return;
   for (const img of images) {
     const tags = img.references.filter((r) => !r.includes('@'));
@@ -160,6 +161,7 @@ export async function imageLoad(flags: { input: string; quiet?: boolean }): Prom
 
 export async function imageImport(file: string, ref: string | undefined): Promise<void> {
   const { importRootfs } = await import('../../image/import.js');
+  if (file === '-' && process.stdin.isTTY) throw new TscError('USAGE', 'image import -: stdin is a terminal, not a tarball');
   const img = await importRootfs(new ImageStore(), file, ref);
   out(img.id);
 }

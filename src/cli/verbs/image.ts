@@ -8,16 +8,16 @@ export function registerImage(program: Command): void {
   image
     .command('load')
     .description('Load images from a docker-save or OCI-layout tar archive (plain or gzip)')
-    .requiredOption('-i, --input <file>', 'read from a tar archive file')
+    .option('-i, --input <file>', 'read from a tar archive file, instead of STDIN')
     .option('-q, --quiet', 'suppress the load output')
-    .action(async (flags: { input: string; quiet?: boolean }) => {
+    .action(async (flags: { input?: string; quiet?: boolean }) => {
       const { imageLoad } = await import('./image-run.js');
       await imageLoad(flags);
     });
   image
     .command('import')
     .description('Import the contents of a rootfs tarball to create a single-layer image')
-    .argument('<file>', 'rootfs tarball (plain, gzip or zstd)')
+    .argument('<file>', 'rootfs tarball (plain, gzip or zstd); "-" reads it from STDIN')
     .argument('[reference]', 'NAME[:TAG] for the new image')
     .action(async (file: string, ref: string | undefined) => {
       const { imageImport } = await import('./image-run.js');
