@@ -13,7 +13,8 @@ import { HealthChecker, effectiveHealthcheck } from '../health/index.js';
 import { plan, slotKey, formatPlan, type Action, type Desired, type DesiredService } from '../controller/plan.js';
 import { configHash } from '../controller/hash.js';
 import { startLevels } from '../controller/order.js';
-import { isRollingRecreate, rolloutBatches, type RecreateAction } from '../controller/rolling.js';
+import { isRollingRecreate, type RecreateAction } from '../controller/rolling.js';
+import { rollout } from './rollout.js';
 import { DEFAULT_BACKOFF, nextBackoff, type BackoffOptions } from '../controller/restart.js';
 import { saveProjectState, type ProjectState } from '../state/project-state.js';
 import { TscError } from '../errors.js';
@@ -30,6 +31,8 @@ export interface PassOptions {
   onProgress?: OnProgress;
   /** A verb waits on this pass: wait for depends_on conditions and throw the first failure. */
   request?: boolean;
+  /** Services being rolled back to their previous configuration (rollouts use rollback_config). */
+  rollingBack?: ReadonlySet<string>;
 }
 
 export interface PassResult {
@@ -56,6 +59,10 @@ export class Controller {
   private readonly holds = new Map<string, { until: number; backoffMs: number }>();
   private readonly checkers = new Map<string, HealthCheckerApi>();
   readonly health = new Map<string, HealthStatus>();
+  /** Each service's configuration before the last `up` changed it (for update_config failure_action rollback). */
+  readonly previous = new Map<string, Service>();
+  /** Services whose rolling update asked for a rollback in the running pass. */
+  private readonly rollbacks = new Set<string>();
   private readonly lb: Rotation;
   closed = false;
 
@@ -205,12 +212,21 @@ export class Controller {
         inParallel(rest, PARALLEL, async (a) => {
           await runOne(a, () => this.execute(a, ids.get(a), progress, restartsOf(a)));
         }),
-        ...[...rolling].map(([s, list]) => this.rollout(s, list, ids, progress, runOne, restartsOf, errors)),
+        ...[...rolling].map(([s, list]) => this.rollout(s, list, ids, progress, runOne, restartsOf, errors, opts.rollingBack?.has(s) ?? false)),
       ]);
     }
     this.st.pending = (this.st.pending ?? []).filter((id) => !pending.includes(id));
     await this.save();
     await this.pushBackends();
+    if (this.rollbacks.size > 0) {
+      // update_config failure_action: rollback — the previous configuration is back in st.project
+      const rollingBack = new Set(this.rollbacks);
+      this.rollbacks.clear();
+      await this.save();
+      await this.pass({ ...(progress ? { onProgress: progress } : {}), rollingBack }).catch((e: unknown) => {
+        errors.push(e instanceof TscError ? e : new TscError('RUNTIME', `rollback: ${e instanceof Error ? e.message : String(e)}`));
+      });
+    }
     if (opts.request && errors.length) throw errors[0];
     return { changed: true, orphans: p.orphans };
   }
@@ -240,30 +256,27 @@ export class Controller {
     }
     if (!svc || !id) throw new TscError('INTERNAL', `service ${a.service} vanished from the project`);
     if (a.kind === 'create') say('Creating', false);
-    const info = await ops.create(id, svc, a.number, a.name, configHash(svc), { [L_RESTARTS]: String(restarts) });
+    if (a.start) say('Starting', false);
+    const info = await ops.create(id, svc, a.number, a.name, configHash(svc), { [L_RESTARTS]: String(restarts) }, a.start);
     this.emit('create', { id, service: a.service, name: a.name });
     if (!a.start) {
       say(a.kind === 'recreate' ? 'Recreated' : 'Created', true);
       return;
     }
-    say('Starting', false);
-    const started = await ops.start(info.id, a.name);
-    await this.started(started);
+    await this.started(info);
     if (a.kind === 'recreate' && a.cause.includes('restart policy')) this.emit('restart', { id, service: a.service, name: a.name });
     say(a.kind === 'recreate' ? 'Recreated' : 'Started', true);
   }
 
   /**
-   * A rolling update of one replicated service (deploy.update_config): batches of `parallelism`, `delay`
-   * between them. `stop-first` is the ordinary recreate. `start-first` creates and starts the new replica
-   * (same name `project-service-N`) while the old one still serves, waits until it is in rotation (healthy
-   * when it has a healthcheck), and only then retires the old one (out of rotation, drained, removed).
-   * Old and new coexist under the same compose name for that moment: the runtime, the network layer and
-   * the LB rotation are all keyed by container id (names are not unique there), so no temporary rename is
-   * needed; `ps` may list both briefly. `failure_action`/`monitor`: before each next batch, a replica of
-   * an earlier batch that failed to come up, exited or turned unhealthy within `monitor` of its start
-   * pauses the rollout (the rest keep their old replicas and the error is reported; `rollback` is treated
-   * as `pause`, `continue` carries on). The monitor does not block: a rollout does not wait `monitor` per batch.
+   * A rolling update of one replicated service: batches, monitor, failure_action and max_failure_ratio are
+   * src/supervisor/rollout.ts. `stop-first` is the ordinary recreate. `start-first` creates and starts the
+   * new replica (same name `project-service-N`) while the old one still serves, waits until it is in
+   * rotation (healthy when it has a healthcheck), and only then retires the old one (out of rotation,
+   * drained, removed). Old and new coexist under the same compose name for that moment: the runtime, the
+   * network layer and the LB rotation are all keyed by container id, so no temporary rename is needed; `ps`
+   * may list both briefly. A `rollback` outcome puts the service's previous configuration back (when this
+   * supervisor received the new one) for a rollback pass that `pass` runs next.
    */
   private async rollout(
     service: string,
@@ -273,52 +286,32 @@ export class Controller {
     runOne: (a: Action, fn: () => Promise<void>) => Promise<boolean>,
     restartsOf: (a: Action) => number,
     errors: TscError[],
+    rollingBack: boolean,
   ): Promise<void> {
     const svc = this.service(service);
     if (!svc) return;
-    const uc = svc.updateConfig;
-    const fresh: { id: string; name: string; at: number }[] = [];
-    const batches = rolloutBatches(list, uc.parallelism);
-    this.deps.log(`rolling update of ${service}: ${batches.length} batch(es) of ${uc.parallelism || list.length}, order ${uc.order}, delay ${uc.delayMs} ms`);
-    for (const [i, batch] of batches.entries()) {
-      if (i > 0 && uc.delayMs > 0) await new Promise((r) => setTimeout(r, uc.delayMs));
-      const failed = await this.monitorFailure(fresh, uc.monitorMs);
-      if (failed && uc.failureAction !== 'continue') {
-        const err = new TscError('RUNTIME', `rolling update of ${service} paused: ${failed}; ${list.length - batches.slice(0, i).flat().length} replica(s) keep the old configuration`);
-        errors.push(err);
-        this.deps.log(err.message);
-        progress?.({ type: 'message', level: 'error', text: err.message });
-        return;
-      }
-      const results = await Promise.all(batch.map((a) => {
+    const out = await rollout(service, svc, list, ids, {
+      replace: (a, order) => {
         const id = ids.get(a);
-        const fn = uc.order === 'start-first' && id ? () => this.replaceStartFirst(a, id, progress, restartsOf(a)) : () => this.execute(a, id, progress, restartsOf(a));
-        return runOne(a, fn).then((ok) => {
-          if (ok && id) fresh.push({ id, name: a.name, at: Date.now() });
-          return ok ? undefined : a.name;
-        });
-      }));
-      const bad = results.filter((x): x is string => x !== undefined);
-      if (bad.length && uc.failureAction !== 'continue' && i < batches.length - 1) {
-        const err = new TscError('RUNTIME', `rolling update of ${service} paused: ${bad.join(', ')} failed to update`);
-        errors.push(err);
-        this.deps.log(err.message);
-        progress?.({ type: 'message', level: 'error', text: err.message });
-        return;
-      }
+        const fn = order === 'start-first' && id ? () => this.replaceStartFirst(a, id, progress, restartsOf(a)) : () => this.execute(a, id, progress, restartsOf(a));
+        return runOne(a, fn);
+      },
+      failure: async (id) => {
+        if (this.health.get(id) === 'unhealthy') return 'unhealthy';
+        const info = await this.deps.runtime.inspect(id).catch(() => undefined);
+        return !info ? 'gone' : info.status !== 'running' ? `${info.status}${info.exit ? ` (exit ${info.exit.exitCode})` : ''}` : undefined;
+      },
+      log: (m) => this.deps.log(m),
+    }, progress, { rollingBack });
+    if (out.error) errors.push(out.error);
+    const prev = this.previous.get(service);
+    if (out.rollback && prev && this.st.project) {
+      this.st.project = { ...this.st.project, services: { ...this.st.project.services, [service]: prev } };
+      this.previous.delete(service);
+      this.rollbacks.add(service);
+    } else if (out.rollback) {
+      this.deps.log(`rollback of ${service}: the previous configuration is not known to this supervisor; paused instead`);
     }
-  }
-
-  /** A new replica of an earlier batch that exited or turned unhealthy within `monitorMs` of its start. */
-  private async monitorFailure(fresh: { id: string; name: string; at: number }[], monitorMs: number): Promise<string | undefined> {
-    const now = Date.now();
-    for (const f of fresh) {
-      if (now - f.at > monitorMs) continue;
-      if (this.health.get(f.id) === 'unhealthy') return `${f.name} is unhealthy`;
-      const info = await this.deps.runtime.inspect(f.id).catch(() => undefined);
-      if (!info || info.status !== 'running') return `${f.name} ${info ? `is ${info.status}` : 'is gone'}`;
-    }
-    return undefined;
   }
 
   /** start-first: new replica created, started and in rotation before the old one leaves it. */
@@ -364,14 +357,14 @@ export class Controller {
     this.st.noRestart = this.st.noRestart.filter((x) => x !== id);
   }
 
-  /** Take a container out of rotation, stop it and remove it. */
-  async retire(id: string, service: string, name: string, svc: Service | undefined, timeoutMs?: number): Promise<void> {
+  /** Take a container out of rotation, stop it and remove it (`detach: false`: its network goes with the project's). */
+  async retire(id: string, service: string, name: string, svc: Service | undefined, timeoutMs?: number, detach = true): Promise<void> {
     await this.stopHealth(id);
     if (this.deps.network && svc) {
       await this.rotate(service, id, false);
       await this.deps.network.drain(this.st.name, service, id, svc.stopGracePeriodMs).catch(() => undefined);
     }
-    await this.ops().remove(id, svc, timeoutMs);
+    await this.ops().remove(id, svc, timeoutMs, detach);
     this.emit('destroy', { id, service, name });
   }
 

@@ -6,6 +6,7 @@ import { rm } from 'node:fs/promises';
 import type { Project } from '../spec/model.js';
 import type { ContainerInfo } from '../runtime/api.js';
 import type { DownOptions, OnProgress, UpOptions, UpResult } from '../api.js';
+import { configHash } from '../controller/hash.js';
 import { startLevels, withDependencies } from '../controller/order.js';
 import { TscError } from '../errors.js';
 import { emptyState } from '../state/project-state.js';
@@ -64,6 +65,11 @@ export async function handleUp(c: Controller, project: Project, opts: UpOptions,
     for (const [s, n] of Object.entries(opts.scale)) {
       if (!project.services[s]) throw new TscError('NOT_FOUND', `no such service: ${s}`);
       if (!Number.isInteger(n) || n < 0) throw new TscError('USAGE', `invalid scale for ${s}: ${n}`);
+    }
+    // what each service was before this up (a rolling update with failure_action rollback returns to it)
+    for (const [name, before] of Object.entries(c.st.project?.services ?? {})) {
+      const after = project.services[name];
+      if (after && configHash(after) !== configHash(before)) c.previous.set(name, before);
     }
     c.st.project = project;
     c.st.phase = 'up';
@@ -202,15 +208,15 @@ export async function handleDown(c: Controller, project: Project | undefined, op
         const res = `Container ${i.name}`;
         progress({ type: 'resource', resource: res, status: i.status === 'running' ? 'Stopping' : 'Removing', done: false });
         const t0 = Date.now();
-        await c.retire(i.id, i.service, i.name, c.service(i.service), opts.timeoutMs);
+        await c.retire(i.id, i.service, i.name, c.service(i.service), opts.timeoutMs, false);
         c.deps.log(`down: ${i.name} removed in ${Date.now() - t0} ms`);
         progress({ type: 'resource', resource: res, status: 'Removed', done: true });
       }));
     }
     const { network, volumes } = c.deps;
     if (network) {
+      // every container's netns and veths, the bridges and the nft table: one tsc-net, one ip, one nft
       await network.removeProjectNetworks(c.project ?? c.st.name);
-      await network.cleanupProject(c.st.name);
       for (const n of Object.values(c.project?.networks ?? {})) {
         if (!n.external) progress({ type: 'resource', resource: `Network ${n.name}`, status: 'Removed', done: true });
       }
