@@ -32,7 +32,8 @@ export function readText(file: string, session: Session): string {
   } catch (e) {
     const code = errnoCode(e);
     if (code === 'ENOENT') throw new TscError('SPEC_NOT_FOUND', `open ${file}: no such file or directory`);
-    throw new TscError('SPEC_NOT_FOUND', `cannot read ${file}: ${code ?? String(e)}`, { cause: e });
+    const why = code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : (code ?? String(e));
+    throw new TscError('SPEC_NOT_FOUND', `cannot read ${file}: ${why}`, { cause: e });
   }
 }
 

@@ -65,9 +65,45 @@ class LineIndex implements LineSource {
   }
 }
 
-function located(file: string, pos: Position | { line: number; col: number }, message: string): TscError {
+function located(file: string, pos: Position | { line: number; col: number }, message: string, path = '(root)'): TscError {
   const where = `${file}:${pos.line}:${pos.col}`;
-  return new TscError('SPEC_INVALID', `${file}: invalid compose file`, { details: [`${where}: (root): ${message}`] });
+  return new TscError('SPEC_INVALID', `${file}: invalid compose file`, { details: [`${where}: ${path}: ${message}`] });
+}
+
+const KEY_LINE = /^(\s*)(?:- +)?(?:"([^"]*)"|'([^']*)'|([^\s#'"{[][^:#]*?))\s*:(?:\s|$)/;
+
+/**
+ * A duplicated key of a block mapping (js-yaml names no key): its key path, worked out from the indentation
+ * of the lines above, and the line of its first definition, as Compose's "mapping key already defined".
+ * Undefined when the text is not plain block style there (flow mappings, sequences above it).
+ */
+function duplicateKey(text: string, line: number, col: number): { path: string; message: string } | undefined {
+  const lines = text.split(/\r?\n/);
+  const keyOf = (l: string | undefined): { indent: number; key: string; item: boolean } | undefined => {
+    const m = l === undefined ? null : KEY_LINE.exec(l);
+    if (!m) return undefined;
+    return { indent: (m[1] as string).length, key: (m[2] ?? m[3] ?? m[4] ?? '').trim(), item: /^\s*- /.test(l as string) };
+  };
+  const here = keyOf(lines[line]);
+  if (!here || here.indent !== col || here.item) return undefined;
+  const path: string[] = [here.key];
+  let first: number | undefined;
+  let indent = here.indent;
+  for (let i = line - 1; i >= 0 && indent > 0; i--) {
+    const k = keyOf(lines[i]);
+    if (!k || k.indent > indent) continue;
+    if (k.indent === indent && path.length === 1 && k.key === here.key && first === undefined) first = i + 1;
+    if (k.indent < indent) {
+      if (k.item) return undefined;
+      path.unshift(k.key);
+      indent = k.indent;
+    }
+  }
+  if (first === undefined && here.indent === 0) {
+    for (let i = line - 1; i >= 0; i--) if (keyOf(lines[i])?.indent === 0 && keyOf(lines[i])?.key === here.key) first = i + 1;
+  }
+  const at = first === undefined ? "" : ` at line ${first}`;
+  return { path: formatKeyPath(path), message: `duplicated mapping key ${JSON.stringify(here.key)} (already defined${at})` };
 }
 
 function annotate(ev: Ev, lines: LineIndex): void {
@@ -130,6 +166,8 @@ export function parseYaml(text: string, file: string): unknown {
     if (e instanceof yaml.YAMLException) {
       const m = e.mark as { line?: number; column?: number } | undefined;
       const pos = { line: (m?.line ?? 0) + 1, col: (m?.column ?? 0) + 1 };
+      const dup = e.reason === 'duplicated mapping key' ? duplicateKey(text, pos.line - 1, pos.col - 1) : undefined;
+      if (dup) throw located(file, pos, dup.message, dup.path);
       throw located(file, pos, `YAML syntax error: ${e.reason}`);
     }
     if (e instanceof RangeError) throw located(file, { line: 1, col: 1 }, 'document is nested too deeply');
