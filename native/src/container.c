@@ -4,6 +4,7 @@
 #include "caps.h"
 #include "init.h"
 #include "mounts.h"
+#include "pty.h"
 #include "seccomp.h"
 #include "state.h"
 #include "user.h"
@@ -14,7 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -138,7 +141,26 @@ static void enter_cgroup(struct launch *L, int cgfd, int syncfd) {
   }
 }
 
-__attribute__((noreturn)) static void child_main(struct launch *L, int syncfd, int cgfd, int fifofd, int stdio[3]) {
+/* process.terminal: a pty of the container's devpts becomes stdio (and /dev/console); the master goes to the
+ * shim. The caller's window size (foreground run from a terminal) is copied first. With init, the workload
+ * takes it as its controlling terminal, not PID 1 (init.c). */
+static void setup_terminal(struct launch *L, int consock, int syncfd) {
+  struct err e = {0};
+  struct winsize ws = {0};
+  ioctl(0, TIOCGWINSZ, &ws);
+  int master;
+  char slave[128];
+  if (pty_open(&master, slave, sizeof slave, &e) < 0 || pty_attach(slave, &ws, !L->cfg->init, true, &e) < 0)
+    child_fail(syncfd, &e);
+  if (send_fd(consock, master) < 0) {
+    err_set(&e, errno, "send the pty to the shim");
+    child_fail(syncfd, &e);
+  }
+  close(master);
+  close(consock);
+}
+
+__attribute__((noreturn)) static void child_main(struct launch *L, int syncfd, int cgfd, int fifofd, int stdio[3], int consock) {
   struct config *c = L->cfg;
   struct err e = {0};
   umask(0);
@@ -177,6 +199,7 @@ __attribute__((noreturn)) static void child_main(struct launch *L, int syncfd, i
   if (rootfs_setup(c, L->has_cg ? L->cg.version : 1, &e) < 0 || rootfs_pivot(c, &e) < 0 || rootfs_finish(c, &e) < 0)
     child_fail(syncfd, &e);
   if (!early) enter_cgroup(L, cgfd, syncfd);
+  if (consock >= 0) setup_terminal(L, consock, syncfd);
   struct user_ids u = {.uid = c->uid, .gid = c->gid};
   const uint32_t *groups = c->agids;
   size_t ngroups = c->nagids;
@@ -219,21 +242,21 @@ __attribute__((noreturn)) static void child_main(struct launch *L, int syncfd, i
   }
   /* a detached container outlives its shim; a foreground run takes its container with it */
   if (L->detached) prctl(PR_SET_PDEATHSIG, 0);
-  if (c->init) init_run(c->args, env);
+  if (c->init) init_run(c->args, env, c->terminal);
   sys_close_range(3, ~0U, 0);
   exec_workload(c->args, env);
 }
 
 struct child_args {
   struct launch *L;
-  int sync_r, sync_w, fifofd;
+  int sync_r, sync_w, fifofd, consock;
   int stdio[3];
 };
 
 static int shared_child(void *arg) {
   struct child_args *a = arg;
   close(a->sync_r);
-  child_main(a->L, a->sync_w, -1, a->fifofd, a->stdio);
+  child_main(a->L, a->sync_w, -1, a->fifofd, a->stdio, a->consock);
 }
 
 static int clone_flags(const struct config *c) {
@@ -271,6 +294,7 @@ int container_launch(struct launch *L, struct err *e) {
   if (open_stdio(L, stdio, pipes, e) < 0) return -1;
   L->has_cg = false;
   L->oom_base = -1;
+  L->pty = -1;
   /* run without init: the child execs the workload right after setup, so it can share our memory like
    * vfork (no page-table copy, no copy-on-write faults); we stay suspended until it has exec'd. */
   bool shared_vm = !L->wait_start && !c->init;
@@ -298,6 +322,8 @@ int container_launch(struct launch *L, struct err *e) {
   }
   int sync[2];
   if (pipe2(sync, O_CLOEXEC) < 0) return err_set(e, errno, "pipe");
+  int cons[2] = {-1, -1};
+  if (c->terminal && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, cons) < 0) return err_set(e, errno, "socketpair");
   const char *pidns = config_ns_path(c, CLONE_NEWPID);
   if (pidns) {
     int fd = open(pidns, O_RDONLY | O_CLOEXEC);
@@ -306,7 +332,7 @@ int container_launch(struct launch *L, struct err *e) {
   }
   pid_t pid;
   if (shared_vm) {
-    struct child_args a = {L, sync[0], sync[1], fifofd, {stdio[0], stdio[1], stdio[2]}};
+    struct child_args a = {L, sync[0], sync[1], fifofd, cons[1], {stdio[0], stdio[1], stdio[2]}};
     size_t sz = 1 << 20;
     void *stack = mmap(NULL, sz, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK | MAP_NORESERVE, -1, 0);
     if (stack == MAP_FAILED) return err_set(e, errno, "mmap");
@@ -319,14 +345,17 @@ int container_launch(struct launch *L, struct err *e) {
   if (pid == 0) {
     close(sync[0]);
     if (cgp[1] >= 0) close(cgp[1]);
-    child_main(L, sync[1], cgp[0], fifofd, stdio);
+    if (cons[0] >= 0) close(cons[0]);
+    child_main(L, sync[1], cgp[0], fifofd, stdio, cons[1]);
   }
+  if (cons[1] >= 0) close(cons[1]);
   /* the child has its own copies: ours must go now, or a log drain after an error below never sees EOF */
   if (fifofd >= 0) close(fifofd);
   for (int i = 0; i < 3; i++)
     if (stdio[i] >= 0 && (i != 2 || stdio[2] != stdio[1])) close(stdio[i]);
   if (pid < 0) {
     int saved = clone_errno;
+    if (cons[0] >= 0) close(cons[0]);
     close(sync[0]);
     close(sync[1]);
     if (cgp[0] >= 0) close(cgp[0]);
@@ -347,6 +376,7 @@ int container_launch(struct launch *L, struct err *e) {
     close(cgp[1]);
     if (r < 0) {
       close(sync[0]);
+      if (cons[0] >= 0) close(cons[0]);
       kill(pid, SIGKILL);
       while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {
       }
@@ -364,12 +394,17 @@ int container_launch(struct launch *L, struct err *e) {
     } else {
       err_set(e, 0, "container init exited during setup");
     }
+    if (cons[0] >= 0) close(cons[0]);
     kill(pid, SIGKILL);
     int st;
     while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
     }
     if (L->has_cg) L->cg.ops->destroy(&L->cg, &(struct err){0});
     return -1;
+  }
+  if (cons[0] >= 0) {
+    L->pty = recv_fd(cons[0]); /* sent before READY: already queued */
+    close(cons[0]);
   }
   L->pid = pid;
   L->pid_start = proc_start_time(pid);

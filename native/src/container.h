@@ -19,6 +19,7 @@ struct launch {
   bool child_joins;         /* the child writes itself into cgroup.procs (shared-VM launch) */
   long long oom_base;
   int out_r, err_r;         /* read ends of the container's stdout/stderr pipes, -1 when not logging */
+  int pty;                  /* process.terminal: the pty master (from the container's devpts), else -1 */
   int logfd;
 };
 

@@ -8,6 +8,7 @@
 #include "config.h"
 #include "container.h"
 #include "mounts.h"
+#include "pty.h"
 #include "seccomp.h"
 #include "state.h"
 #include "user.h"
@@ -37,52 +38,28 @@ static int xfail(const char *fmt, const char *a, int code) {
 }
 
 static int relay(int master, pid_t child) {
-  struct termios saved;
-  bool raw = isatty(0) && tcgetattr(0, &saved) == 0;
-  if (raw) {
-    struct termios t = saved;
-    cfmakeraw(&t);
-    tcsetattr(0, TCSANOW, &t);
-  }
+  term_raw(0);
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGWINCH);
-  sigaddset(&set, SIGCHLD);
   sigprocmask(SIG_BLOCK, &set, NULL);
   int sfd = signalfd(-1, &set, SFD_CLOEXEC);
-  struct winsize ws;
-  if (ioctl(0, TIOCGWINSZ, &ws) == 0) ioctl(master, TIOCSWINSZ, &ws);
-  char buf[4096];
-  bool in_open = true;
-  int status = 0;
+  pty_copy_winsize(0, master);
+  int in = 0;
   for (;;) {
-    struct pollfd p[3] = {{master, POLLIN, 0}, {in_open ? 0 : -1, POLLIN, 0}, {sfd, POLLIN, 0}};
+    struct pollfd p[3] = {{master, POLLIN, 0}, {in, POLLIN, 0}, {sfd, POLLIN, 0}};
     if (poll(p, 3, -1) < 0 && errno != EINTR) break;
-    if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
-      ssize_t n = read(master, buf, sizeof buf);
-      if (n <= 0) break; /* EIO: the slave side is closed */
-      write_all(1, buf, (size_t)n);
-    }
-    if (p[1].revents & (POLLIN | POLLHUP)) {
-      ssize_t n = read(0, buf, sizeof buf);
-      if (n <= 0) {
-        in_open = false;
-        char eot = 4;
-        write_all(master, &eot, 1);
-      } else {
-        write_all(master, buf, (size_t)n);
-      }
-    }
+    if ((p[0].revents & (POLLIN | POLLHUP | POLLERR)) && !relay_out(master, 1)) break; /* EIO: the slave side is closed */
+    if (in >= 0 && (p[1].revents & (POLLIN | POLLHUP | POLLERR)) && !relay_in(in, master)) in = -1;
     if (p[2].revents & POLLIN) {
       struct signalfd_siginfo si;
-      if (read(sfd, &si, sizeof si) == (ssize_t)sizeof si && si.ssi_signo == SIGWINCH &&
-          ioctl(0, TIOCGWINSZ, &ws) == 0)
-        ioctl(master, TIOCSWINSZ, &ws);
+      if (read(sfd, &si, sizeof si) == (ssize_t)sizeof si) pty_copy_winsize(0, master);
     }
   }
+  int status = 0;
   while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
   }
-  if (raw) tcsetattr(0, TCSANOW, &saved);
+  term_restore(0);
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
@@ -151,9 +128,8 @@ int cmd_exec(int argc, char **argv, const char *root) {
   int master = -1;
   char slave[128] = "";
   if (tty) {
-    master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
-    if (master < 0 || grantpt(master) < 0 || unlockpt(master) < 0 || ptsname_r(master, slave, sizeof slave) != 0)
-      return xfail("%s", "allocate a pty in the container", errno);
+    if (pty_open(&master, slave, sizeof slave, &e) < 0) return xfail("allocate a pty in the container: %s", e.msg, e.code);
+    pty_copy_winsize(0, master); /* before the process can ask for it */
   }
   int rep[2];
   if (pipe2(rep, O_CLOEXEC) < 0) return xfail("%s", "pipe", errno);

@@ -7,10 +7,11 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-void init_run(const char *const *argv, const char *const *env) {
+void init_run(const char *const *argv, const char *const *env, bool terminal) {
   sigset_t all, old;
   sigfillset(&all);
   sigprocmask(SIG_BLOCK, &all, &old);
@@ -21,6 +22,7 @@ void init_run(const char *const *argv, const char *const *env) {
   }
   if (child == 0) {
     setsid();
+    if (terminal) ioctl(0, TIOCSCTTY, 0); /* PID 1 never took the pty as its own */
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);

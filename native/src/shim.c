@@ -1,6 +1,7 @@
 /* shim.c: poll loop over a signalfd and the container's stdout/stderr pipes. Small fixed buffers only, so a
  * shim stays well under 1 MiB RSS. Log lines: "<RFC3339Nano> stdout|stderr F|P <text>". */
 #include "shim.h"
+#include "pty.h"
 #include "state.h"
 #include <errno.h>
 #include <poll.h>
@@ -21,6 +22,7 @@
 
 struct stream {
   const char *name;
+  bool crlf; /* a pty's output: lines end in \r\n, logged without the \r */
   int fd;
   size_t len;
   char buf[LINE_MAX_BYTES];
@@ -92,7 +94,8 @@ static bool pump(struct stream *s, int logfd) {
   size_t start = 0;
   for (size_t i = 0; i < s->len; i++)
     if (s->buf[i] == '\n') {
-      emit(logfd, s->name, s->buf + start, i - start, false);
+      size_t end = s->crlf && i > start && s->buf[i - 1] == '\r' ? i - 1 : i;
+      emit(logfd, s->name, s->buf + start, end - start, false);
       start = i + 1;
     }
   if (start == 0 && s->len == sizeof s->buf) { /* a line longer than the buffer */
@@ -105,7 +108,7 @@ static bool pump(struct stream *s, int logfd) {
   return true;
 }
 
-static struct stream out_s = {.name = "stdout"}, err_s = {.name = "stderr"};
+static struct stream out_s = {.name = "stdout"}, err_s = {.name = "stderr"}, tty_s = {.name = "stdout", .crlf = true};
 
 int shim_monitor(struct launch *L, bool forward) {
   sigset_t set;
@@ -118,6 +121,11 @@ int shim_monitor(struct launch *L, bool forward) {
   int sfd = signalfd(-1, &set, SFD_CLOEXEC);
   out_s.fd = L->out_r;
   err_s.fd = L->err_r;
+  /* a pty: logged (detached), or relayed to and from the caller's terminal (foreground run -t) */
+  bool relay = forward && L->pty >= 0;
+  tty_s.fd = L->pty >= 0 && !relay ? L->pty : -1; /* without a log: read and dropped, never left to fill up */
+  int master = relay ? L->pty : -1, in = relay ? 0 : -1;
+  if (relay) term_raw(0);
   int status = 0;
   bool exited = false;
   for (;;) {
@@ -129,24 +137,35 @@ int shim_monitor(struct launch *L, bool forward) {
       }
     }
     /* a dead PID 1 may have left its output in the pipes: keep reading until both hit EOF */
-    if (exited && out_s.fd < 0 && err_s.fd < 0) break;
-    struct pollfd p[3] = {{sfd, POLLIN, 0}, {out_s.fd, POLLIN, 0}, {err_s.fd, POLLIN, 0}};
-    int r = poll(p, 3, exited ? 200 : -1);
+    if (exited && out_s.fd < 0 && err_s.fd < 0 && tty_s.fd < 0 && master < 0) break;
+    struct pollfd p[6] = {{sfd, POLLIN, 0},  {out_s.fd, POLLIN, 0}, {err_s.fd, POLLIN, 0},
+                          {tty_s.fd, POLLIN, 0}, {master, POLLIN, 0},  {in, POLLIN, 0}};
+    int r = poll(p, 6, exited ? 200 : -1);
     if (r < 0 && errno != EINTR) break;
     if (r == 0 && exited) break; /* a process outside our pid namespace kept the pipe open */
     if (p[0].revents & POLLIN) {
       struct signalfd_siginfo si;
-      if (read(sfd, &si, sizeof si) == (ssize_t)sizeof si && si.ssi_signo != SIGCHLD && !exited)
-        kill(L->pid, (int)si.ssi_signo);
+      if (read(sfd, &si, sizeof si) == (ssize_t)sizeof si && si.ssi_signo != SIGCHLD && !exited) {
+        if (si.ssi_signo == SIGWINCH && master >= 0) pty_copy_winsize(0, master); /* the kernel tells the pty's group */
+        else kill(L->pid, (int)si.ssi_signo);
+      }
     }
-    for (int i = 1; i < 3; i++) {
-      struct stream *s = i == 1 ? &out_s : &err_s;
+    if (master >= 0 && (p[4].revents & (POLLIN | POLLHUP | POLLERR)) && !relay_out(master, 1)) {
+      close(master);
+      master = -1;
+    }
+    if (in >= 0 && (p[5].revents & (POLLIN | POLLHUP | POLLERR)) && master >= 0 && !relay_in(in, master)) in = -1;
+    if (master < 0) in = -1;
+    for (int i = 1; i < 4; i++) {
+      struct stream *s = i == 1 ? &out_s : i == 2 ? &err_s : &tty_s;
       if (s->fd >= 0 && (p[i].revents & (POLLIN | POLLHUP | POLLERR)) && !pump(s, L->logfd)) {
         close(s->fd);
         s->fd = -1;
       }
     }
   }
+  if (relay) term_restore(0);
+  if (master >= 0) close(master);
   /* reap anything else that ended up as our child */
   while (waitpid(-1, NULL, WNOHANG) > 0) {
   }

@@ -1,0 +1,72 @@
+/**
+ * process.terminal (OCI config.json) and `exec -t`: the process gets a pty of the container's own devpts as
+ * stdio, controlling terminal and /dev/console. Foreground `run` relays it to the caller's terminal (raw mode,
+ * window size); a detached container's pty output goes to the CRI log as stdout lines.
+ */
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { busyboxRootfs } from '../helpers/busybox.js';
+import { eventually } from '../helpers/eventually.js';
+import { readLog, RUNTIME, Scratch } from '../helpers/oci-bundle.js';
+import { runInPty } from '../helpers/pty-run.js';
+
+let s: Scratch;
+beforeAll(() => {
+  busyboxRootfs();
+  s = new Scratch('tty');
+});
+afterAll(() => s?.cleanup());
+
+const PROBE = 'test -t 0 && echo stdin-is-tty; test -t 1 && echo stdout-is-tty; tty; stty size; ls -l /dev/console | cut -c1';
+
+describe('tsc-runtime process.terminal', () => {
+  it('foreground run: PID 1 gets a terminal with the caller\'s window size; input is relayed', async () => {
+    const id = s.id('fg');
+    const b = s.bundle(id, { terminal: true, args: ['sh', '-c', `${PROBE}; read -r line; echo "got:$line"; exit 3`] });
+    const r = await runInPty([RUNTIME, '--root', s.root, 'run', '--rm', '--bundle', b.dir, id], [{ waitFor: 'c\r\n', send: 'hello\r' }]);
+    const lines = r.out.split(/\r?\n/).map((l) => l.trim());
+    expect(lines).toContain('stdin-is-tty');
+    expect(lines).toContain('stdout-is-tty');
+    expect(lines.some((l) => /^\/dev\/pts\/\d+$/.test(l))).toBe(true);
+    expect(lines).toContain('33 101');
+    expect(lines).toContain('got:hello');
+    expect(r.code).toBe(3);
+  });
+
+  it('foreground run with init: the workload has the terminal as its controlling tty', async () => {
+    const id = s.id('init');
+    const b = s.bundle(id, { terminal: true, init: true, args: ['sh', '-c', 'test -t 0 && echo tty-ok; cat /proc/self/stat | cut -d" " -f7'] });
+    const r = await runInPty([RUNTIME, '--root', s.root, 'run', '--rm', '--bundle', b.dir, id]);
+    expect(r.out).toContain('tty-ok');
+    const ttyNr = r.out.split(/\r?\n/).map((l) => l.trim()).filter((l) => /^\d+$/.test(l));
+    expect(Number(ttyNr[0])).not.toBe(0);
+    expect(r.code).toBe(0);
+  });
+
+  it('detached: the pty output lands in the log as stdout lines, without carriage returns', async () => {
+    const id = s.id('det');
+    const log = join(s.base, `${id}.log`);
+    const b = s.bundle(id, { terminal: true, args: ['sh', '-c', 'test -t 0 && echo detached-tty; echo err-line >&2'] });
+    s.ok(['create', '--bundle', b.dir, '--log-path', log, id]);
+    s.ok(['start', id]);
+    await eventually(() => expect(s.state(id).status).toBe('stopped'));
+    await eventually(() => expect(readLog(log).map((l) => `${l.stream}:${l.text}`)).toEqual(['stdout:detached-tty', 'stdout:err-line']));
+    expect(s.state(id).exitCode).toBe(0);
+    s.ok(['delete', id]);
+  });
+
+  it('exec -t: an interactive shell in a running container, window size and exit status relayed', async () => {
+    const id = s.id('exec');
+    const b = s.bundle(id, { args: ['sleep', '300'] });
+    s.ok(['run', '--detach', '--bundle', b.dir, id]);
+    const r = await runInPty([RUNTIME, '--root', s.root, 'exec', '-t', id, '--', 'sh'], [
+      { waitFor: '# ', send: 'stty size; hostname; echo $((40+2))\r' },
+      { waitFor: '42', send: 'exit 7\r' },
+    ]);
+    expect(r.pending).toBe(0);
+    expect(r.out).toContain('33 101');
+    expect(r.out).toContain('ctr');
+    expect(r.code).toBe(7);
+    s.ok(['delete', '--force', id]);
+  });
+});
