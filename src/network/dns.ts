@@ -1,10 +1,12 @@
 /**
- * The embedded DNS server: one UDP socket on each network's gateway address, port 53. A query is answered
+ * The embedded DNS server: a UDP socket and a TCP listener (RFC 7766: 2-byte length framing, several
+ * queries per connection, idle connections closed) on each network's gateway address, port 53. A query is answered
  * from the view of the asking container (found by its source address): the names of every network it is
  * on. Unknown names are forwarded to the host's resolvers for containers with a way out (none for
  * internal-only containers: NXDOMAIN). The name table is a callback, so it is always current.
  */
 import dgram from 'node:dgram';
+import net from 'node:net';
 import { readFileSync } from 'node:fs';
 import { buildResponse, parseQuery, RCODE_NXDOMAIN, RCODE_SERVFAIL, TYPE_A } from './dns-wire.js';
 
@@ -15,8 +17,12 @@ export interface DnsView {
   mayForward(client: string): boolean;
 }
 
+/** A TCP client that sends nothing for this long is disconnected. */
+const TCP_IDLE_MS = 10_000;
+
 export class DnsServer {
   private readonly sockets = new Map<string, dgram.Socket>();
+  private readonly tcp = new Map<string, net.Server>();
   private upstreams: string[] | undefined;
 
   constructor(private readonly view: DnsView) {}
@@ -34,8 +40,19 @@ export class DnsServer {
       return false;
     }
     s.on('error', () => undefined);
-    s.on('message', (msg, rinfo) => this.answer(s, msg, rinfo));
+    s.on('message', (msg, rinfo) => this.answer(msg, rinfo.address, (reply) => s.send(reply, rinfo.port, rinfo.address), false));
     this.sockets.set(addr, s);
+    // TCP beside UDP (clients retry over TCP after a truncated answer; some resolvers use it by choice).
+    // A TCP port that cannot be bound does not stop the UDP service.
+    const srv = net.createServer((c) => this.serveTcp(c));
+    const tcpOk = await new Promise<boolean>((resolve) => {
+      srv.once('error', () => resolve(false));
+      srv.listen({ host: addr, port }, () => resolve(true));
+    });
+    if (tcpOk) {
+      srv.on('error', () => undefined);
+      this.tcp.set(addr, srv);
+    }
     return true;
   }
 
@@ -43,6 +60,31 @@ export class DnsServer {
     const s = this.sockets.get(addr);
     this.sockets.delete(addr);
     if (s) await new Promise<void>((r) => s.close(() => r()));
+    const t = this.tcp.get(addr);
+    this.tcp.delete(addr);
+    if (t) await new Promise<void>((r) => t.close(() => r()));
+  }
+
+  private serveTcp(c: net.Socket): void {
+    const client = c.remoteAddress?.replace(/^::ffff:/, '') ?? '';
+    let buf = Buffer.alloc(0);
+    c.setTimeout(TCP_IDLE_MS, () => c.destroy());
+    c.on('error', () => undefined);
+    c.on('data', (d: Buffer) => {
+      buf = Buffer.concat([buf, d]);
+      while (buf.length >= 2) {
+        const n = buf.readUInt16BE(0);
+        if (buf.length < 2 + n) break;
+        const msg = buf.subarray(2, 2 + n);
+        buf = buf.subarray(2 + n);
+        this.answer(msg, client, (reply) => {
+          if (c.destroyed) return;
+          const len = Buffer.alloc(2);
+          len.writeUInt16BE(reply.length);
+          c.write(Buffer.concat([len, reply]));
+        }, true);
+      }
+    });
   }
 
   async close(): Promise<void> {
@@ -53,24 +95,30 @@ export class DnsServer {
     return [...this.sockets.keys()];
   }
 
-  private answer(s: dgram.Socket, msg: Buffer, rinfo: dgram.RemoteInfo): void {
+  private answer(msg: Buffer, client: string, reply: (b: Buffer) => void, tcp: boolean): void {
     const q = parseQuery(msg);
     if (!q) return;
-    const found = this.view.lookup(rinfo.address, q.name);
+    const found = this.view.lookup(client, q.name);
     if (found !== undefined) {
-      s.send(buildResponse(msg, q, q.type === TYPE_A ? found : []), rinfo.port, rinfo.address);
+      reply(buildResponse(msg, q, q.type === TYPE_A ? found : []));
       return;
     }
-    if (!this.view.mayForward(rinfo.address)) {
-      s.send(buildResponse(msg, q, [], RCODE_NXDOMAIN), rinfo.port, rinfo.address);
+    if (!this.view.mayForward(client)) {
+      reply(buildResponse(msg, q, [], RCODE_NXDOMAIN));
       return;
     }
-    this.forward(msg, (reply) => s.send(reply ?? buildResponse(msg, q, [], RCODE_SERVFAIL), rinfo.port, rinfo.address));
+    const done = (r: Buffer | undefined): void => reply(r ?? buildResponse(msg, q, [], RCODE_SERVFAIL));
+    if (tcp) this.forwardTcp(msg, done);
+    else this.forward(msg, done);
+  }
+
+  private upstream(): string | undefined {
+    this.upstreams ??= hostResolvers();
+    return this.upstreams[0];
   }
 
   private forward(msg: Buffer, done: (reply: Buffer | undefined) => void): void {
-    this.upstreams ??= hostResolvers();
-    const up = this.upstreams[0];
+    const up = this.upstream();
     if (!up) return done(undefined);
     const c = dgram.createSocket('udp4');
     const timer = setTimeout(() => {
@@ -84,6 +132,33 @@ export class DnsServer {
       done(reply);
     });
     c.send(msg, 53, up);
+  }
+
+  /** A query that came over TCP goes upstream over TCP (its answer may be larger than UDP allows). */
+  private forwardTcp(msg: Buffer, done: (reply: Buffer | undefined) => void): void {
+    const up = this.upstream();
+    if (!up) return done(undefined);
+    let buf = Buffer.alloc(0);
+    let finished = false;
+    const finish = (r: Buffer | undefined): void => {
+      if (finished) return;
+      finished = true;
+      c.destroy();
+      done(r);
+    };
+    const c = net.connect({ host: up, port: 53, timeout: 2000 });
+    c.on('timeout', () => finish(undefined));
+    c.on('error', () => finish(undefined));
+    c.on('close', () => finish(undefined));
+    c.on('connect', () => {
+      const len = Buffer.alloc(2);
+      len.writeUInt16BE(msg.length);
+      c.write(Buffer.concat([len, msg]));
+    });
+    c.on('data', (d: Buffer) => {
+      buf = Buffer.concat([buf, d]);
+      if (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) finish(buf.subarray(2, 2 + buf.readUInt16BE(0)));
+    });
   }
 }
 
