@@ -61,6 +61,9 @@ describe('image CLI', () => {
     // the buildable service's image is not in the registry: reported, not fatal
     expect(p.stderr).toMatch(/Image .*cli\/not-pushed:1\s+Error: .*HTTP 404/);
     expect(p.status).toBe(0);
+    const nb = await run('--progress', 'plain', 'pull', '--ignore-buildable');
+    expect(nb.stderr).not.toMatch(/not-pushed/);
+    expect(nb.status).toBe(0);
     const one = await run('--progress', 'plain', 'pull', 'web');
     expect(one.stderr).not.toMatch(/not-pushed/);
     expect(one.status).toBe(0);

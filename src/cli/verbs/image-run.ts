@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { TscError, isTscError } from '../../errors.js';
 import type { ProgressEvent } from '../../api.js';
 import type { LocalImage, PullProgress } from '../../image/api.js';
+import type { Project } from '../../spec/model.js';
 import { ImageStore } from '../../image/store.js';
 import { familiarName, parseReference } from '../../image/reference.js';
 import { withProgress } from '../progress.js';
@@ -54,17 +55,30 @@ async function pullAll(refs: string[], policy: 'always' | 'missing', mode: strin
   });
 }
 
-export async function pullServices(cmd: Command, services: string[], flags: { quiet?: boolean; policy: string; ignorePullFailures?: boolean }): Promise<void> {
-  if (flags.policy !== 'always' && flags.policy !== 'missing') throw new TscError('USAGE', `invalid --policy ${JSON.stringify(flags.policy)} (want "missing" or "always")`);
-  const project = await loadProjectFor(cmd, services);
-  const names = services.length > 0 ? services : Object.keys(project.services).sort();
-  const refs = new Set<string>();
-  const buildable = new Set<string>();
-  const required = new Set<string>();
+/** The named services plus, with `deps`, everything they depend on (transitively). */
+export function servicesToPull(project: Project, services: string[], deps: boolean): string[] {
+  const names = new Set(services.length > 0 ? services : Object.keys(project.services));
   for (const n of names) {
     const svc = project.services[n];
     if (!svc) throw new TscError('USAGE', `no such service: ${n}`);
+    if (deps) for (const d of Object.keys(svc.dependsOn)) names.add(d); // a Set iterates what is added
+  }
+  return [...names].filter((n) => project.services[n]).sort();
+}
+
+export async function pullServices(
+  cmd: Command, services: string[],
+  flags: { quiet?: boolean; policy: string; ignorePullFailures?: boolean; ignoreBuildable?: boolean; includeDeps?: boolean },
+): Promise<void> {
+  if (flags.policy !== 'always' && flags.policy !== 'missing') throw new TscError('USAGE', `invalid --policy ${JSON.stringify(flags.policy)} (want "missing" or "always")`);
+  const project = await loadProjectFor(cmd, services);
+  const refs = new Set<string>();
+  const buildable = new Set<string>();
+  const required = new Set<string>();
+  for (const n of servicesToPull(project, services, flags.includeDeps === true)) {
+    const svc = project.services[n]!;
     if (svc.pullPolicy === 'never' || svc.pullPolicy === 'build' || !svc.image) continue;
+    if (svc.build && flags.ignoreBuildable) continue;
     refs.add(svc.image);
     (svc.build ? buildable : required).add(svc.image);
   }
