@@ -1,0 +1,59 @@
+// Build step: bundle the CLI (src/cli/main.ts) with esbuild into dist/cli/main.js plus shared chunks in
+// dist/chunks/, over tsc's per-file output of that entry. A cold `tscompose config -q` then reads a handful of
+// files instead of ~50 ESM modules and commander's CommonJS files, each resolved, read and linked on its own
+// (the resolution and linking, not our code, was most of the start-up time). Verbs stay lazy: every dynamic
+// import() is a split point, so a verb's module and what it needs load only when that verb runs.
+//
+// Files that find things next to themselves (`new URL('../../schemas/…', import.meta.url)`, the standalone
+// validator, the supervisor's main.js, native binaries) get `import.meta.url` replaced by the URL their
+// tsc-compiled twin has in dist/, so they resolve exactly as unbundled. That holds because the entry
+// (dist/cli/) and the chunks (dist/chunks/) sit at the same depth below dist/.
+import { readFile, rm } from 'node:fs/promises';
+import { dirname, join, relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const src = join(root, 'src');
+const dist = join(root, 'dist');
+
+/** `import.meta.url` of src/a/b.ts becomes the URL of dist/a/b.js, computed from the chunk's own URL. */
+const keepMetaUrl = {
+  name: 'keep-import-meta-url',
+  setup(b) {
+    b.onLoad({ filter: /\.ts$/ }, async (args) => {
+      let text = await readFile(args.path, 'utf8');
+      const rel = relative(src, args.path);
+      if (rel.startsWith('..')) return undefined;
+      if (/import\.meta\.(dirname|filename|resolve)/.test(text)) {
+        throw new Error(`${rel}: import.meta.dirname/filename/resolve is not rewritten by scripts/bundle-cli.mjs; use import.meta.url`);
+      }
+      if (text.includes('import.meta.url')) {
+        const twin = `../${rel.split(sep).join('/').replace(/\.ts$/, '.js')}`;
+        text = text.replaceAll('import.meta.url', `new URL(${JSON.stringify(twin)}, import.meta.url).href`);
+      }
+      return { contents: text, loader: 'ts' };
+    });
+  },
+};
+
+await rm(join(dist, 'chunks'), { recursive: true, force: true });
+await build({
+  absWorkingDir: root,
+  entryPoints: { 'cli/main': join(src, 'cli/main.ts') },
+  outdir: dist,
+  chunkNames: 'chunks/[name]-[hash]',
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  // koffi is a native addon; ajv is only the run-time fallback when the standalone validator is missing
+  external: ['koffi', 'ajv'],
+  // bundled CommonJS (commander) calls require() for Node's built-ins
+  banner: { js: "import { createRequire as __tscCreateRequire } from 'node:module';\nconst require = __tscCreateRequire(import.meta.url);" },
+  plugins: [keepMetaUrl],
+  allowOverwrite: true,
+  legalComments: 'none',
+  logLevel: 'warning',
+});
