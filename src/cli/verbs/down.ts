@@ -8,6 +8,7 @@ export function registerDown(program: Command): void {
     .option('-v, --volumes', 'remove named volumes declared in the volumes section and anonymous volumes')
     .option('--remove-orphans', 'remove containers for services not defined in the compose file')
     .option('-t, --timeout <seconds>', 'shutdown timeout in seconds')
+    .option('--progress <mode>', 'progress output: auto, tty, plain, json, quiet')
     .action(async (flags: { volumes?: boolean; removeOrphans?: boolean; timeout?: string }, cmd: Command) => {
       const [{ createEngine }, ref, { withProgress }] = await Promise.all([
         import('../../engine/index.js'), import('../project-ref.js'), import('../progress.js'),

@@ -1,11 +1,24 @@
 /** `events [--json] [SERVICE...]`: container events of the project, as they happen. */
 import type { Command } from 'commander';
+import type { ContainerEvent } from '../../api.js';
+
+/** Compose's text form: `2015-11-20 18:01:03.615550 container create ID (k=v, k=v)`. */
+export function eventText(e: ContainerEvent): string {
+  const t = new Date(e.time);
+  const two = (n: number): string => String(n).padStart(2, '0');
+  const when = Number.isFinite(t.getTime())
+    ? `${t.getFullYear()}-${two(t.getMonth() + 1)}-${two(t.getDate())} ${two(t.getHours())}:${two(t.getMinutes())}:${two(t.getSeconds())}.${String(t.getMilliseconds() * 1000).padStart(6, '0')}`
+    : e.time;
+  const attrs = Object.entries(e.attributes).map(([k, v]) => `${k}=${v}`).join(', ');
+  return `${when} container ${e.action} ${e.id} (${attrs})\n`;
+}
 
 export function registerEvents(program: Command): void {
   program.command('events').description('Receive real time events from containers').argument('[service...]')
     .option('--json', 'output events as a stream of json objects')
     .action(async (services: string[], flags: { json?: boolean }, cmd: Command) => {
       const [{ createEngine }, ref] = await Promise.all([import('../../engine/index.js'), import('../project-ref.js')]);
+      await ref.checkServices(cmd, services);
       const p = await ref.projectRef(cmd, true);
       const ac = new AbortController();
       process.once('SIGINT', () => ac.abort());
@@ -14,8 +27,7 @@ export function registerEvents(program: Command): void {
         if (services.length && !services.includes(e.service)) return;
         if (flags.json) process.stdout.write(`${JSON.stringify(e)}\n`);
         else {
-          const attrs = Object.entries(e.attributes).map(([k, v]) => `${k}=${v}`).join(', ');
-          process.stdout.write(`${e.time} container ${e.action} ${e.id} (${attrs})\n`);
+          process.stdout.write(eventText(e));
         }
       }, ac.signal);
     });

@@ -5,7 +5,11 @@
 import type { Command } from 'commander';
 import { TscError } from '../../errors.js';
 
-export interface ExecArgs { service: string; argv: string[]; index: number; env: string[]; user?: string; workdir?: string; tty: boolean; interactive: boolean }
+export interface ExecArgs {
+  service: string; argv: string[]; index: number; env: string[]; user?: string; workdir?: string; tty: boolean; interactive: boolean;
+  /** -T given: never a TTY (without -t or -T, a TTY when our stdout is one, as Compose). */
+  noTty?: true;
+}
 
 export function parseExecArgs(args: string[]): ExecArgs {
   const r: ExecArgs = { service: '', argv: [], index: 1, env: [], tty: false, interactive: false };
@@ -24,7 +28,10 @@ export function parseExecArgs(args: string[]): ExecArgs {
     else if (flag === '-e' || flag === '--env') r.env.push(val());
     else if (flag === '-u' || flag === '--user') r.user = val();
     else if (flag === '-w' || flag === '--workdir') r.workdir = val();
-    else if (flag === '-T' || flag === '--no-TTY' || flag === '--no-tty') r.tty = false;
+    else if (flag === '-T' || flag === '--no-TTY' || flag === '--no-tty') {
+      r.tty = false;
+      r.noTty = true;
+    }
     else if (/^-[itd]+$/.test(flag)) {
       if (flag.includes('t')) r.tty = true;
       if (flag.includes('i')) r.interactive = true;
@@ -58,7 +65,9 @@ export function registerExec(program: Command): void {
         if (v !== undefined) env[k] = v;
       }
       process.exitCode = await createEngine().exec(p.name, {
-        service: a.service, index: a.index, argv: a.argv, env, tty: a.tty, interactive: a.interactive,
+        service: a.service, index: a.index, argv: a.argv, env, interactive: a.interactive,
+        // Compose allocates a TTY by default when its output is a terminal; -T turns that off
+        tty: a.tty || (a.noTty !== true && process.stdout.isTTY === true && process.stdin.isTTY === true),
         ...(a.user ? { user: a.user } : {}), ...(a.workdir ? { workdir: a.workdir } : {}),
       });
     });

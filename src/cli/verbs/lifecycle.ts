@@ -4,31 +4,35 @@ import type { Command } from 'commander';
 type Verb = 'stop' | 'start' | 'restart' | 'kill';
 
 async function run(verb: Verb, services: string[], flags: { timeout?: string; signal?: string }, cmd: Command): Promise<void> {
-  const [{ createEngine }, ref, { withProgress }] = await Promise.all([import('../../engine/index.js'), import('../project-ref.js'), import('../progress.js')]);
+  const [{ createEngine }, ref, { withProgress }, { composeWords }] = await Promise.all([
+    import('../../engine/index.js'), import('../project-ref.js'), import('../progress.js'), import('../progress-names.js'),
+  ]);
   const p = await ref.projectRef(cmd, true);
   const engine = createEngine();
   const t = ref.timeoutMs(flags.timeout);
   const opts = t !== undefined ? { timeoutMs: t } : {};
   await withProgress(ref.progressMode(cmd), `${verb} ${p.name}`, (on) => {
     if (verb === 'stop') return engine.stop(p.name, services, opts, on);
-    if (verb === 'start') return engine.start(p.name, services, on);
-    if (verb === 'restart') return engine.restart(p.name, services, opts, on);
+    if (verb === 'start') return engine.start(p.name, services, composeWords('start', on));
+    if (verb === 'restart') return engine.restart(p.name, services, opts, composeWords('restart', on));
     const sig = (flags.signal ?? 'SIGKILL').toUpperCase();
     return engine.kill(p.name, services, /^\d+$/.test(sig) || sig.startsWith('SIG') ? sig : `SIG${sig}`, on);
   });
 }
 
+const PROGRESS = ['--progress <mode>', 'progress output: auto, tty, plain, json, quiet'] as const;
+
 export function registerLifecycle(program: Command): void {
-  program.command('stop').description('Stop services').argument('[service...]')
+  program.command('stop').option(...PROGRESS).description('Stop services').argument('[service...]')
     .option('-t, --timeout <seconds>', 'specify a shutdown timeout in seconds')
     .action((s: string[], f: { timeout?: string }, cmd: Command) => run('stop', s, f, cmd));
-  program.command('start').description('Start services').argument('[service...]')
+  program.command('start').option(...PROGRESS).description('Start services').argument('[service...]')
     .action((s: string[], f: object, cmd: Command) => run('start', s, f, cmd));
-  program.command('restart').description('Restart service containers (each gets a fresh container from its image)').argument('[service...]')
+  program.command('restart').option(...PROGRESS).description('Restart service containers (each gets a fresh container from its image)').argument('[service...]')
     .option('-t, --timeout <seconds>', 'specify a shutdown timeout in seconds')
     .option('--no-deps', 'don\'t restart dependent services')
     .action((s: string[], f: { timeout?: string }, cmd: Command) => run('restart', s, f, cmd));
-  program.command('kill').description('Force stop service containers').argument('[service...]')
+  program.command('kill').option(...PROGRESS).description('Force stop service containers').argument('[service...]')
     .option('-s, --signal <signal>', 'SIGNAL to send to the container', 'SIGKILL')
     .option('--remove-orphans', 'accepted for compatibility')
     .action((s: string[], f: { signal?: string }, cmd: Command) => run('kill', s, f, cmd));

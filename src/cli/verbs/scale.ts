@@ -7,6 +7,7 @@ export function registerScale(program: Command): void {
     .description('Scale services')
     .argument('<service=replicas...>')
     .option('--no-deps', 'don\'t start linked services (accepted; dependencies already run)')
+    .option('--progress <mode>', 'progress output: auto, tty, plain, json, quiet')
     .action(async (pairs: string[], _flags: unknown, cmd: Command) => {
       const [{ createEngine }, ref, { withProgress }] = await Promise.all([import('../../engine/index.js'), import('../project-ref.js'), import('../progress.js')]);
       const scale = ref.parseScale(pairs);

@@ -4,6 +4,7 @@ import { TscError } from '../../errors.js';
 import { createEngine } from '../../engine/index.js';
 import { loadProjectFor, parseScale, progressMode, timeoutMs } from '../project-ref.js';
 import { withProgress } from '../progress.js';
+import { composeWords } from '../progress-names.js';
 import { makePrinter } from '../log-printer.js';
 import type { UpFlags } from './up.js';
 
@@ -22,7 +23,7 @@ export async function runUp(cmd: Command, services: string[], flags: UpFlags): P
       removeOrphans: flags.removeOrphans === true,
       wait: flags.wait === true,
       ...(waitMs !== undefined ? { waitTimeoutMs: waitMs } : {}),
-    }, on),
+    }, composeWords('up', on)),
   );
   if (!result.changed) process.stderr.write(`Project ${project.name} is up to date: nothing to change\n`);
   if (flags.detach || flags.wait || !flags.start) return 0;
@@ -32,7 +33,9 @@ export async function runUp(cmd: Command, services: string[], flags: UpFlags): P
 /** Foreground `up`: logs until every container stopped or Ctrl-C (graceful stop; twice: kill). */
 async function attach(engine: ReturnType<typeof createEngine>, name: string, flags: UpFlags): Promise<number> {
   const ac = new AbortController();
-  const print = makePrinter({ prefix: flags.logPrefix, timestamps: flags.timestamps === true, color: process.stdout.isTTY === true });
+  const shown = await engine.ps(name, { all: true, services: [] }).catch(() => []);
+  const width = Math.max(0, ...shown.map((r) => `${r.Service}-${r.Number}`.length));
+  const print = makePrinter({ prefix: flags.logPrefix, timestamps: flags.timestamps === true, color: process.stdout.isTTY === true, width });
   let interrupts = 0;
   let status = 0;
   const onSigint = (): void => {

@@ -33,6 +33,7 @@ export function registerUp(program: Command): void {
     .option('--wait-timeout <seconds>', 'maximum duration to wait for the project to be running|healthy')
     .option('--no-log-prefix', 'don\'t print prefix in logs')
     .option('--timestamps', 'show timestamps')
+    .option('--progress <mode>', 'progress output: auto, tty, plain, json, quiet')
     .action(async (services: string[], flags: UpFlags, cmd: Command) => {
       const { runUp } = await import('./up-run.js');
       process.exitCode = await runUp(cmd, services, flags);
