@@ -64,6 +64,8 @@ interface ProjectState {
   containers: Record<string, CtrState>;
   listeners: ListenerState[];
   ipForwardHeld: boolean;
+  /** The nft script last applied for this project (skip `nft` when a pass would load the same rules). */
+  rulesApplied?: string;
 }
 
 const IP_FORWARD = '/proc/sys/net/ipv4/ip_forward';
@@ -282,7 +284,20 @@ export class LocalNetworkManager implements NetworkManager {
     const wanted = new Set<string>(Object.keys(project.networks));
     for (const svc of Object.values(project.services)) for (const k of this.serviceNetworks(svc)) wanted.add(k);
 
-    await this.withLock(async () => {
+    // Listeners and DNS need the bridges and their addresses, not the rules: they start as soon as the
+    // `ip` batch is done, while `nft` loads the rules.
+    let bridgesUp!: () => void;
+    let bridgesFailed!: (e: unknown) => void;
+    const bridgesReady = new Promise<void>((res, rej) => {
+      bridgesUp = res;
+      bridgesFailed = rej;
+    });
+    const side = bridgesReady.then(async () => {
+      await this.ensureListeners(project, st);
+      if (this.dns) await Promise.all(Object.values(st.networks).filter((n) => n.owned).map((n) => this.dns!.serve(n.gateway)));
+    });
+    side.catch(() => undefined);
+    const locked = this.withLock(async () => {
       let used: ReturnType<typeof parseCidr>[] | undefined;
       const batch: string[] = [];
       const created = new Set<string>();
@@ -332,12 +347,12 @@ export class LocalNetworkManager implements NetworkManager {
       // recorded before the bridges exist: a crash in between leaves nothing cleanupProject cannot find
       this.save(st);
       await this.host.ipBatch(batch);
-      await this.applyRules(st);
-      this.save(st);
+      bridgesUp();
+      await this.applyRules(st, created.size > 0);
     });
-
-    await this.ensureListeners(project, st);
-    if (this.dns) for (const n of Object.values(st.networks)) if (n.owned) await this.dns.serve(n.gateway);
+    locked.catch((e: unknown) => bridgesFailed(e));
+    await Promise.all([locked, side]);
+    this.save(st);
     return Object.values(st.networks).map(info);
   }
 
@@ -386,12 +401,13 @@ export class LocalNetworkManager implements NetworkManager {
   }
 
   /** The project's nft table and this project's hold on ip_forward, in one nft transaction (under the lock). */
-  private async applyRules(st: ProjectState): Promise<void> {
+  private async applyRules(st: ProjectState, force = true): Promise<void> {
     const own = Object.values(st.networks).filter((n) => n.owned);
-    let script =
+    const rules =
       own.length === 0
         ? `table inet ${st.table}\ndelete table inet ${st.table}\n`
         : renderReplace(st.table, own.map((n) => ({ bridge: n.bridge, subnet: n.subnet, internal: n.internal })));
+    let script = rules;
     const hold = own.some((n) => !n.internal);
     mkdirSync(HOST_DIR, { recursive: true });
     const f = join(HOST_DIR, 'ip_forward.json');
@@ -402,6 +418,8 @@ export class LocalNetworkManager implements NetworkManager {
     } catch {
       rec = undefined;
     }
+    // nothing changed since the last time (same networks, bridges kept, our ip_forward hold as it was)
+    if (!force && own.length > 0 && st.rulesApplied === rules && hold === (rec?.holders.includes(me) ?? false) && hold === st.ipForwardHeld) return;
     let sysctl: string | undefined;
     if (hold && !rec?.holders.includes(me)) {
       if (!rec) {
@@ -426,6 +444,8 @@ export class LocalNetworkManager implements NetworkManager {
     await this.host.nft(script);
     if (sysctl) this.host.writeSysctl(IP_FORWARD, sysctl);
     st.ipForwardHeld = hold;
+    if (own.length > 0) st.rulesApplied = rules;
+    else delete st.rulesApplied;
   }
 
   private async ensureListeners(project: Project, st: ProjectState): Promise<void> {
@@ -539,7 +559,7 @@ export class LocalNetworkManager implements NetworkManager {
     for (const st of this.allStates()) {
       const c = st.containers[containerId];
       if (!c) continue;
-      if (c.netns) await this.host.tscNet(['detach', c.netns, ...c.links.map((l) => l.hostIface)]);
+      if (c.netns) await this.detachBatched([c.netns, ...c.links.map((l) => l.hostIface)]);
       for (const l of c.links) this.unlease(l.bridge, l.address);
       delete st.containers[containerId];
       this.removeContainer(st.project, containerId);
@@ -551,6 +571,35 @@ export class LocalNetworkManager implements NetworkManager {
       }
       return;
     }
+  }
+
+  private readonly detachQueue: { args: string[]; resolve: () => void; reject: (e: unknown) => void }[] = [];
+  private detaching = false;
+
+  /**
+   * `tsc-net detach` takes many containers at once: detaches that arrive while one runs (a scale-down
+   * retires replicas in parallel) go together in the next call (group commit), one process for all.
+   */
+  private detachBatched(args: string[]): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.detachQueue.push({ args, resolve, reject });
+      if (this.detaching) return;
+      this.detaching = true;
+      setImmediate(() => void this.flushDetaches());
+    });
+  }
+
+  private async flushDetaches(): Promise<void> {
+    while (this.detachQueue.length > 0) {
+      const batch = this.detachQueue.splice(0);
+      try {
+        await this.host.tscNet(['detach', ...batch.flatMap((b) => b.args)]);
+        for (const b of batch) b.resolve();
+      } catch (e) {
+        for (const b of batch) b.reject(e);
+      }
+    }
+    this.detaching = false;
   }
 
   private allStates(): ProjectState[] {
@@ -684,9 +733,9 @@ export class LocalNetworkManager implements NetworkManager {
         const b = bridgeName(scope, k);
         if (this.host.linkExists(b)) dels.add(b);
       }
-      await this.host.ipBatch([...dels].map((b) => `link del ${b}`));
       st.networks = {};
-      await this.applyRules(st);
+      // the rules name bridges by string: the table and the bridges go independently, at once
+      await Promise.all([this.host.ipBatch([...dels].map((b) => `link del ${b}`)), this.applyRules(st)]);
     });
     st.listeners = [];
     this.states.delete(project);

@@ -36,6 +36,8 @@ export interface ContainerCreateRequest {
   /** One-off (tscompose run): override the command. */
   commandOverride?: string[];
   tty?: boolean;
+  /** Start PID 1 right away (create + start in one runtime call); the result is then `running`. */
+  start?: boolean;
 }
 
 export type ContainerStatus = 'created' | 'running' | 'stopped';

@@ -16,6 +16,7 @@ import { checkId, containerPaths, listRecords, readRecord, type ContainerRecord 
 import { execArgs } from './exec-args.js';
 import { watchExit } from './exit-watch.js';
 import { defaultRuntimeBinary, runTool, runToolOk } from './runtime-bin.js';
+import { deleteStoppedDirect, signalDirect } from './direct.js';
 import { parseExitText, type RuntimeState } from './runtime-state.js';
 import { readRuntimeState } from './runtime-state-fs.js';
 import { canonicalSignal } from './signals.js';
@@ -93,7 +94,9 @@ export class NativeRuntime implements ContainerRuntime {
     await fsp.mkdir(this.runtimeRoot, { recursive: true, mode: 0o700 });
     const { paths, record } = await prepareContainer(this.root, req);
     try {
-      await runToolOk(this.binary, this.tool(['create', '--bundle', paths.bundle, '--log-path', paths.log, req.id]), `create ${req.name}`);
+      // create + start in one process (`run --detach`): a spawn is the costly part of a container start
+      const verb = req.start ? ['run', '--detach'] : ['create'];
+      await runToolOk(this.binary, this.tool([...verb, '--bundle', paths.bundle, '--log-path', paths.log, req.id]), `${req.start ? 'start' : 'create'} ${req.name}`);
     } catch (e) {
       await runTool(this.binary, this.tool(['delete', '--force', req.id])).catch(() => undefined);
       await removeCgroups(record.cgroupsPath);
@@ -157,6 +160,7 @@ export class NativeRuntime implements ContainerRuntime {
 
   /** Send a signal; a container that exited in the meantime is not an error. */
   private async signal(id: string, signal: string): Promise<void> {
+    if ((await signalDirect(this.runtimeRoot, id, signal)) !== 'fallback') return;
     const r = await runTool(this.binary, this.tool(['kill', id, signal]));
     if (r.code === 0) return;
     const st = await this.state(id);
@@ -221,7 +225,9 @@ export class NativeRuntime implements ContainerRuntime {
       await this.signal(id, 'SIGKILL');
       await this.wait(id).catch(() => undefined);
     }
-    if (st) await runToolOk(this.binary, this.tool(['delete', '--force', id]), `delete ${name}`);
+    if (st && (st.status !== 'stopped' || (await deleteStoppedDirect(this.runtimeRoot, id)) === 'fallback')) {
+      await runToolOk(this.binary, this.tool(['delete', '--force', id]), `delete ${name}`);
+    }
     if (rec) await removeCgroups(rec.cgroupsPath, 2000);
     await removeContainerDir(paths.dir);
     // The project's cgroup parent goes with its last container. A create of the same project writes its

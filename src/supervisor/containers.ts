@@ -66,7 +66,8 @@ export class ContainerOps {
     };
   }
 
-  async create(id: string, svc: Service, n: number, name: string, hash: string, extraLabels: Record<string, string> = {}): Promise<ContainerInfo> {
+  /** Create the container; with `start`, PID 1 runs when this resolves (one runtime call instead of two). */
+  async create(id: string, svc: Service, n: number, name: string, hash: string, extraLabels: Record<string, string> = {}, start = false): Promise<ContainerInfo> {
     const image = await this.image(svc);
     let mounts: ResolvedMount[] = [];
     if (this.deps.volumes) {
@@ -99,6 +100,7 @@ export class ContainerOps {
         ...(resolvConf !== undefined ? { resolvConf } : {}),
         mounts,
         labels: { ...this.labels(svc, n, hash, image), ...extraLabels },
+        ...(start ? { start: true } : {}),
       });
       created = true;
       this.deps.log(`${name}: runtime create ${Date.now() - tc} ms`);
@@ -124,11 +126,14 @@ export class ContainerOps {
     await this.deps.runtime.stop(id, { ...(signal ? { signal } : {}), timeoutMs: timeoutMs ?? svc?.stopGracePeriodMs ?? 10_000 });
   }
 
-  /** Stop, remove and detach; tolerant of a container that is already (partly) gone. */
-  async remove(id: string, svc: Service | undefined, timeoutMs?: number): Promise<void> {
+  /**
+   * Stop, remove and detach; tolerant of a container that is already (partly) gone. `detach: false` leaves
+   * the network side to a caller that tears the project's networks down anyway (one call for all).
+   */
+  async remove(id: string, svc: Service | undefined, timeoutMs?: number, detach = true): Promise<void> {
     const info = await this.deps.runtime.inspect(id).catch(() => undefined);
     if (info && info.status === 'running') await this.stop(id, svc, timeoutMs).catch((e) => this.deps.log(`stop ${id}: ${String(e)}`));
     if (info) await this.deps.runtime.remove(id, { force: true });
-    await this.deps.network?.detach(id).catch((e) => this.deps.log(`detach ${id}: ${String(e)}`));
+    if (detach) await this.deps.network?.detach(id).catch((e) => this.deps.log(`detach ${id}: ${String(e)}`));
   }
 }
