@@ -7,6 +7,7 @@
 #include <linux/magic.h>
 #include <linux/mount.h>
 #include <linux/openat2.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -372,8 +373,28 @@ static int mask_paths(const struct config *c, struct err *e) {
   return 0;
 }
 
+/* Only sysctls of a namespace the container owns (runc's rule); any other would change the host. */
+static bool sysctl_namespaced(const struct config *c, const char *key) {
+  static const char *const ipc[] = {"kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem", "kernel.shmall",
+                                    "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced"};
+  char k[256];
+  if (xsnprintf(k, sizeof k, "%s", key) < 0) return false;
+  for (char *q = k; *q; q++)
+    if (*q == '/') *q = '.';
+  bool own_ipc = config_has_ns(c, CLONE_NEWIPC);
+  for (size_t i = 0; i < sizeof ipc / sizeof *ipc; i++)
+    if (!strcmp(k, ipc[i])) return own_ipc;
+  if (!strncmp(k, "fs.mqueue.", 10)) return own_ipc;
+  if (!strncmp(k, "net.", 4)) return config_has_ns(c, CLONE_NEWNET);
+  if (!strcmp(k, "kernel.domainname")) return config_has_ns(c, CLONE_NEWUTS);
+  return false;
+}
+
 static int set_sysctls(const struct config *c, struct err *e) {
   if (!c->nsysctl) return 0;
+  for (size_t i = 0; i < c->nsysctl; i++)
+    if (!sysctl_namespaced(c, c->sysctl_keys[i]))
+      return err_set(e, EPERM, "sysctl %s is not in a separate kernel namespace", c->sysctl_keys[i]);
   struct statfs sfs;
   if (statfs("/proc", &sfs) < 0 || sfs.f_type != PROC_SUPER_MAGIC)
     return err_set(e, EPERM, "sysctl: /proc is not a procfs");

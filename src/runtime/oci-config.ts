@@ -10,6 +10,7 @@ import { containerCapabilities } from './capabilities.js';
 import { defaultMounts, deviceRules, maskedPaths, READONLY_PATHS } from './oci-defaults.js';
 import type { OciMount, OciNamespace, OciResources, OciRlimit, OciSpec, OciThrottleDevice } from './oci-types.js';
 import { containerSeccomp } from './seccomp-profile.js';
+import { checkedSysctls } from './sysctls.js';
 import { defaultHostname, noNewPrivileges, processArgs, processCwd, processEnv } from './process-spec.js';
 import type { ResolvedUser } from './user.js';
 
@@ -87,7 +88,8 @@ export function buildOciConfig(req: ContainerCreateRequest, opts: OciConfigOptio
       namespaces: namespaces(req.netns, opts.cgroupNamespace ?? true),
       resources: resources(spec.resources, spec.privileged, opts.deviceNumbers),
       cgroupsPath: cgroupsPathFor(req.project, req.id),
-      sysctl: { ...spec.sysctls },
+      // domainname also as the UTS-namespaced sysctl: our runtime applies sysctls, not the `domainname` field
+      sysctl: { ...(spec.domainname !== undefined ? { 'kernel.domainname': spec.domainname } : {}), ...checkedSysctls(spec.sysctls, req.netns === 'host') },
       maskedPaths: spec.privileged ? [] : maskedPaths(opts.cpuCount),
       readonlyPaths: spec.privileged ? [] : [...READONLY_PATHS],
     },

@@ -262,7 +262,7 @@ describe('linux', () => {
   });
   it('sysctls, init annotation, service annotations, domainname', () => {
     const c = buildOciConfig(req({ sysctls: { 'net.core.somaxconn': '1024' }, init: true, annotations: { 'x.y': 'z' }, domainname: 'example.org' }), paths1);
-    expect(c.linux.sysctl).toEqual({ 'net.core.somaxconn': '1024' });
+    expect(c.linux.sysctl).toEqual({ 'net.core.somaxconn': '1024', 'kernel.domainname': 'example.org' });
     expect(c.annotations['org.tscompose.init']).toBe('true');
     expect(c.annotations['x.y']).toBe('z');
     expect(c.domainname).toBe('example.org');
