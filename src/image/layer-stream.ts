@@ -38,12 +38,28 @@ export function defaultMaxLayerBytes(): number {
   return Number.isSafeInteger(v) && v > 0 ? v : 64 * 1024 ** 3;
 }
 
-async function* measure(src: AsyncIterable<Buffer>, acc: { n: number; hash: ReturnType<typeof createHash> }, limit: number, what: string): AsyncGenerator<Buffer> {
-  for await (const c of src) {
-    acc.n += c.length;
-    if (acc.n > limit) throw new TscError(what === 'layer blob' ? 'REGISTRY' : 'IMAGE', `${what} is larger than the limit of ${limit} bytes; refused${what === 'layer blob' ? ' (more than its descriptor says)' : ' (compression bomb?)'}`);
-    acc.hash.update(c);
-    yield c;
+interface Meter {
+  n: number;
+  hash: ReturnType<typeof createHash>;
+  /** The source itself failed (a connection reset): retrying may help, unlike a bad blob. */
+  err?: unknown;
+}
+
+async function* measure(src: AsyncIterable<Buffer>, acc: Meter, limit: number, what: string): AsyncGenerator<Buffer> {
+  let own = false;
+  try {
+    for await (const c of src) {
+      acc.n += c.length;
+      if (acc.n > limit) {
+        own = true;
+        throw new TscError(what === 'layer blob' ? 'REGISTRY' : 'IMAGE', `${what} is larger than the limit of ${limit} bytes; refused${what === 'layer blob' ? ' (more than its descriptor says)' : ' (compression bomb?)'}`);
+      }
+      acc.hash.update(c);
+      yield c;
+    }
+  } catch (e) {
+    if (!own) acc.err ??= e;
+    throw e;
   }
 }
 
@@ -117,8 +133,8 @@ function checkBlob(size: number, digest: string, expect: BlobExpectation): void 
 export async function unpackLayerStream(
   src: AsyncIterable<Buffer>, dir: string, limits: LayerStreamLimits = {}, expect: BlobExpectation = {},
 ): Promise<LayerStreamResult> {
-  const blob = { n: 0, hash: createHash('sha256') };
-  const tar = { n: 0, hash: createHash('sha256') };
+  const blob: Meter = { n: 0, hash: createHash('sha256') };
+  const tar: Meter = { n: 0, hash: createHash('sha256') };
   const it = measure(src, blob, expect.size ?? limits.maxCompressedBytes ?? Number.MAX_SAFE_INTEGER, 'layer blob')[Symbol.asyncIterator]();
   const first = Buffer.concat(await collectUpTo(it, 4));
   let compression: LayerStreamResult['compression'] = 'none';
@@ -143,6 +159,10 @@ export async function unpackLayerStream(
     // the whole blob must have been read (trailing bytes count for its digest)
     for (let r = await it.next(); !r.done; r = await it.next());
   } catch (e) {
+    if (blob.err !== undefined) {
+      const why = blob.err instanceof Error ? blob.err.message : String(blob.err);
+      throw new TscError('REGISTRY', `layer download interrupted: ${why}`, { cause: blob.err });
+    }
     // A blob that does not match its digest is reported as such, whatever the unpacker made of it.
     if (expect.digest !== undefined) {
       try {

@@ -52,7 +52,7 @@ class Transient extends Error {}
 
 export class RegistryClient {
   readonly host: string;
-  private readonly base: string;
+  readonly base: string;
   private readonly tokens = new Map<string, string>();
 
   constructor(readonly domain: string, private readonly opts: RegistryClientOptions = {}) {
