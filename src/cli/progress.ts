@@ -48,7 +48,8 @@ async function ttyRenderer(title: string): Promise<Renderer> {
         }
         await done;
       },
-      rendererOptions: { outputBar: Infinity, persistentOutput: false },
+      // each frame replaces the last (a bar of 1 entry); more would stack every frame under the title
+      rendererOptions: { outputBar: 1, persistentOutput: false },
     }],
     { renderer: 'default', rendererOptions: { collapseSubtasks: false }, exitOnError: false },
   );
@@ -76,7 +77,8 @@ async function ttyRenderer(title: string): Promise<Renderer> {
 export async function makeRenderer(mode: string, title: string): Promise<Renderer> {
   if (mode === 'quiet') return { onEvent: () => undefined, finish: async () => undefined };
   if (mode === 'json') return plainRenderer(true);
-  if (mode === 'plain' || (mode !== 'tty' && !process.stderr.isTTY)) return plainRenderer(false);
+  // a terminal of unknown width (0 columns, e.g. under script(1) without a size) cannot be redrawn in place
+  if (mode === 'plain' || (mode !== 'tty' && (!process.stderr.isTTY || !process.stderr.columns))) return plainRenderer(false);
   return ttyRenderer(title);
 }
 
