@@ -7,8 +7,9 @@
  *   imagedb/<config-hex>.json   one record per image (its id is the config digest)
  *   refs.json                   canonical reference → image id (read-modify-write under locks/refs.lock)
  *   tmp/<kind>-<pid>-<rand>/    work in progress; a layer is unpacked here and renamed into layers/ only
- *                               when complete and verified, so a half layer is never visible. A concurrent
- *                               pull of the same layer loses the rename race and drops its copy.
+ *                               when complete and verified, so a half layer is never visible.
+ *   locks/layer-<hex>.lock      held while a layer is downloaded: a concurrent pull of the same layer (any
+ *                               process) waits, then finds it installed instead of downloading it again.
  *
  * Layers are keyed by diff_id (not chain id): whiteouts are overlay whiteouts, so a layer's unpacked
  * content does not depend on its parents and identical layers are shared between unrelated images.
@@ -50,6 +51,9 @@ export interface LayerRecord {
   entries: number;
 }
 
+/** How long a pull waits for another process downloading the same layer (a slow link, a big layer). */
+const LAYER_LOCK_WAIT_MS = 60 * 60_000;
+
 const strings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
 
 /** A record read back from imagedb/ (written by this module; checked, not trusted). */
@@ -69,7 +73,7 @@ export function defaultRoot(): string {
 export class ImageStore implements ImageStoreApi {
   readonly dir: string;
   readonly options: ImageStoreOptions;
-  private readonly inflight = new Map<string, Promise<LayerRecord>>();
+  private readonly inflight = new Map<string, Promise<LayerRecord & { fetched: boolean }>>();
   private readonly pulls = new Map<string, Promise<LocalImage>>();
 
   constructor(opts: ImageStoreOptions = {}) {
@@ -136,7 +140,7 @@ export class ImageStore implements ImageStoreApi {
       const running = this.inflight.get(expect.diffId);
       if (running) return { ...(await running), fetched: false };
     }
-    const job = (async () => {
+    const unpack = async (): Promise<LayerRecord & { fetched: boolean; result?: LayerStreamResult }> => {
       const tmp = makeTempDir(this.tmpRoot, 'layer');
       try {
         fs.mkdirSync(join(tmp, 'diff'), { mode: 0o755 });
@@ -152,17 +156,24 @@ export class ImageStore implements ImageStoreApi {
           if (c !== 'EEXIST' && c !== 'ENOTEMPTY') throw e;
           fs.rmSync(tmp, { recursive: true, force: true }); // someone else installed it first
         }
-        return { ...rec, result: res };
+        return { ...rec, fetched: true, result: res };
       } catch (e) {
         fs.rmSync(tmp, { recursive: true, force: true });
         throw e;
       }
-    })();
-    if (expect.diffId) this.inflight.set(expect.diffId, job);
+    };
+    const diffId = expect.diffId;
+    // Other processes (and other stores on this root) pulling the same layer wait on its lock and then
+    // find it installed, so each layer is downloaded once. A dead holder's lock is taken over.
+    const job = diffId === undefined ? unpack() : withLock(join(this.dir, 'locks', `layer-${digestHex(diffId)}.lock`), () => {
+      const have = this.layer(diffId);
+      return have ? { ...have, fetched: false } : unpack();
+    }, LAYER_LOCK_WAIT_MS);
+    if (diffId) this.inflight.set(diffId, job);
     try {
-      return { ...(await job), fetched: true };
+      return await job;
     } finally {
-      if (expect.diffId) this.inflight.delete(expect.diffId);
+      if (diffId) this.inflight.delete(diffId);
     }
   }
 

@@ -152,6 +152,19 @@ describe('a registry that lies is refused, and nothing is stored', () => {
   });
 });
 
+describe('concurrent pulls', () => {
+  it('two stores on one root (as two processes) pulling the same image at once download each layer once', async () => {
+    const img = image();
+    put('t/shared', '1', img);
+    const root = mkdtempSync(join(work, 'shared-'));
+    const [a, b] = await Promise.all([new ImageStore({ root }), new ImageStore({ root })].map((s) => s.ensure(`${host}/t/shared:1`, 'always')));
+    expect(a!.layerDirs).toEqual(b!.layerDirs);
+    expect(hits.get(`/v2/t/shared/blobs/${sha(layer)}`)).toBe(1);
+    expect(readdirSync(join(root, 'images/tmp'))).toEqual([]);
+    expect(readdirSync(join(root, 'images/locks'))).toEqual([]);
+  });
+});
+
 describe('manifest lists and transport', () => {
   it('a Docker manifest list: the linux/<this arch> entry is pulled, others never fetched', async () => {
     const img = image();
