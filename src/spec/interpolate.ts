@@ -23,7 +23,7 @@ const MAX_NESTING = 64;
 const NAME_CHAR = /[A-Za-z0-9_]/;
 
 /** Index of the `}` closing a `${` whose body starts at `from`, or -1. */
-function closingBrace(s: string, from: number): number {
+export function closingBrace(s: string, from: number): number {
   let depth = 1;
   for (let i = from; i < s.length; i++) {
     const c = s[i];

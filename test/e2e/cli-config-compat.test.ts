@@ -72,3 +72,33 @@ describe('COMPOSE_PROJECT_NAME is exposed to the file (compose spec: name top-le
     expect(json(dir, [], { COMPOSE_PROJECT_NAME: 'envname' }).services.web.environment).toEqual({ COMPOSE_PROJECT_NAME: 'envname' });
   });
 });
+
+describe('config flags documented for docker compose config', () => {
+  const file = 'services:\n  web:\n    image: "nginx:${TAG:-1.27}"\n    environment: ["X=${X:?x is needed}"]\n  db:\n    image: postgres\n';
+
+  it('--variables prints a NAME / REQUIRED / DEFAULT VALUE / ALTERNATE VALUE table without needing the values', () => {
+    const dir = project({ 'compose.yaml': file });
+    const lines = out(dir, ['config', '--variables']).trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^NAME\s+REQUIRED\s+DEFAULT VALUE\s+ALTERNATE VALUE$/);
+    expect(lines.slice(1).map((l) => l.split(/\s+/))).toEqual([['TAG', 'false', '1.27'], ['X', 'true']]);
+  });
+
+  it('--hash prints "service hash" lines, sorted; the hash follows the config', () => {
+    const dir = project({ 'compose.yaml': file });
+    const env = { X: '1' };
+    const all = out(dir, ['config', '--hash', '*'], env).trimEnd().split('\n');
+    expect(all.map((l) => l.split(' ')[0])).toEqual(['db', 'web']);
+    for (const l of all) expect(l).toMatch(/^\w+ [0-9a-f]{64}$/);
+    expect(out(dir, ['config', '--hash', 'web'], env)).toBe(`${all[1]}\n`);
+    expect(out(dir, ['config', '--hash', 'web'], { ...env, TAG: '2' })).not.toBe(`${all[1]}\n`);
+    expect(run(dir, ['config', '--hash', 'nope'], env).stderr).toContain('no such service: nope');
+  });
+
+  it('--environment prints the interpolation environment; convert is an alias of config', () => {
+    const dir = project({ 'compose.yaml': file, '.env': 'TAG=from-dotenv\nX=1\n' });
+    const env = out(dir, ['config', '--environment'], { FROM_SHELL: 'yes' }).split('\n');
+    expect(env).toContain('TAG=from-dotenv');
+    expect(env).toContain('FROM_SHELL=yes');
+    expect(out(dir, ['convert', '--services'])).toBe('db\nweb\n');
+  });
+});

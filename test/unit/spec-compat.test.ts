@@ -39,3 +39,17 @@ describe('duplicate keys (Compose: mapping key already defined)', () => {
     expect(yamlError('services: {web: {image: a, image: b}}\n')).toMatch(/^f\.yaml:1:\d+: \(root\): YAML syntax error: duplicated mapping key$/);
   });
 });
+
+describe('config --variables (compose-go ExtractVariables)', () => {
+  it('lists every variable with required / default / alternate, nested ones too, sorted', async () => {
+    const { extractVariables } = await import('../../src/spec/variables.js');
+    const model = { services: { web: { image: '${IMG:?need it}', environment: { A: '$PLAIN', B: '${D:-${NESTED-x}}', C: '${ALT:+yes}', E: '$$NOT_A_VAR' } } } };
+    expect(extractVariables(model)).toEqual([
+      { name: 'ALT', required: false, defaultValue: '', alternateValue: 'yes' },
+      { name: 'D', required: false, defaultValue: '${NESTED-x}', alternateValue: '' },
+      { name: 'IMG', required: true, defaultValue: '', alternateValue: '' },
+      { name: 'NESTED', required: false, defaultValue: 'x', alternateValue: '' },
+      { name: 'PLAIN', required: false, defaultValue: '', alternateValue: '' },
+    ]);
+  });
+});

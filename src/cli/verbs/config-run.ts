@@ -11,8 +11,14 @@ export interface ConfigRunFlags {
   networks?: boolean;
   profiles?: boolean;
   images?: boolean;
+  /** "*" or a comma-separated list of services */
+  hash?: string;
+  variables?: boolean;
+  environment?: boolean;
   quiet?: boolean;
   output?: string;
+  /** true when --format was given (--variables prints a table otherwise) */
+  formatGiven?: boolean;
   /** false with --no-interpolate: the output then keeps `$` as written */
   interpolate?: boolean;
 }
@@ -74,17 +80,60 @@ export function selectServices(project: Project, selected: string[]): void {
   for (const name of Object.keys(project.services)) if (!keep.has(name)) delete project.services[name];
 }
 
+/** `--hash`: "name hash" per line, sorted, with the hash the supervisor labels containers with. */
+export async function formatHashes(project: Project, which: string): Promise<string> {
+  const { configHash } = await import('../../controller/hash.js');
+  const names = which === '*' ? Object.keys(project.services) : which.split(',').map((n) => n.trim()).filter((n) => n !== '');
+  return lines(
+    [...new Set(names)].sort().map((n) => {
+      const svc = project.services[n];
+      if (!svc) throw new TscError('NOT_FOUND', `no such service: ${n}`);
+      return `${n} ${configHash(svc)}`;
+    }),
+  );
+}
+
+/** `--variables`: the variables the files use (before interpolation), as a table like docker compose's. */
+export async function formatVariables(opts: LoadOptions, format: string | undefined): Promise<string> {
+  const [{ loadMerged }, { extractVariables }] = await Promise.all([import('../../spec/load.js'), import('../../spec/variables.js')]);
+  const vars = extractVariables(loadMerged({ ...opts, interpolate: false }).doc.data);
+  if (format === 'json' || format === 'yaml') {
+    const byName = Object.fromEntries(vars.map((v) => [v.name, { name: v.name, defaultValue: v.defaultValue || undefined, alternateValue: v.alternateValue || undefined, required: v.required }]));
+    if (format === 'json') return `${JSON.stringify(byName, null, 2)}\n`;
+    return (await import('js-yaml')).default.dump(byName, { lineWidth: -1 });
+  }
+  const rows = [['NAME', 'REQUIRED', 'DEFAULT VALUE', 'ALTERNATE VALUE'], ...vars.map((v) => [v.name, String(v.required), v.defaultValue, v.alternateValue])];
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  return lines(rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]! + 3))).join('').trimEnd()));
+}
+
+/** `--environment`: the interpolation environment (process environment over .env / --env-file), KEY=VALUE sorted. */
+export async function formatEnvironment(opts: LoadOptions): Promise<string> {
+  const { loadMerged } = await import('../../spec/load.js');
+  const env = loadMerged(opts).ctx.env;
+  return lines(Object.keys(env).sort().filter((k) => env[k] !== undefined).map((k) => `${k}=${env[k]}`));
+}
+
 export async function runConfig(
   opts: LoadOptions,
   selected: string[],
   flags: ConfigRunFlags,
   warn: (w: SpecWarning[]) => void,
 ): Promise<void> {
-  const { project, warnings } = await loadProject(opts);
-  warn(warnings);
-  selectServices(project, selected);
+  let out: string;
+  const listing = flags.services || flags.volumes || flags.networks || flags.profiles || flags.images || flags.hash !== undefined;
+  if (flags.variables && !listing) out = await formatVariables(opts, flags.formatGiven ? flags.format : undefined);
+  else if (flags.environment && !listing) out = await formatEnvironment(opts);
+  else {
+    const { project, warnings } = await loadProject(opts);
+    warn(warnings);
+    selectServices(project, selected);
+    if (flags.quiet) return;
+    out = flags.hash !== undefined && !flags.services && !flags.volumes ? await formatHashes(project, flags.hash) : await formatConfig(project, flags);
+  }
   if (flags.quiet) return;
-  const out = await formatConfig(project, flags);
-  if (flags.output) writeFileSync(flags.output, out);
-  else process.stdout.write(out);
+  // as docker compose: -o writes only when there is something to write
+  if (flags.output) {
+    if (out !== '') writeFileSync(flags.output, out);
+  } else process.stdout.write(out);
 }

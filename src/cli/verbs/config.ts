@@ -14,6 +14,9 @@ interface ConfigFlags {
   networks?: boolean;
   profiles?: boolean;
   images?: boolean;
+  hash?: string;
+  variables?: boolean;
+  environment?: boolean;
   quiet?: boolean;
   interpolate: boolean;
   output?: string;
@@ -22,6 +25,7 @@ interface ConfigFlags {
 export function registerConfig(program: Command): void {
   program
     .command('config')
+    .alias('convert')
     .description('Parse, resolve and render compose file in canonical format')
     .argument('[service...]', 'only these services (and their dependencies)')
     .option('--format <format>', 'format the output: yaml or json', 'yaml')
@@ -30,6 +34,9 @@ export function registerConfig(program: Command): void {
     .option('--networks', 'print the network names, one per line')
     .option('--profiles', 'print the profile names, one per line')
     .option('--images', 'print the image names, one per line')
+    .option('--hash <services>', 'print the service config hash, one per line ("*" for all, or a comma-separated list)')
+    .option('--variables', 'print model variables and default values')
+    .option('--environment', 'print environment used for interpolation')
     .option('-q, --quiet', 'only validate the configuration, don\'t print anything')
     .option('--no-interpolate', 'don\'t interpolate environment variables')
     .option('-o, --output <file>', 'save to file (default: stdout)')
@@ -38,6 +45,7 @@ export function registerConfig(program: Command): void {
         throw new TscError('USAGE', `unsupported format ${JSON.stringify(flags.format)}: use yaml or json`);
       }
       const { runConfig } = await import('./config-run.js');
-      await runConfig(loadOptionsFrom(cmd, { services, interpolate: flags.interpolate }), services, flags, printWarnings);
+      const formatGiven = cmd.getOptionValueSource('format') === 'cli';
+      await runConfig(loadOptionsFrom(cmd, { services, interpolate: flags.interpolate }), services, { ...flags, formatGiven }, printWarnings);
     });
 }
