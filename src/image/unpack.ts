@@ -211,7 +211,9 @@ export class LayerApplier {
     const tbase = tcomps[tcomps.length - 1]!;
     const tabs = this.abs(tparent === '' ? tbase : `${tparent}/${tbase}`);
     const st = this.lstatOrUndefined(tabs);
-    if (!st) throw refuse(e.name, `hardlink target ${JSON.stringify(e.linkname)} is not in the layer`);
+    // Layers are unpacked on their own (as Docker's overlay2 does), so a link to a file that only a lower
+    // layer has cannot be made: refused, never resolved against anything outside this layer.
+    if (!st) throw refuse(e.name, `hardlink target ${JSON.stringify(e.linkname)} is not in the layer (a link to a file of a lower layer is not supported)`);
     if (st.isDirectory()) throw refuse(e.name, 'hardlink to a directory');
     if (tabs === abs) return;
     this.clear(abs);

@@ -127,6 +127,12 @@ describe('hostile layers: hardlinks', () => {
     expect(fs.statSync(join(c.sentinel, 'victim')).nlink).toBe(1);
   });
 
+  it('a hardlink to a file that only a lower layer has is refused with a clear error, in any entry order', async () => {
+    refused(await run(() => [{ name: 'bin', type: 'dir' }, { name: 'bin/sh', type: 'hardlink', linkname: 'bin/busybox' }]), /hardlink target "bin\/busybox" is not in the layer \(a link to a file of a lower layer/);
+    // the target appears only after the link: still refused (never linked to whatever is there later)
+    refused(await run(() => [{ name: 'h', type: 'hardlink', linkname: 'a' }, { name: 'a', data: 'A' }]), /is not in the layer/);
+  });
+
   it('a hardlink to a file inside the layer works; to a directory is refused', async () => {
     const c = await run(() => [{ name: 'a', data: 'A' }, { name: 'b', type: 'hardlink', linkname: '/a' }]);
     ok(c);
