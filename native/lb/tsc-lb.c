@@ -179,6 +179,7 @@ struct half {
   struct ep ep;
   int fd;
   uint32_t want;   // events registered in epoll
+  int added;       // registered in epoll at all
   char *pend;      // bytes read from the other side, not yet written to this fd
   size_t plen, poff;
   int eof_in;      // read EOF from this fd
@@ -225,16 +226,18 @@ struct thr {
 static struct thr *threads[MAX_THREADS];
 
 static void set_want(struct thr *t, struct half *h, uint32_t want) {
-  if (h->fd < 0 || h->want == want) return;
+  if (h->fd < 0 || (h->added && h->want == want)) return;
   struct epoll_event ev = {.events = want, .data.ptr = &h->ep};
-  epoll_ctl(t->epfd, EPOLL_CTL_MOD, h->fd, &ev);
+  epoll_ctl(t->epfd, h->added ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, h->fd, &ev);
   h->want = want;
+  h->added = 1;
 }
 
 // Interest follows state: read a side only when the other side has no backlog and it has not ended.
 static void update(struct thr *t, struct conn *c) {
   if (c->dead) return;
-  set_want(t, &c->cl, (!c->connecting && !c->cl.eof_in && !c->up.plen ? EPOLLIN : 0) | (c->cl.plen ? EPOLLOUT : 0));
+  // the client is registered once its first backend is connected: early bytes wait in the kernel
+  if (c->cl.added || !c->connecting) set_want(t, &c->cl, (!c->connecting && !c->cl.eof_in && !c->up.plen ? EPOLLIN : 0) | (c->cl.plen ? EPOLLOUT : 0));
   if (c->connecting) set_want(t, &c->up, EPOLLOUT);
   else set_want(t, &c->up, (!c->up.eof_in && !c->cl.plen ? EPOLLIN : 0) | (c->up.plen ? EPOLLOUT : 0));
 }
@@ -261,6 +264,7 @@ static void drop_upstream(struct thr *t, struct conn *c, int failed, int rst) {
   c->up.plen = c->up.poff = 0;
   c->up.eof_in = c->up.shut_out = 0;
   c->up.want = 0;
+  c->up.added = 0;
   if (c->be) {
     pthread_mutex_lock(&mu);
     release_backend(c->be, failed);
@@ -321,6 +325,7 @@ static int deliver(struct half *h, const char *buf, size_t n) {
 }
 
 static void start_connect(struct thr *t, struct conn *c);
+static void pump(struct thr *t, struct conn *c, struct half *src, struct half *dst);
 
 static int can_retry(struct conn *c) { return !c->answered && c->keep && c->ntried < MAX_TRIED; }
 
@@ -351,6 +356,11 @@ static void on_connected(struct thr *t, struct conn *c) {
   }
   maybe_shut(&c->cl, &c->up);
   update(t, c);
+  // the request usually arrived while we connected: read it now rather than after another epoll_wait
+  if (!c->dead && (c->cl.want & EPOLLIN)) {
+    pump(t, c, &c->cl, &c->up);
+    update(t, c);
+  }
 }
 
 static void start_connect(struct thr *t, struct conn *c) {
@@ -388,9 +398,7 @@ static void start_connect(struct thr *t, struct conn *c) {
     if (t->ctail) t->ctail->cnext = c;
     else t->chead = c;
     t->ctail = c;
-    struct epoll_event ev = {.events = EPOLLOUT, .data.ptr = &c->up.ep};
-    epoll_ctl(t->epfd, EPOLL_CTL_ADD, fd, &ev);
-    c->up.want = EPOLLOUT;
+    set_want(t, &c->up, EPOLLOUT);
     if (r == 0) on_connected(t, c);
     else update(t, c);
     return;
@@ -401,8 +409,7 @@ static void on_accept(struct thr *t, struct lsock *l) {
   for (int i = 0; i < 64; i++) {
     int fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) return; // EAGAIN, or a transient error (EMFILE...) retried on the next event
-    int one = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    // TCP_NODELAY is inherited from the listening socket
     struct conn *c = xmalloc(sizeof *c);
     memset(c, 0, sizeof *c);
     c->cl.ep = (struct ep){K_CLIENT, c};
@@ -415,9 +422,6 @@ static void on_accept(struct thr *t, struct lsock *l) {
     c->next = t->conns;
     if (t->conns) t->conns->prev = c;
     t->conns = c;
-    // no read interest until the backend is connected: early bytes wait in the kernel
-    struct epoll_event ev = {.events = 0, .data.ptr = &c->cl.ep};
-    epoll_ctl(t->epfd, EPOLL_CTL_ADD, fd, &ev);
     start_connect(t, c);
   }
 }
