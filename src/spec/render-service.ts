@@ -6,6 +6,10 @@ import { formatDuration } from './units.js';
 type Out = Record<string, unknown>;
 
 /** Drops undefined values, empty maps/lists and false flags: what Compose leaves out (omitempty). */
+function shortCap(c: string): string {
+  return c.startsWith('CAP_') ? c.slice(4) : c;
+}
+
 export function compact(o: Out): Out {
   const out: Out = {};
   for (const [k, v] of Object.entries(o)) {
@@ -205,8 +209,9 @@ export function renderService(s: Service): Out {
     stdin_open: s.stdinOpen,
     privileged: s.privileged,
     read_only: s.readOnly,
-    cap_add: s.capAdd,
-    cap_drop: s.capDrop,
+    // as Compose files spell them (NET_ADMIN); the model keeps the kernel's CAP_ names
+    cap_add: s.capAdd.map(shortCap),
+    cap_drop: s.capDrop.map(shortCap),
     security_opt: s.securityOpt,
     group_add: s.groupAdd,
     stop_signal: s.stopSignal,

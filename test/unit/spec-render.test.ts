@@ -64,7 +64,7 @@ describe('renderProject', () => {
           volumes: [{ type: 'volume', target: '/anon' }],
         },
         web: {
-          cap_add: ['CAP_NET_ADMIN'],
+          cap_add: ['NET_ADMIN'],
           command: ['nginx', '-g', 'daemon off;'],
           depends_on: { db: { condition: 'service_healthy', required: true, restart: true } },
           deploy: { replicas: 2, resources: { limits: { cpus: 0.5, memory: 536870912 }, reservations: { memory: 67108864 } } },
