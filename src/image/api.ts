@@ -33,7 +33,8 @@ export interface LocalImage {
   created?: string;
 }
 
-export type PullPolicyName = 'always' | 'missing' | 'never' | 'build';
+/** Compose's pull_policy values; daily, weekly and every_<duration> pull when the local tag is older than that. */
+export type PullPolicyName = 'always' | 'missing' | 'never' | 'build' | 'daily' | 'weekly' | `every_${string}`;
 
 export interface PullProgress {
   ref: string;

@@ -5,7 +5,8 @@
  *   layers/<diffid-hex>/diff/   an unpacked layer (an overlay lower, read-only), shared by every image using it
  *   layers/<diffid-hex>/layer.json  {diffId, size, entries}
  *   imagedb/<config-hex>.json   one record per image (its id is the config digest)
- *   refs.json                   canonical reference → image id (read-modify-write under locks/refs.lock)
+ *   refs.json                   canonical reference → image id, and when each was last tagged (pull, load,
+ *                               import: refresh pull policies use it); read-modify-write under locks/refs.lock
  *   tmp/<kind>-<pid>-<rand>/    work in progress; a layer is unpacked here and renamed into layers/ only
  *                               when complete and verified, so a half layer is never visible.
  *   locks/layer-<hex>.lock      held while a layer is downloaded: a concurrent pull of the same layer (any
@@ -22,6 +23,7 @@ import type { ImageRuntimeConfig, ImageStoreApi, LocalImage, PullPolicyName, Pul
 import { digestHex, isDigest, normalizeReference } from './reference.js';
 import { unpackLayerStream, type LayerStreamLimits, type LayerStreamResult } from './layer-stream.js';
 import { atomicWrite, makeTempDir, mkdirPrivate, readJsonFile, withLock } from './store-fs.js';
+import { refreshDue, refreshIntervalMs } from './pull-policy.js';
 
 export interface ImageStoreOptions {
   /** TSCOMPOSE_ROOT (default: env TSCOMPOSE_ROOT, else /var/lib/tscompose); the store lives in `<root>/images`. */
@@ -191,13 +193,26 @@ export class ImageStore implements ImageStoreApi {
     return out;
   }
 
-  /** Change refs.json under its lock: `edit` mutates the map. */
-  async updateRefs(edit: (refs: Record<string, string>) => void): Promise<void> {
+  /** When each reference was last tagged (ms since the epoch). */
+  readTagTimes(): Record<string, number> {
+    const j = readJsonFile(this.refsPath());
+    const out: Record<string, number> = {};
+    if (typeof j === 'object' && j !== null && 'tagged' in j && typeof j.tagged === 'object' && j.tagged !== null) {
+      for (const [k, v] of Object.entries(j.tagged)) if (typeof v === 'number' && Number.isFinite(v)) out[k] = v;
+    }
+    return out;
+  }
+
+  /** Change refs.json under its lock: `edit` mutates the map; `tagged` references get the current time. */
+  async updateRefs(edit: (refs: Record<string, string>) => void, tagged: string[] = []): Promise<void> {
     this.init();
     await withLock(join(this.dir, 'locks/refs.lock'), () => {
       const refs = this.readRefs();
       edit(refs);
-      atomicWrite(this.refsPath(), JSON.stringify({ version: 1, refs }, null, 1));
+      const times = this.readTagTimes();
+      for (const r of tagged) times[r] = Date.now();
+      for (const k of Object.keys(times)) if (!(k in refs)) delete times[k];
+      atomicWrite(this.refsPath(), JSON.stringify({ version: 1, refs, tagged: times }, null, 1));
     });
   }
 
@@ -210,7 +225,7 @@ export class ImageStore implements ImageStoreApi {
   async saveImage(rec: ImageRecord, refs: string[]): Promise<LocalImage> {
     this.init();
     atomicWrite(join(this.dir, 'imagedb', `${digestHex(rec.id)}.json`), JSON.stringify(rec));
-    if (refs.length > 0) await this.updateRefs((m) => { for (const r of refs) m[r] = rec.id; });
+    if (refs.length > 0) await this.updateRefs((m) => { for (const r of refs) m[r] = rec.id; }, refs);
     const img = this.toLocal(rec, this.readRefs());
     if (!img) throw new TscError('IMAGE', `image ${rec.id} has missing layers`);
     return img;
@@ -286,16 +301,26 @@ export class ImageStore implements ImageStoreApi {
   }
 
   async ensure(ref: string, policy: PullPolicyName, onProgress?: (p: PullProgress) => void): Promise<LocalImage> {
+    const interval = refreshIntervalMs(policy);
     if (policy !== 'always') {
       const have = await this.get(ref);
-      if (have) {
+      if (have && (interval === undefined || !refreshDue(this.tagTime(ref), interval))) {
         onProgress?.({ ref, phase: 'exists' });
         return have;
       }
-      if (policy !== 'missing')
+      if (!have && (policy === 'never' || policy === 'build'))
         throw new TscError('IMAGE', `image ${ref} is not present locally and pull_policy is "${policy}"${policy === 'build' ? ' (build it first)' : ''}`);
     }
     return this.pull(ref, onProgress);
+  }
+
+  /** When `ref` (any spelling) was last tagged here, if recorded. */
+  private tagTime(ref: string): number | undefined {
+    try {
+      return this.readTagTimes()[normalizeReference(ref)];
+    } catch {
+      return undefined; // an id, not a reference
+    }
   }
 
   /** Pull from the registry (always), deduplicating concurrent pulls of the same reference in this process. */
