@@ -68,3 +68,22 @@ export function evaluateDependencies(queries: readonly DependencyQuery[]): {
   }
   return { outcome: pending.length > 0 ? 'pending' : 'satisfied', reasons: pending, warnings };
 }
+
+/**
+ * `selected` plus every service that follows them through `depends_on: {X: {restart: true}}`, transitively:
+ * what Compose restarts on `restart X` (unless --no-deps) and after it recreated X on `up`.
+ */
+export function withRestartDependents(services: Readonly<Record<string, { dependsOn: Readonly<Record<string, { restart: boolean }>> }>>, selected: readonly string[]): string[] {
+  const out = new Set(selected);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const [name, svc] of Object.entries(services)) {
+      if (out.has(name)) continue;
+      if (Object.entries(svc.dependsOn).some(([dep, d]) => d.restart && out.has(dep))) {
+        out.add(name);
+        grew = true;
+      }
+    }
+  }
+  return [...out];
+}

@@ -19,7 +19,7 @@ import { DEFAULT_BACKOFF, nextBackoff, type BackoffOptions } from '../controller
 import { saveProjectState, type ProjectState } from '../state/project-state.js';
 import { TscError } from '../errors.js';
 import { ContainerOps, type EngineDeps } from './containers.js';
-import { waitDependencies } from './dependencies.js';
+import { holdUnmetDependents, waitDependencies } from './dependencies.js';
 import { Rotation } from './rotation.js';
 import { isServiceContainer, newContainerId, toObserved, L_IMAGE, L_RESTARTS } from './labels.js';
 
@@ -172,9 +172,13 @@ export class Controller {
     const errors: TscError[] = [];
     const steps = [...new Set(p.actions.map((a) => a.step))].sort((a, b) => a - b);
     for (const step of steps) {
-      const acts = p.actions.filter((a) => a.step === step);
+      let acts = p.actions.filter((a) => a.step === step);
       if (opts.request && step >= 2) {
         for (const s of new Set(acts.map((a) => a.service))) await waitDependencies(this, s, progress);
+      } else if (step >= 2) {
+        const held = await holdUnmetDependents(this, acts);
+        acts = held.acts;
+        if (held.pending) this.schedule(Date.now() + 250);
       }
       const runOne = async (a: Action, fn: () => Promise<void>): Promise<boolean> => {
         const t0 = Date.now();

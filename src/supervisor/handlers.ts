@@ -3,7 +3,7 @@
  * atomically), then acts; every verb runs exclusively with the controller's passes.
  */
 import { rm } from 'node:fs/promises';
-import type { Project } from '../spec/model.js';
+import type { Project, Service } from '../spec/model.js';
 import type { ContainerInfo } from '../runtime/api.js';
 import type { DownOptions, OnProgress, UpOptions, UpResult } from '../api.js';
 import { configHash } from '../controller/hash.js';
@@ -12,6 +12,8 @@ import { TscError } from '../errors.js';
 import { emptyState } from '../state/project-state.js';
 import type { Controller, OneShot } from './controller.js';
 import { lastLogLines } from './dependencies.js';
+import { L_HASH } from './labels.js';
+import { withRestartDependents } from '../health/dependency.js';
 
 function pick(c: Controller, services: string[]): string[] {
   const p = c.project;
@@ -94,6 +96,9 @@ export async function handleUp(c: Controller, project: Project, opts: UpOptions,
       const image = await ops.image(svc);
       oneShot[s] = { forceRecreate: opts.forceRecreate, noRecreate: opts.noRecreate, startExited: !opts.noStart, imageId: image.id };
     }
+    // as Compose: a service recreated by this up takes its depends_on `restart: true` dependents along
+    const recreated = selected.filter((s) => opts.forceRecreate || infos.some((i) => i.service === s && i.labels[L_HASH] !== configHash(project.services[s] as Service)));
+    if (!opts.noRecreate) for (const s of withRestartDependents(project.services, recreated)) if (oneShot[s] && !recreated.includes(s)) oneShot[s].forceRecreate = true;
     c.deps.log(`up: images ready at ${Date.now() - t0} ms`);
     return c.pass({ oneShot, removeOrphans: opts.removeOrphans, onProgress: progress, request: true });
   });

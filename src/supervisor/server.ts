@@ -8,6 +8,7 @@ import type { Project } from '../spec/model.js';
 import type { ContainerEvent, DownOptions, ProgressEvent, UpOptions } from '../api.js';
 import { TscError, isTscError } from '../errors.js';
 import type { Controller } from './controller.js';
+import { withRestartDependents } from '../health/dependency.js';
 import { handleDown, handleScale, handleStart, handleStop, handleUp } from './handlers.js';
 import { isRequest, onLines, send, type Request } from './protocol.js';
 import { willRestart } from './restarting.js';
@@ -43,8 +44,12 @@ async function dispatch(c: Controller, req: Request, sock: Socket, hooks: Server
       return handleStop(c, strList(p.services), undefined, progress, typeof p.signal === 'string' ? p.signal : 'SIGKILL');
     case 'start':
       return handleStart(c, strList(p.services), progress);
-    case 'restart':
-      return handleStart(c, strList(p.services), progress, true);
+    case 'restart': {
+      // as Compose: dependents with depends_on restart: true follow the named services, unless --no-deps
+      const named = strList(p.services);
+      const sel = named.length === 0 || p.noDeps === true ? named : withRestartDependents(c.project?.services ?? {}, named);
+      return handleStart(c, sel, progress, true);
+    }
     case 'down': {
       await handleDown(c, p.project === undefined ? undefined : projectOf(p.project), p.options as DownOptions, progress, hooks.stateFile);
       setImmediate(() => hooks.onDown());

@@ -60,3 +60,19 @@ describe('evaluateDependencies', () => {
     expect(f.reasons[0]).toBe('dependency failed to start: service "db" didn\'t complete successfully: exit 1');
   });
 });
+
+describe('withRestartDependents', () => {
+  it('adds dependents with restart: true, transitively, and not the others', async () => {
+    const { withRestartDependents } = await import('../../src/health/dependency.js');
+    const dep = (restart: boolean) => ({ restart });
+    const services = {
+      db: { dependsOn: {} },
+      api: { dependsOn: { db: dep(true) } },
+      web: { dependsOn: { api: dep(true) } },
+      other: { dependsOn: { db: dep(false) } },
+    };
+    expect(withRestartDependents(services, ['db']).sort()).toEqual(['api', 'db', 'web']);
+    expect(withRestartDependents(services, ['api']).sort()).toEqual(['api', 'web']);
+    expect(withRestartDependents(services, ['other'])).toEqual(['other']);
+  });
+});
