@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { TscError } from '../errors.js';
 import type { LoadResult, SpecWarning } from './model.js';
-import { formatKeyPath, formatPosition, type SourceDoc, type SpecProblem } from './source.js';
+import { formatKeyPath, formatPosition, type KeyPath, type SourceDoc, type SpecProblem } from './source.js';
 import type { LoadOptions } from './index.js';
 import { discoverFiles } from './discover.js';
 import { readEnvFiles } from './load-env.js';
@@ -100,6 +100,15 @@ function activeProfiles(opts: LoadOptions, vars: Record<string, string | undefin
   return [...active];
 }
 
+/** With --no-interpolate a `${VAR}` stands where a number or size is expected: not an error of the file. */
+function validateUninterpolated(doc: SourceDoc): SpecProblem[] {
+  const at = (path: KeyPath): unknown => path.reduce<unknown>((v, k) => (v !== null && typeof v === 'object' ? (v as Record<string | number, unknown>)[k] : undefined), doc.data);
+  return validateDocument(doc).filter((p) => {
+    const v = p.severity === 'error' ? at(p.path) : undefined;
+    return !(typeof v === 'string' && v.includes('$'));
+  });
+}
+
 function toWarning(p: SpecProblem): SpecWarning {
   return { location: formatPosition(p.position), path: formatKeyPath(p.path), message: p.message };
 }
@@ -117,7 +126,8 @@ export type { NormalizeContext };
 export function loadMerged(opts: LoadOptions): MergedProject {
   const cwd = resolve(opts.cwd ?? process.cwd());
   const osEnv = opts.env ?? process.env;
-  const session: Session = { interpolate: opts.interpolate !== false, validate: validateDocument, warnings: [], osEnv, stdin: opts.stdin };
+  const interpolating = opts.interpolate !== false;
+  const session: Session = { interpolate: interpolating, validate: interpolating ? validateDocument : validateUninterpolated, warnings: [], osEnv, stdin: opts.stdin };
   const firstFlag = opts.files?.[0];
   const early = opts.projectDirectory ? resolve(cwd, opts.projectDirectory) : firstFlag && firstFlag !== '-' ? dirname(resolve(cwd, firstFlag)) : cwd;
   let env = readEnvironment(opts, early, osEnv, session);

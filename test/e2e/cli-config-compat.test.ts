@@ -102,3 +102,19 @@ describe('config flags documented for docker compose config', () => {
     expect(out(dir, ['convert', '--services'])).toBe('db\nweb\n');
   });
 });
+
+describe('config --no-interpolate', () => {
+  it('accepts ${VAR} where a number, size or port is expected, and prints it as written', () => {
+    const dir = project({ 'compose.yaml': 'services:\n  web:\n    image: "nginx:${TAG}"\n    ports: ["${P:-8080}:80"]\n    cpus: ${CPUS:-1}\n    mem_limit: ${MEM:-1g}\n' });
+    const text = out(dir, ['config', '--no-interpolate']);
+    expect(text).toMatch(/^name: /);
+    expect(text).toContain('cpus: ${CPUS:-1}');
+    expect(text).toContain('mem_limit: ${MEM:-1g}');
+    expect(text).toContain('${P:-8080}:80');
+    // interpolated, the same file is normalized; a wrong value is still an error
+    expect(out(dir, ['config'])).toContain('mem_limit: 1073741824');
+    const bad = run(dir, ['config'], { CPUS: 'x' });
+    expect(bad.status).toBe(15);
+    expect(bad.stderr).toMatch(/compose\.yaml:5:\d+: services\.web\.cpus: found string "x", expected a number/);
+  });
+});

@@ -114,6 +114,24 @@ export async function formatEnvironment(opts: LoadOptions): Promise<string> {
   return lines(Object.keys(env).sort().filter((k) => env[k] !== undefined).map((k) => `${k}=${env[k]}`));
 }
 
+/**
+ * With --no-interpolate a `${VAR}` may stand where normalize needs a number, a size or a port: then, as
+ * docker compose prints the unresolved model, the merged file is printed as written (name first).
+ */
+async function loadOrRaw(opts: LoadOptions, flags: ConfigRunFlags): Promise<Awaited<ReturnType<typeof loadProject>> | string> {
+  try {
+    return await loadProject(opts);
+  } catch (e) {
+    if (opts.interpolate !== false || !(e instanceof TscError) || e.code !== 'SPEC_INVALID') throw e;
+    const [{ loadMerged }, { stripTags }] = await Promise.all([import('../../spec/load.js'), import('../../spec/merge.js')]);
+    const { doc, ctx } = loadMerged(opts);
+    const data = stripTags(doc.data) as Record<string, unknown>;
+    const raw = { name: ctx.projectName, ...data };
+    if (flags.format === 'json') return `${JSON.stringify(raw, null, 2)}\n`;
+    return (await import('js-yaml')).default.dump(raw, { lineWidth: -1, noRefs: true, quotingType: '"' });
+  }
+}
+
 export async function runConfig(
   opts: LoadOptions,
   selected: string[],
@@ -125,7 +143,15 @@ export async function runConfig(
   if (flags.variables && !listing) out = await formatVariables(opts, flags.formatGiven ? flags.format : undefined);
   else if (flags.environment && !listing) out = await formatEnvironment(opts);
   else {
-    const { project, warnings } = await loadProject(opts);
+    const loaded = await loadOrRaw(opts, flags);
+    if (typeof loaded === 'string') {
+      if (flags.quiet) return;
+      out = loaded;
+      if (flags.output) writeFileSync(flags.output, out);
+      else process.stdout.write(out);
+      return;
+    }
+    const { project, warnings } = loaded;
     warn(warnings);
     selectServices(project, selected);
     if (flags.quiet) return;
