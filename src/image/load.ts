@@ -46,6 +46,8 @@ export async function loadArchive(store: ImageStore, file: string): Promise<Loca
     await unpackLayerStream(file === '-' ? process.stdin : stream(file), work, store.options.limits);
     if (fs.existsSync(join(work, 'manifest.json'))) return await loadDockerSave(store, work);
     if (fs.existsSync(join(work, 'index.json'))) return await loadOciLayout(store, work);
+    if (fs.existsSync(join(work, 'repositories')))
+      throw new TscError('IMAGE', `${file}: a legacy docker-save archive (only a "repositories" file, Docker before 1.10) is not supported; save it again with a newer Docker or skopeo`);
     throw new TscError('IMAGE', `${file}: neither a docker-save archive (manifest.json) nor an OCI layout (index.json)`);
   } finally {
     fs.rmSync(work, { recursive: true, force: true });

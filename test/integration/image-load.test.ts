@@ -75,6 +75,57 @@ describe('image load', () => {
   });
 });
 
+/** One archive holding several images: both tars unpacked into one dir, their manifest.json / index.json merged. */
+function mergeArchives(files: string[], out: string, format: 'docker' | 'oci', edit: (entries: Array<Record<string, unknown>>) => void = () => undefined): string {
+  const dir = fs.mkdtempSync(join(work, 'merge-'));
+  const entries: Array<Record<string, unknown>> = [];
+  for (const f of files) {
+    execFileSync('tar', ['-C', dir, '-xf', f]);
+    const name = format === 'docker' ? 'manifest.json' : 'index.json';
+    const j = JSON.parse(fs.readFileSync(join(dir, name), 'utf8')) as Array<Record<string, unknown>> | { manifests: Array<Record<string, unknown>> };
+    entries.push(...(Array.isArray(j) ? j : j.manifests));
+  }
+  edit(entries);
+  if (format === 'docker') fs.writeFileSync(join(dir, 'manifest.json'), JSON.stringify(entries));
+  else fs.writeFileSync(join(dir, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: entries }));
+  execFileSync('tar', ['-C', dir, '-cf', out, '.']);
+  fs.rmSync(dir, { recursive: true, force: true });
+  return out;
+}
+
+describe('multi-image archives', () => {
+  it('loads every image of a docker-save archive with several entries and several RepoTags', async () => {
+    const a = buildImageTar([busyboxRootfs()], join(work, 'multi-a.tar'), { format: 'docker', ref: 'multi/a:1', config: { Cmd: ['a'] } });
+    const b = buildImageTar([busyboxRootfs(), appDir()], join(work, 'multi-b.tar'), { format: 'docker', ref: 'example.com/multi/b:2', config: { Cmd: ['b'] } });
+    // a second tag for the first image, as `docker save multi/a:1 multi/a:latest` writes it
+    const file = mergeArchives([a.file, b.file], join(work, 'multi.tar'), 'docker', (e) => { e[0]!.RepoTags = ['multi/a:1', 'multi/a:latest']; });
+    const store = newStore();
+    const imgs = await loadArchive(store, file);
+    expect(imgs.map((i) => i.id)).toEqual([a.configDigest, b.configDigest]);
+    expect((await store.get('multi/a:1'))?.config.cmd).toEqual(['a']);
+    expect((await store.get('multi/a'))?.references).toEqual(['docker.io/multi/a:1', 'docker.io/multi/a:latest']);
+    expect((await store.get('example.com/multi/b:2'))?.layerDirs).toHaveLength(2);
+    expect((await store.get('multi/a:1'))?.layerDirs[0]).toBe((await store.get('example.com/multi/b:2'))?.layerDirs[0]);
+  });
+
+  it('loads every image of an OCI layout whose index names several manifests', async () => {
+    const a = buildImageTar([busyboxRootfs()], join(work, 'oci-a.tar'), { format: 'oci', ref: 'example.com/oci/a:1', config: { Cmd: ['a'] } });
+    const b = buildImageTar([appDir()], join(work, 'oci-b.tar'), { format: 'oci', ref: 'example.com/oci/b:1', config: { Cmd: ['b'] } });
+    const store = newStore();
+    const imgs = await loadArchive(store, mergeArchives([a.file, b.file], join(work, 'oci-multi.tar'), 'oci'));
+    expect(imgs.map((i) => i.references)).toEqual([['example.com/oci/a:1'], ['example.com/oci/b:1']]);
+  });
+
+  it('a legacy archive with only a repositories file is refused with a clear error', async () => {
+    const dir = fs.mkdtempSync(join(work, 'legacy-'));
+    fs.writeFileSync(join(dir, 'repositories'), JSON.stringify({ busybox: { latest: 'a'.repeat(64) } }));
+    fs.mkdirSync(join(dir, 'a'.repeat(64)));
+    fs.writeFileSync(join(dir, 'a'.repeat(64), 'VERSION'), '1.0');
+    execFileSync('tar', ['-C', dir, '-cf', join(work, 'legacy.tar'), '.']);
+    await expect(loadArchive(newStore(), join(work, 'legacy.tar'))).rejects.toMatchObject({ code: 'IMAGE', message: expect.stringMatching(/legacy .*repositories.*not supported/) });
+  });
+});
+
 describe('image rm and prune', () => {
   it('rm untags, deletes the image with its last tag; prune removes only unused layers', async () => {
     const store = newStore();
