@@ -1,6 +1,8 @@
 // Load balancer throughput: wrk through tscompose's LB vs haproxy (Debian, mode tcp, roundrobin, nbthread 2)
 // in front of the same 3 Node http backends vs direct to one backend; keep-alive and a new connection per
 // request. Everything on loopback; one run, rounds interleaved; bounded duration (~1 min).
+// The LB is tsc-lb (native/lb) with LB_BENCH_WORKERS threads (default 2). LB_BENCH_COMPARE=/path/to/balancer.js
+// adds a column for another build of the LoadBalancer (e.g. a previous commit's dist/), measured in the same run.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -60,17 +62,23 @@ const backends = [await freePort(), await freePort(), await freePort()];
 for (const p of backends) start(process.execPath, [backendJs, String(p)]);
 for (const p of backends) await waitPort(p);
 
-const lbPort = await freePort();
-const lbJs = join(dir, 'lb.mjs');
-writeFileSync(lbJs, `import { LoadBalancer } from ${JSON.stringify(new URL('../dist/network/lb/balancer.js', import.meta.url).href)};
-const lb = new LoadBalancer({ workers: ${Number(process.env.LB_BENCH_WORKERS ?? 2)} });
-await lb.listen({ key: 'bench', host: '127.0.0.1', port: ${lbPort}, protocol: 'tcp', pool: 'p' });
+const W = Number(process.env.LB_BENCH_WORKERS ?? 2);
+async function startLb(modUrl) {
+  const port = await freePort();
+  const js = join(dir, `lb-${port}.mjs`);
+  writeFileSync(js, `import { LoadBalancer } from ${JSON.stringify(modUrl)};
+const lb = new LoadBalancer({ workers: ${W} });
+await lb.listen({ key: 'bench', host: '127.0.0.1', port: ${port}, protocol: 'tcp', pool: 'p' });
 lb.setPool('p', ${JSON.stringify(backends)}.map((port) => ({ id: 'b' + port, host: '127.0.0.1', port })));
 `);
-start(process.execPath, [lbJs]);
-await waitPort(lbPort);
-
-const targets = [{ name: 'direct to one backend', port: backends[0] }, { name: `tscompose LB (${process.env.LB_BENCH_WORKERS ?? 2} worker threads)`, port: lbPort }];
+  start(process.execPath, [js]);
+  await waitPort(port);
+  return port;
+}
+const lbPort = await startLb(new URL('../dist/network/lb/balancer.js', import.meta.url).href);
+const ok = `tscompose LB (tsc-lb, ${W} threads)`;
+const targets = [{ name: 'direct to one backend', port: backends[0] }, { name: ok, port: lbPort }];
+if (process.env.LB_BENCH_COMPARE) targets.push({ name: `LB of ${process.env.LB_BENCH_COMPARE}`, port: await startLb(new URL(`file://${process.env.LB_BENCH_COMPARE}`).href) });
 if (has('haproxy')) {
   const hp = await freePort();
   const cfg = join(dir, 'haproxy.cfg');
@@ -109,11 +117,39 @@ for (const [k, ws] of res) {
 }
 printTable(`LB: wrk -t2 -c50 -d${DUR}s, 3 Node http backends on loopback, ${ROUNDS} rounds`, rows);
 const hk = 'haproxy 2.6 mode tcp nbthread 2';
-const ok = `tscompose LB (${process.env.LB_BENCH_WORKERS ?? 2} worker threads)`;
-for (const mode of ['keepalive', 'close']) {
-  const a = summary[`${ok}|${mode}`];
-  const b = summary[`${hk}|${mode}`];
-  if (a && b) console.log(`ratio ${mode}: req/s ${(a.rps / b.rps).toFixed(2)}x haproxy (target >= 0.8-1.0), p99 ${(a.p99 / b.p99).toFixed(2)}x haproxy (target <= 1.2-1.5)`);
+// ratios per round (both measured back to back), then their median: steadier than a ratio of medians on a busy host
+const median = (xs) => stats(xs).median;
+for (const name of targets.map((t) => t.name).filter((n) => n !== hk && !n.startsWith('direct'))) {
+  for (const mode of ['keepalive', 'close']) {
+    const a = res.get(`${name}|${mode}`);
+    const b = res.get(`${hk}|${mode}`);
+    if (!a || !b) continue;
+    const rps = median(a.map((w, i) => w.rps / b[i].rps));
+    const p99 = median(a.map((w, i) => w.p99 / b[i].p99));
+    console.log(`ratio ${name}, ${mode}: req/s ${rps.toFixed(2)}x haproxy (target >= 0.8-1.0), p99 ${p99.toFixed(2)}x haproxy (target <= 1.2-1.5) (median of ${a.length} rounds)`);
+  }
 }
+
+// memory: what a LoadBalancer with one listener adds to its Node process, and the tsc-lb process itself
+const rssJs = join(dir, 'rss.mjs');
+writeFileSync(rssJs, `import { readFileSync } from 'node:fs';
+const { LoadBalancer } = await import(process.argv[2]);
+const rss = (pid) => Number(/VmRSS:\\s+(\\d+)/.exec(readFileSync('/proc/' + pid + '/status', 'utf8'))[1]) / 1024;
+const before = rss(process.pid);
+const lb = new LoadBalancer({ workers: ${W} });
+await lb.listen({ key: 'k', host: '127.0.0.1', port: 0, protocol: 'tcp', pool: 'p' });
+lb.setPool('p', [{ id: 'a', host: '127.0.0.1', port: 1 }]);
+await new Promise((r) => setTimeout(r, 1000));
+console.log(JSON.stringify({ node: rss(process.pid) - before, lb: lb.pid ? rss(lb.pid) : 0 }));
+await lb.close();
+`);
+const memRows = [];
+for (const [label, mod] of [[ok, new URL('../dist/network/lb/balancer.js', import.meta.url).href], ...(process.env.LB_BENCH_COMPARE ? [[`LB of ${process.env.LB_BENCH_COMPARE}`, `file://${process.env.LB_BENCH_COMPARE}`]] : [])]) {
+  const ms = [];
+  for (let i = 0; i < 3; i++) ms.push(JSON.parse(spawnSync(process.execPath, [rssJs, mod], { encoding: 'utf8' }).stdout.trim()));
+  memRows.push({ name: `${label}: RSS added to the Node process`, ...stats(ms.map((m) => m.node)), unit: 'MiB' });
+  if (ms.some((m) => m.lb > 0)) memRows.push({ name: `${label}: RSS of the tsc-lb process`, ...stats(ms.map((m) => m.lb)), unit: 'MiB' });
+}
+printTable('LB memory (one listener, idle)', memRows);
 cleanup();
 process.exit(0);
