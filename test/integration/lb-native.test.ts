@@ -277,6 +277,15 @@ describe('tsc-lb', () => {
     });
   });
 
+  it('a killed tsc-lb is replaced, with its pools and listeners', async () => {
+    const { lb, port, pool } = await newLb();
+    lb.setPool(pool, [{ id: 'a', host: H, port: await backend(named('a')) }]);
+    expect(await ask(port)).toBe('a:hi\n');
+    const old = lb.pid!;
+    process.kill(old, 'SIGKILL');
+    await eventually(async () => lb.pid !== undefined && lb.pid !== old && (await ask(port)) === 'a:hi\n', { what: 'answers again' });
+  });
+
   it('dies with its parent: a SIGKILLed supervisor leaves no port held', async () => {
     const mod = fileURLToPath(new URL('../../dist/network/lb/balancer.js', import.meta.url)); // built by npm test
     expect(existsSync(mod)).toBe(true);

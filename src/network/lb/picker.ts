@@ -4,7 +4,8 @@
  * - backends that are unhealthy or draining never get new connections;
  * - a backend whose connect just failed is skipped for `failBackoffMs` unless nothing else is left;
  * - `exclude` holds the backends this connection already tried (a connect failure tries the next one).
- * Least-connections counts the connections of this worker thread only (each LB worker picks alone).
+ * TCP is picked by tsc-lb (native/lb/tsc-lb.c, pick()) with these same rules, counting connections over all
+ * its threads; this class picks for UDP sessions and is the executable reference of the rules.
  */
 export type Strategy = 'round-robin' | 'least-connections';
 
