@@ -134,7 +134,11 @@ export function loadMerged(opts: LoadOptions): MergedProject {
   const { files } = discoverFiles({ files: opts.files, env: env.vars, cwd, projectDirectory: opts.projectDirectory });
   const first = files[0] as string;
   const dir = opts.projectDirectory ? resolve(cwd, opts.projectDirectory) : first === '-' ? cwd : dirname(first);
-  if (dir !== early && env.dotEnv) env = readEnvironment(opts, dir, osEnv, session);
+  if (dir !== early && env.dotEnv) {
+    // as compose-go: the project directory's .env adds what the working directory's .env did not set
+    const later = readEnvironment(opts, dir, osEnv, session);
+    env = { ...later, vars: { ...later.vars, ...env.vars }, envFiles: [...env.envFiles, ...later.envFiles] };
+  }
   const vars = env.vars;
   // the compose spec exposes the project name to interpolation as COMPOSE_PROJECT_NAME; worked out only
   // when a file refers to it (it may come from a later file's `name:`)

@@ -118,3 +118,16 @@ describe('config --no-interpolate', () => {
     expect(bad.stderr).toMatch(/compose\.yaml:5:\d+: services\.web\.cpus: found string "x", expected a number/);
   });
 });
+
+describe('.env of the working directory and of the project directory (compose-go WithDotEnv twice)', () => {
+  it('COMPOSE_FILE and COMPOSE_PROJECT_NAME from ./.env stay; the project dir .env adds the rest', () => {
+    const dir = project({
+      '.env': 'COMPOSE_FILE=sub/base.yaml\nCOMPOSE_PROJECT_NAME=fromdotenv\nA=cwd\n',
+      'sub/.env': 'A=sub\nB=sub\n',
+      'sub/base.yaml': 'services:\n  web:\n    image: "img:${A}-${B}"\n',
+    });
+    const model = json(dir, []);
+    expect(model.name).toBe('fromdotenv');
+    expect(model.services.web.image).toBe('img:cwd-sub');
+  });
+});
