@@ -226,7 +226,14 @@ struct thr {
 static struct thr *threads[MAX_THREADS];
 
 static void set_want(struct thr *t, struct half *h, uint32_t want) {
-  if (h->fd < 0 || (h->added && h->want == want)) return;
+  if (h->fd < 0) return;
+  if (h->eof_in && h->shut_out) { // both ways done on this socket: its HUP must not end the other side early
+    if (h->added) epoll_ctl(t->epfd, EPOLL_CTL_DEL, h->fd, NULL);
+    h->added = 0;
+    h->want = 0;
+    return;
+  }
+  if (h->added && h->want == want) return;
   struct epoll_event ev = {.events = want, .data.ptr = &h->ep};
   epoll_ctl(t->epfd, h->added ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, h->fd, &ev);
   h->want = want;

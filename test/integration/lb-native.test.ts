@@ -254,6 +254,32 @@ describe('tsc-lb', () => {
     expect(hash.digest('hex')).toBe(createHash('sha256').update(data).digest('hex'));
   });
 
+  it('a paused reader still gets every byte after the backend sent its FIN and closed', async () => {
+    const { lb, port, pool } = await newLb();
+    let backendClosed = false;
+    const data = randomBytes(3 << 20);
+    const be = await backend((s) => {
+      s.on('end', () => s.end(data));
+      s.on('close', () => (backendClosed = true));
+      s.resume();
+    });
+    lb.setPool(pool, [{ id: 'be', host: H, port: be }]);
+    const c = await connect(port);
+    c.pause();
+    c.end('go');
+    // both directions are finished on the LB's backend side while bytes still wait for this client
+    await eventually(() => backendClosed, { what: 'backend closed' });
+    const chunks: Buffer[] = [];
+    c.on('data', (d: Buffer) => chunks.push(d));
+    const how = await new Promise<string>((r) => {
+      c.on('error', (e: NodeJS.ErrnoException) => r(e.code ?? 'error'));
+      c.on('end', () => r('end'));
+      c.resume();
+    });
+    expect(how).toBe('end');
+    expect(Buffer.concat(chunks).equals(data)).toBe(true);
+  });
+
   it('refuses a port that is taken (CONFLICT), and frees its port on unlisten', async () => {
     const holder = net.createServer();
     servers.add(holder);
