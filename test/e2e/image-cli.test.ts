@@ -114,6 +114,16 @@ describe('image CLI', () => {
     await run('image', 'rm', 'stdin/bb:1', 'example.com/stdin/app:2');
   });
 
+  it('image pull prints Digest, Status and the canonical reference (-q: only the reference)', async () => {
+    const ref = `${reg!.host}/cli/busybox:1`;
+    const first = await run('image', 'pull', ref);
+    expect(first.status).toBe(0);
+    expect(first.stdout).toMatch(new RegExp(`^Digest: sha256:[a-f0-9]{64}\nStatus: Downloaded newer image for ${ref.replace(/\./g, '\\.')}\n${ref.replace(/\./g, '\\.')}\n$`));
+    expect((await run('image', 'pull', ref)).stdout).toMatch(/Status: Image is up to date for /);
+    expect(await run('image', 'pull', '-q', ref)).toMatchObject({ status: 0, stdout: `${ref}\n` });
+    await run('image', 'rm', ref);
+  });
+
   it('reports a bad reference and an unknown file as errors', async () => {
     const bad = await run('image', 'import', join(work, 'nope.tar'), 'Bad:Ref');
     expect(bad.status).toBe(1);

@@ -23,3 +23,30 @@ describe('credential helpers (Docker config)', () => {
     expect(credentialsFromConfig({ auths: { 'reg.example': { identitytoken: 'rt' } } }).get('reg.example')).toEqual({ username: '', password: '', identityToken: 'rt' });
   });
 });
+
+describe('Docker config location', () => {
+  it('DOCKER_CONFIG names the directory of config.json; auths keys may carry a scheme and path', async () => {
+    const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { dockerConfigPath, loadCredentials } = await import('../../src/image/auth.js');
+    const dir = mkdtempSync(join(tmpdir(), `tsc-dockercfg-${process.pid}-`));
+    const saved = process.env.DOCKER_CONFIG;
+    try {
+      process.env.DOCKER_CONFIG = dir;
+      expect(dockerConfigPath()).toBe(join(dir, 'config.json'));
+      writeFileSync(join(dir, 'config.json'), JSON.stringify({ auths: {
+        'https://index.docker.io/v1/': { auth: Buffer.from('hub:pw1').toString('base64') },
+        'http://localhost:5000/v2/': { username: 'loc', password: 'pw2' },
+      } }));
+      const creds = loadCredentials();
+      expect(creds('docker.io')).toEqual({ username: 'hub', password: 'pw1' });
+      expect(creds('localhost:5000')).toEqual({ username: 'loc', password: 'pw2' });
+      expect(creds('other.example')).toBeUndefined();
+    } finally {
+      if (saved === undefined) delete process.env.DOCKER_CONFIG;
+      else process.env.DOCKER_CONFIG = saved;
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

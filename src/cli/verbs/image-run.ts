@@ -8,7 +8,7 @@ import type { ProgressEvent } from '../../api.js';
 import type { LocalImage, PullProgress } from '../../image/api.js';
 import type { Project } from '../../spec/model.js';
 import { ImageStore } from '../../image/store.js';
-import { familiarName, parseReference } from '../../image/reference.js';
+import { familiarName, normalizeReference, parseReference } from '../../image/reference.js';
 import { withProgress } from '../progress.js';
 import { loadProjectFor, progressMode } from '../project-ref.js';
 import { humanSize as humanSizeDigits } from '../human-size.js';
@@ -40,8 +40,7 @@ function progressAdapter(ref: string, on: (e: ProgressEvent) => void): (p: PullP
 }
 
 /** `optional`: images of buildable services, whose pull failure is only reported (Compose does the same). */
-async function pullAll(refs: string[], policy: 'always' | 'missing', mode: string, ignoreFailures: boolean, optional = new Set<string>()): Promise<void> {
-  const store = new ImageStore();
+async function pullAll(refs: string[], policy: 'always' | 'missing', mode: string, ignoreFailures: boolean, optional = new Set<string>(), store = new ImageStore()): Promise<void> {
   await withProgress(mode, 'Pulling', async (on) => {
     const results = await Promise.allSettled(refs.map((ref) => store.ensure(ref, policy, progressAdapter(ref, on))));
     let first: unknown;
@@ -86,10 +85,19 @@ export async function pullServices(
   await pullAll([...refs], flags.policy, flags.quiet ? 'quiet' : progressMode(cmd), flags.ignorePullFailures === true, optional);
 }
 
+/** As `docker image pull`: progress, then Digest/Status lines and the canonical reference (-q: only that). */
 export async function imagePull(cmd: Command, ref: string, flags: { quiet?: boolean }): Promise<void> {
-  await pullAll([ref], 'always', flags.quiet ? 'quiet' : progressMode(cmd), false);
-  const img = await new ImageStore().get(ref);
-  if (img && !flags.quiet) out(`Digest: ${img.manifestDigest ?? img.id}`);
+  const store = new ImageStore();
+  const canon = normalizeReference(ref);
+  const before = store.resolveId(canon);
+  await pullAll([ref], 'always', flags.quiet ? 'quiet' : progressMode(cmd), false, new Set(), store);
+  const img = await store.get(ref);
+  if (img && !flags.quiet) {
+    const fetched = img.id !== before;
+    out(`Digest: ${img.manifestDigest ?? img.id}`);
+    out(fetched ? `Status: Downloaded newer image for ${familiar(canon)}` : `Status: Image is up to date for ${familiar(canon)}`);
+  }
+  out(canon);
 }
 
 interface Row {
