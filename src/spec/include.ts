@@ -2,7 +2,8 @@
  * Top-level `include:` (short form: a list of paths; long form: `path` (string or list, merged like -f),
  * `project_directory`, `env_file`). Each included project is loaded on its own, as Compose does: its
  * relative paths resolve against its project directory (default: the first included file's directory),
- * its variables come from the process environment over its env files (default `<project_directory>/.env`).
+ * its variables come from the including project's environment over its env files (default
+ * `<project_directory>/.env`).
  * Its services, networks, volumes, secrets and configs are added to the including file; a name defined
  * differently on both sides is an error (Compose: "conflicts with imported resource"). Cycles are errors.
  */
@@ -13,6 +14,7 @@ import { TscError } from '../errors.js';
 import { loadFile, readText, type Session } from './load-file.js';
 import { mergeDocs } from './merge.js';
 import { readEnvFiles } from './load-env.js';
+import type { Lookup } from './interpolate.js';
 import { copyEntry, isObject, put, setSelf, selfOf, type PlainObject } from './yaml-located.js';
 
 const SECTIONS = ['services', 'networks', 'volumes', 'secrets', 'configs'];
@@ -23,7 +25,8 @@ function strings(v: unknown): string[] | undefined {
   return undefined;
 }
 
-export function applyIncludes(doc: SourceDoc, dir: string, session: Session, stack: string[], problems: SpecProblem[]): void {
+/** `parent` is the including project's variables: they win over the included project's env files (compose-go). */
+export function applyIncludes(doc: SourceDoc, dir: string, session: Session, stack: string[], problems: SpecProblem[], parent?: Lookup): void {
   const data = doc.data as PlainObject;
   const list = Array.isArray(data.include) ? data.include : [];
   const abs = (p: string): string => (isAbsolute(p) ? p : resolve(dir, p));
@@ -44,12 +47,14 @@ export function applyIncludes(doc: SourceDoc, dir: string, session: Session, sta
     const envFiles = named ?? (existsSync(join(pd, '.env')) ? [join(pd, '.env')] : []);
     let vars: Record<string, string | undefined>;
     try {
-      vars = readEnvFiles(envFiles, session.osEnv, (f) => readText(f, session));
+      // the including project's environment (process env and its .env) first, the env files add the rest
+      const base = parent ?? ((k: string): string | undefined => session.osEnv[k]);
+      vars = readEnvFiles(envFiles, {}, (f) => readText(f, session), base);
     } catch (e) {
       const why = e instanceof TscError ? [e.message, ...e.details].join('; ') : e instanceof Error ? e.message : String(e);
       return fail(isObject(entry) && entry.env_file !== undefined ? [...at, 'env_file'] : at, why);
     }
-    const lookup = (k: string): string | undefined => vars[k];
+    const lookup = (k: string): string | undefined => parent?.(k) ?? session.osEnv[k] ?? vars[k];
     let merged: unknown;
     for (const p of paths) merged = mergeDocs(merged, loadFile(p, pd, lookup, session, stack));
     if (!isObject(merged)) return;

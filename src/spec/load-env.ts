@@ -10,10 +10,12 @@ export function readEnvFiles(
   files: readonly string[],
   osEnv: Record<string, string | undefined>,
   read: (file: string) => string,
+  /** more variables the files' values may refer to (an including project's), after osEnv */
+  outer?: (k: string) => string | undefined,
 ): Record<string, string | undefined> {
   const fromFiles: Record<string, string> = {};
   for (const f of files) {
-    const lookup = (k: string): string | undefined => osEnv[k] ?? fromFiles[k];
+    const lookup = (k: string): string | undefined => osEnv[k] ?? outer?.(k) ?? fromFiles[k];
     try {
       Object.assign(fromFiles, parseEnv(read(f), lookup));
     } catch (e) {

@@ -86,7 +86,7 @@ export function loadFile(file: string, dir: string, lookup: Lookup, session: Ses
     });
     delete data.version;
   }
-  if (data.include !== undefined) applyIncludes(doc, dir, session, [...stack, file], problems);
+  if (data.include !== undefined) applyIncludes(doc, dir, session, [...stack, file], problems, lookup);
   rebaseDocument(data, dir);
   resolveExtends(
     data,

@@ -131,3 +131,18 @@ describe('.env of the working directory and of the project directory (compose-go
     expect(model.services.web.image).toBe('img:cwd-sub');
   });
 });
+
+describe('include: the including project environment wins over the included env files (compose-go Merge)', () => {
+  it('the project .env reaches included files; include env_file only adds unset variables', () => {
+    const dir = project({
+      '.env': 'V=fromproject\n',
+      'lib/a.yaml': 'services:\n  lib:\n    image: "lib:${V:-none}-${W:-none}"\n',
+      'lib/e.env': 'V=fromincl\nW=fromincl\n',
+      'compose.yaml': 'include:\n  - path: lib/a.yaml\n    env_file: lib/e.env\nservices:\n  main: {image: m}\n',
+      'plain.yaml': 'include:\n  - lib/a.yaml\nservices:\n  main: {image: m}\n',
+    });
+    expect(json(dir, []).services.lib.image).toBe('lib:fromproject-fromincl');
+    expect(json(dir, ['-f', 'plain.yaml']).services.lib.image).toBe('lib:fromproject-none');
+    expect(json(dir, [], { V: 'os' }).services.lib.image).toBe('lib:os-fromincl');
+  });
+});
