@@ -15,6 +15,8 @@ export const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/
 export interface ImportOptions {
   /** Image config values to set (Docker's `--change`, as data). */
   changes?: Partial<ImageRuntimeConfig>;
+  /** The history entry's comment (`docker import -m`). */
+  message?: string;
 }
 
 /** The OCI config JSON object (Docker-cased keys) for a runtime config. */
@@ -48,7 +50,7 @@ export async function importRootfs(store: ImageStore, file: string, ref: string 
     created,
     config: configObject(opts.changes ?? {}),
     rootfs: { type: 'layers', diff_ids: [layer.diffId] },
-    history: [{ created, created_by: 'tscompose image import' }],
+    history: [{ created, created_by: 'tscompose image import', ...(opts.message ? { comment: opts.message } : {}) }],
   };
   const { parseImageConfig } = await import('./config.js');
   const raw = Buffer.from(JSON.stringify(cfg));

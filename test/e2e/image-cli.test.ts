@@ -8,6 +8,7 @@ import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, rmSync, write
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ImageStore } from '../../src/image/store.js';
 import { busyboxRootfs } from '../helpers/busybox.js';
 import { buildImageTar, tarDir } from '../helpers/image-tar.js';
 import { removeRegistry, skopeoCopy, startRegistry, type LocalRegistry } from '../helpers/registry.js';
@@ -103,8 +104,12 @@ describe('image CLI', () => {
 
   it('image import - and image load read the tarball from stdin', async () => {
     const rootfs = tarDir(busyboxRootfs(), join(work, 'stdin-rootfs.tar'));
-    const imp = await runWithStdin(rootfs, 'image', 'import', '-', 'stdin/bb:1');
+    const imp = await runWithStdin(rootfs, 'image', 'import', '-c', 'CMD ["sh", "-c", "echo hi"]', '--change', 'ENV GREETING=hello', '-', 'stdin/bb:1');
     expect(imp.status).toBe(0);
+    const got = await new ImageStore({ root }).get('stdin/bb:1');
+    expect(got?.config.cmd).toEqual(['sh', '-c', 'echo hi']);
+    expect(got?.config.env).toContain('GREETING=hello');
+    expect(await run('image', 'import', '-c', 'RUN make', rootfs, 'x/y:1')).toMatchObject({ status: 2, stderr: expect.stringMatching(/RUN is not supported/) });
     const saved = buildImageTar([busyboxRootfs()], join(work, 'stdin-save.tar'), { format: 'oci', ref: 'example.com/stdin/app:2' });
     expect(await runWithStdin(saved.file, 'image', 'load')).toMatchObject({ status: 0, stdout: 'Loaded image: example.com/stdin/app:2\n' });
     const j = JSON.parse((await run('images', '--format', 'json')).stdout) as Array<{ Repository: string; Tag: string; ID: string }>;

@@ -181,10 +181,12 @@ export async function imageLoad(flags: { input?: string; quiet?: boolean }): Pro
   }
 }
 
-export async function imageImport(file: string, ref: string | undefined): Promise<void> {
+export async function imageImport(file: string, ref: string | undefined, flags: { change?: string[]; message?: string } = {}): Promise<void> {
   const { importRootfs } = await import('../../image/import.js');
+  const { applyChanges } = await import('../../image/changes.js');
+  const changes = applyChanges({}, flags.change ?? []); // a bad --change fails before any work
   if (file === '-' && process.stdin.isTTY) throw new TscError('USAGE', 'image import -: stdin is a terminal, not a tarball');
-  const img = await importRootfs(new ImageStore(), file, ref);
+  const img = await importRootfs(new ImageStore(), file, ref, { changes, ...(flags.message ? { message: flags.message } : {}) });
   out(img.id);
 }
 

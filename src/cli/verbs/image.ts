@@ -19,9 +19,11 @@ export function registerImage(program: Command): void {
     .description('Import the contents of a rootfs tarball to create a single-layer image')
     .argument('<file>', 'rootfs tarball (plain, gzip or zstd); "-" reads it from STDIN')
     .argument('[reference]', 'NAME[:TAG] for the new image')
-    .action(async (file: string, ref: string | undefined) => {
+    .option('-c, --change <instruction>', 'apply a Dockerfile instruction to the image (CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, USER, VOLUME, WORKDIR, STOPSIGNAL); repeatable', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('-m, --message <message>', 'set a commit message for the imported image')
+    .action(async (file: string, ref: string | undefined, flags: { change: string[]; message?: string }) => {
       const { imageImport } = await import('./image-run.js');
-      await imageImport(file, ref);
+      await imageImport(file, ref, flags);
     });
   image
     .command('rm')
