@@ -76,6 +76,22 @@ describe('health checks (audit)', () => {
     }
   });
 
+  it('up --wait --wait-timeout gives up on a service still starting, naming it', async () => {
+    const p = env.project('hw', `services:
+  slow:
+    image: busybox:latest
+    command: ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1; done"]
+    healthcheck:
+      test: ["CMD", "false"]
+      interval: 500ms
+      start_period: 300s
+`);
+    const r = await env.run(p, ['up', '-d', '--wait', '--wait-timeout', '2']);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain(`${p.name}-slow-1`);
+    expect((await env.psJson(p))[0]?.Health).toBe('starting');
+  });
+
   it('an unhealthy replica leaves the LB rotation and is not restarted by restart: always; it rejoins when healthy', async () => {
     const port = freePort();
     const p = env.project('hl', `services:

@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { StackEnv, uniq } from '../helpers/stack.js';
+import { eventually } from '../helpers/eventually.js';
 
 let env: StackEnv;
 const homeDir = join(homedir(), `.tsc-volaud-${uniq()}`);
@@ -100,6 +101,27 @@ volumes:
     await env.ok(p, ['down', '-v']);
     const left = (await env.ok(p, ['volume', 'ls', '-q'])).stdout;
     expect(left).not.toContain(`${p.name}_site`);
+  });
+
+  it('named volume data survives `restart` (a fresh container) and a PID 1 crash restarted by policy', async () => {
+    const p = env.project('vr', `services:
+  db:
+    image: busybox:latest
+    restart: always
+    command: ["sh", "-c", "trap 'exit 0' TERM; echo boot >> /data/boots; while true; do sleep 1; done"]
+    volumes: [data:/data]
+volumes:
+  data:
+`);
+    await env.ok(p, ['up', '-d']);
+    const boots = async (): Promise<number> => (await env.run(p, ['exec', '-T', 'db', 'cat', '/data/boots'])).stdout.split('\n').filter(Boolean).length;
+    await eventually(async () => (await boots()) === 1, { what: 'first boot' });
+    await env.ok(p, ['restart', 'db']);
+    await eventually(async () => (await boots()) === 2, { what: 'boot after restart appended to the kept data' });
+    const pid = (await env.psJson(p))[0]?.Pid;
+    expect(pid).toBeGreaterThan(0);
+    process.kill(pid as number, 'SIGKILL'); // PID 1 of the container this test started
+    await eventually(async () => (await boots()) === 3, { what: 'boot after the crash appended', timeoutMs: 60_000 });
   });
 
   it('bind.create_host_path: false refuses a missing source with a clear error', async () => {
