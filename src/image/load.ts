@@ -43,7 +43,9 @@ export async function loadArchive(store: ImageStore, file: string): Promise<Loca
   if (file !== '-') requireFile(file);
   const work = makeTempDir(store.tmpRoot, 'load');
   try {
-    await unpackLayerStream(file === '-' ? process.stdin : stream(file), work, store.options.limits);
+    const got = await unpackLayerStream(file === '-' ? process.stdin : stream(file), work, store.options.limits);
+    if (got.compressedSize === 0) throw new TscError('IMAGE', file === '-' ? 'requested load from stdin, but stdin is empty' : `${file} is empty`);
+    if (file === '-') file = 'stdin';
     if (fs.existsSync(join(work, 'manifest.json'))) return await loadDockerSave(store, work);
     if (fs.existsSync(join(work, 'index.json'))) return await loadOciLayout(store, work);
     if (fs.existsSync(join(work, 'repositories')))
