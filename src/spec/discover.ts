@@ -2,26 +2,24 @@
  * Which compose files make the project, as Docker Compose decides it:
  * -f (repeatable, "-" = stdin) > COMPOSE_FILE (split on COMPOSE_PATH_SEPARATOR, default ":") > the first of
  * compose.yaml, compose.yml, docker-compose.yml, docker-compose.yaml in the working directory or, failing
- * that, its nearest parent. A discovered file takes its override file from beside it (compose.override.yaml
- * or .yml for compose.*, docker-compose.override.yml or .yaml for docker-compose.*), as Compose does.
+ * that, its nearest parent. A discovered file takes the first override file beside it (compose.override.yml,
+ * compose.override.yaml, docker-compose.override.yml, docker-compose.override.yaml, whichever the main file
+ * is), and several candidates give a warning naming the one used, as compose-go does.
  */
 import { existsSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { TscError } from '../errors.js';
 
 export const DEFAULT_FILES = ['compose.yaml', 'compose.yml', 'docker-compose.yml', 'docker-compose.yaml'];
-const OVERRIDES: Record<string, string[]> = {
-  'compose.yaml': ['compose.override.yaml', 'compose.override.yml'],
-  'compose.yml': ['compose.override.yml', 'compose.override.yaml'],
-  'docker-compose.yml': ['docker-compose.override.yml', 'docker-compose.override.yaml'],
-  'docker-compose.yaml': ['docker-compose.override.yaml', 'docker-compose.override.yml'],
-};
+const OVERRIDES = ['compose.override.yml', 'compose.override.yaml', 'docker-compose.override.yml', 'docker-compose.override.yaml'];
 
 export interface Discovered {
   /** Absolute paths, or "-" for stdin, in merge order. */
   files: string[];
   /** How they were found, for messages. */
   source: 'flag' | 'env' | 'search';
+  /** "Found multiple config files ..." notes of the search */
+  warnings?: string[];
 }
 
 function isFile(p: string): boolean {
@@ -33,15 +31,16 @@ function isFile(p: string): boolean {
 }
 
 /** The default file of `dir` or of its nearest parent, with its override file if present. */
-export function searchUp(start: string): string[] | undefined {
+export function searchUp(start: string, warnings: string[] = []): string[] | undefined {
   let dir = resolve(start);
   for (;;) {
-    for (const name of DEFAULT_FILES) {
-      const f = join(dir, name);
-      if (isFile(f)) {
-        const over = (OVERRIDES[name] ?? []).map((o) => join(dir, o)).find(isFile);
-        return over ? [f, over] : [f];
-      }
+    const found = DEFAULT_FILES.map((n) => join(dir, n)).filter(isFile);
+    if (found.length > 0) {
+      const main = found[0] as string;
+      if (found.length > 1) warnings.push(`Found multiple config files with supported names: ${found.join(', ')}; using ${main}`);
+      const overrides = OVERRIDES.map((o) => join(dir, o)).filter(isFile);
+      if (overrides.length > 1) warnings.push(`Found multiple override files with supported names: ${overrides.join(', ')}; using ${overrides[0]}`);
+      return overrides.length > 0 ? [main, overrides[0] as string] : [main];
     }
     const up = dirname(dir);
     if (up === dir) return undefined;
@@ -74,12 +73,13 @@ export function discoverFiles(opts: {
     }
     return { files, source: 'env' };
   }
-  const found = searchUp(base);
+  const warnings: string[] = [];
+  const found = searchUp(base, warnings);
   if (!found) {
     throw new TscError(
       'SPEC_NOT_FOUND',
       `no configuration file provided: not found (looked for ${DEFAULT_FILES.join(', ')} in ${base} and its parents)`,
     );
   }
-  return { files: found, source: 'search' };
+  return { files: found, source: 'search', warnings };
 }

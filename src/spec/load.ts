@@ -131,7 +131,8 @@ export function loadMerged(opts: LoadOptions): MergedProject {
   const firstFlag = opts.files?.[0];
   const early = opts.projectDirectory ? resolve(cwd, opts.projectDirectory) : firstFlag && firstFlag !== '-' ? dirname(resolve(cwd, firstFlag)) : cwd;
   let env = readEnvironment(opts, early, osEnv, session);
-  const { files } = discoverFiles({ files: opts.files, env: env.vars, cwd, projectDirectory: opts.projectDirectory });
+  const { files, warnings: found } = discoverFiles({ files: opts.files, env: env.vars, cwd, projectDirectory: opts.projectDirectory });
+  for (const message of found ?? []) session.warnings.push({ severity: 'warning', position: { file: files[0] as string, line: 1, col: 1 }, path: [], message });
   const first = files[0] as string;
   const dir = opts.projectDirectory ? resolve(cwd, opts.projectDirectory) : first === '-' ? cwd : dirname(first);
   if (dir !== early && env.dotEnv) {

@@ -146,3 +146,18 @@ describe('include: the including project environment wins over the included env 
     expect(json(dir, [], { V: 'os' }).services.lib.image).toBe('lib:os-fromincl');
   });
 });
+
+describe('file discovery (compose-go WithDefaultConfigPath)', () => {
+  it('any default override file beside the main file applies; several candidates warn and the first wins', () => {
+    const dir = project({
+      'compose.yaml': 'services:\n  a: {image: a}\n',
+      'docker-compose.yml': 'services:\n  b: {image: b}\n',
+      'docker-compose.override.yml': 'services:\n  c: {image: c}\n',
+      'sub/x': '',
+    });
+    const r = run(join(dir, 'sub'), ['config', '--services']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe('a\nc\n');
+    expect(r.stderr).toMatch(/^WARN.*Found multiple config files with supported names: .*compose\.yaml, .*docker-compose\.yml; using .*compose\.yaml$/m);
+  });
+});
