@@ -178,7 +178,7 @@ export class Controller {
       } else if (step >= 2) {
         const held = await holdUnmetDependents(this, acts);
         acts = held.acts;
-        if (held.pending) this.schedule(Date.now() + 1000); // a dependency still starting: look again soon;
+        if (held.pending) this.schedule(Date.now() + 1000); // a dependency still starting: look again soon
       }
       const runOne = async (a: Action, fn: () => Promise<void>): Promise<boolean> => {
         const t0 = Date.now();
