@@ -152,7 +152,8 @@ export interface Engine {
   ps(project: string, opts: PsOptions): Promise<ContainerSummary[]>;
   logs(project: string, opts: LogsOptions, onLine: (l: LogLine) => void, signal?: AbortSignal): Promise<void>;
   scale(project: Project, scale: Record<string, number>, onProgress: OnProgress): Promise<UpResult>;
-  restart(project: string, services: string[], opts: { timeoutMs?: number }, onProgress: OnProgress): Promise<void>;
+  /** noDeps: only the named services, not their depends_on `restart: true` dependents. */
+  restart(project: string, services: string[], opts: { timeoutMs?: number; noDeps?: boolean }, onProgress: OnProgress): Promise<void>;
   stop(project: string, services: string[], opts: { timeoutMs?: number }, onProgress: OnProgress): Promise<void>;
   start(project: string, services: string[], onProgress: OnProgress): Promise<void>;
   kill(project: string, services: string[], signal: string, onProgress: OnProgress): Promise<void>;

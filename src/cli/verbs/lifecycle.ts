@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 
 type Verb = 'stop' | 'start' | 'restart' | 'kill';
 
-async function run(verb: Verb, services: string[], flags: { timeout?: string; signal?: string }, cmd: Command): Promise<void> {
+async function run(verb: Verb, services: string[], flags: { timeout?: string; signal?: string; deps?: boolean }, cmd: Command): Promise<void> {
   const [{ createEngine }, ref, { withProgress }, { composeWords }] = await Promise.all([
     import('../../engine/index.js'), import('../project-ref.js'), import('../progress.js'), import('../progress-names.js'),
   ]);
@@ -14,7 +14,7 @@ async function run(verb: Verb, services: string[], flags: { timeout?: string; si
   await withProgress(ref.progressMode(cmd), `${verb} ${p.name}`, (on) => {
     if (verb === 'stop') return engine.stop(p.name, services, opts, on);
     if (verb === 'start') return engine.start(p.name, services, composeWords('start', on));
-    if (verb === 'restart') return engine.restart(p.name, services, opts, composeWords('restart', on));
+    if (verb === 'restart') return engine.restart(p.name, services, { ...opts, ...(flags.deps === false ? { noDeps: true } : {}) }, composeWords('restart', on));
     const sig = (flags.signal ?? 'SIGKILL').toUpperCase();
     return engine.kill(p.name, services, /^\d+$/.test(sig) || sig.startsWith('SIG') ? sig : `SIG${sig}`, on);
   });
@@ -31,7 +31,7 @@ export function registerLifecycle(program: Command): void {
   program.command('restart').option(...PROGRESS).description('Restart service containers (each gets a fresh container from its image)').argument('[service...]')
     .option('-t, --timeout <seconds>', 'specify a shutdown timeout in seconds')
     .option('--no-deps', 'don\'t restart dependent services')
-    .action((s: string[], f: { timeout?: string }, cmd: Command) => run('restart', s, f, cmd));
+    .action((s: string[], f: { timeout?: string; deps?: boolean }, cmd: Command) => run('restart', s, f, cmd));
   program.command('kill').option(...PROGRESS).description('Force stop service containers').argument('[service...]')
     .option('-s, --signal <signal>', 'SIGNAL to send to the container', 'SIGKILL')
     .option('--remove-orphans', 'accepted for compatibility')
