@@ -45,11 +45,12 @@ code = os.waitstatus_to_exitcode(status)
 print(json.dumps({'code': code, 'out': out.decode('utf-8', 'replace'), 'pending': len(steps)}))
 `;
 
-export function runInPty(argv: string[], steps: PtyStep[] = [], opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<{ code: number; out: string; pending: number }> {
+export function runInPty(argv: string[], steps: PtyStep[] = [], opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<{ code: number; out: string; pending: number }> {
   return new Promise((resolve, reject) => {
     const p = spawn('python3', ['-c', PY, JSON.stringify(argv), JSON.stringify(steps), String((opts.timeoutMs ?? 60_000) / 1000)], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: opts.env ?? process.env,
+      ...(opts.cwd !== undefined ? { cwd: opts.cwd } : {}),
     });
     let out = '';
     let err = '';

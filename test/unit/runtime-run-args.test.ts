@@ -31,4 +31,9 @@ describe('tscompose run arguments', () => {
     expect(svc.workingDir).toBe('/srv');
     expect(svc.user).toBe('33');
   });
+  it('takes combined short flags as docker does (-it, -dT), and refuses unknown ones', () => {
+    expect(parseRunArgs(['--rm', '-it', 'web', 'sh'])).toMatchObject({ rm: true, tty: true, service: 'web', command: ['sh'] });
+    expect(parseRunArgs(['-dT', 'web'])).toMatchObject({ detach: true, noTty: true, service: 'web' });
+    expect(() => parseRunArgs(['-iz', 'web'])).toThrow(/unknown option -iz/);
+  });
 });

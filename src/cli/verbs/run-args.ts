@@ -94,9 +94,13 @@ export function parseRunArgs(argv: readonly string[]): RunArgs {
       } else setValue(vkey, a.slice(2)); // -eFOO=bar
       continue;
     }
-    if (name in FLAG_OPTS) {
-      const key = FLAG_OPTS[name];
-      if (key === 'rm' || key === 'detach' || key === 'noDeps' || key === 'noTty' || key === 'tty' || key === 'servicePorts') out[key] = true;
+    // combined short flags, as docker's CLI takes them: -it, -dT
+    const flags = name in FLAG_OPTS ? [name] : /^-[a-zA-Z]{2,}$/.test(name) ? [...name.slice(1)].map((c) => `-${c}`) : [];
+    if (flags.length > 0 && flags.every((f) => f in FLAG_OPTS)) {
+      for (const f of flags) {
+        const key = FLAG_OPTS[f];
+        if (key === 'rm' || key === 'detach' || key === 'noDeps' || key === 'noTty' || key === 'tty' || key === 'servicePorts') out[key] = true;
+      }
       continue;
     }
     throw new TscError('USAGE', `run: unknown option ${a}`);
