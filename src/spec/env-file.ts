@@ -12,6 +12,13 @@ import type { Lookup } from './interpolate.js';
 import { copyEntry, isObject, put, selfOf, setSelf, type PlainObject } from './yaml-located.js';
 import { errnoCode } from '../errors.js';
 
+function envFileError(path: string, code: string): string {
+  if (code === 'ENOENT') return `env file ${path} not found: no such file or directory`;
+  if (code === 'EACCES' || code === 'EPERM') return `env file ${path} cannot be read: permission denied`;
+  if (code === 'EISDIR') return `env file ${path} is a directory`;
+  return `env file ${path} cannot be read: ${code}`;
+}
+
 export function foldEnvFiles(doc: SourceDoc, lookup: Lookup, problems: SpecProblem[]): void {
   const data = doc.data;
   if (!isObject(data) || !isObject(data.services)) return;
@@ -34,7 +41,7 @@ export function foldEnvFiles(doc: SourceDoc, lookup: Lookup, problems: SpecProbl
         text = readFileSync(path, 'utf8');
       } catch (e) {
         if (!required && errnoCode(e) === 'ENOENT') return;
-        problems.push({ severity: 'error', position: doc.positionOf(at), path: at, message: `env file ${path} not found: ${errnoCode(e) ?? String(e)}` });
+        problems.push({ severity: 'error', position: doc.positionOf(at), path: at, message: envFileError(path, errnoCode(e) ?? String(e)) });
         return;
       }
       try {
