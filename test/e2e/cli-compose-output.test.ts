@@ -120,7 +120,7 @@ describe('Compose-shaped CLI output', () => {
     }
     const ex = await env.run(p, ['exec', '-T', 'nope', 'true']);
     expect(ex.status).toBe(1);
-    expect(ex.stderr).toMatch(/nope/);
+    expect(ex.stderr).toContain('no such service: nope');
   });
 
   it('exec passes -e, -w, -u through and exits with the command\'s status', async () => {
@@ -163,5 +163,14 @@ describe('Compose-shaped CLI output', () => {
     const start = await env.ok(p, ['--progress', 'plain', 'start', 'worker']);
     expect(start.stderr).toMatch(new RegExp(`Container ${p.name}-worker-1  Started`));
     expect(start.stderr).not.toMatch(/Recreate/);
+  });
+
+  it('after down: exec says the service is not running; stop and kill succeed with nothing to do', async () => {
+    await env.ok(p, ['down', '-t', '1']);
+    const ex = await env.run(p, ['exec', '-T', 'web', 'true']);
+    expect([ex.status, ex.stderr.trim()]).toEqual([1, 'service "web" is not running']);
+    expect((await env.run(p, ['stop'])).status).toBe(0);
+    const kill = await env.run(p, ['kill']);
+    expect([kill.status, kill.stderr]).toEqual([0, expect.stringContaining('no container to kill')]);
   });
 });

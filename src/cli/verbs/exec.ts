@@ -3,7 +3,7 @@
  * Options end at the service name, so the command keeps its own flags (`exec web ls -la`).
  */
 import type { Command } from 'commander';
-import { TscError } from '../../errors.js';
+import { TscError, isTscError } from '../../errors.js';
 
 export interface ExecArgs {
   service: string; argv: string[]; index: number; env: string[]; user?: string; workdir?: string; tty: boolean; interactive: boolean;
@@ -57,6 +57,7 @@ export function registerExec(program: Command): void {
     .action(async (args: string[], _f: unknown, cmd: Command) => {
       const a = parseExecArgs(args);
       const [{ createEngine }, ref] = await Promise.all([import('../../engine/index.js'), import('../project-ref.js')]);
+      await ref.checkServices(cmd, [a.service]);
       const p = await ref.projectRef(cmd, true);
       const env: Record<string, string> = {};
       for (const e of a.env) {
@@ -64,11 +65,18 @@ export function registerExec(program: Command): void {
         const v = e.includes('=') ? e.slice(k.length + 1) : process.env[k];
         if (v !== undefined) env[k] = v;
       }
+      const indexGiven = args.some((x) => x === '--index' || x.startsWith('--index='));
       process.exitCode = await createEngine().exec(p.name, {
         service: a.service, index: a.index, argv: a.argv, env, interactive: a.interactive,
         // Compose allocates a TTY by default when its output is a terminal; -T turns that off
         tty: a.tty || (a.noTty !== true && process.stdout.isTTY === true && process.stdin.isTTY === true),
         ...(a.user ? { user: a.user } : {}), ...(a.workdir ? { workdir: a.workdir } : {}),
+      }).catch((e: unknown) => {
+        // Compose names the replica only when --index was given: `service "web" is not running`
+        if (!indexGiven && isTscError(e) && e.code === 'NOT_FOUND' && / container #1$/.test(e.message)) {
+          throw new TscError('NOT_FOUND', e.message.replace(/ container #1$/, ''));
+        }
+        throw e;
       });
     });
 }

@@ -1,5 +1,6 @@
 /** `stop [-t N]`, `start`, `restart [-t N]`, `kill [-s SIG]` on SERVICE... (all services when none given). */
 import type { Command } from 'commander';
+import { isTscError } from '../../errors.js';
 
 type Verb = 'stop' | 'start' | 'restart' | 'kill';
 
@@ -7,16 +8,23 @@ async function run(verb: Verb, services: string[], flags: { timeout?: string; si
   const [{ createEngine }, ref, { withProgress }, { composeWords }] = await Promise.all([
     import('../../engine/index.js'), import('../project-ref.js'), import('../progress.js'), import('../progress-names.js'),
   ]);
+  await ref.checkServices(cmd, services);
   const p = await ref.projectRef(cmd, true);
   const engine = createEngine();
   const t = ref.timeoutMs(flags.timeout);
   const opts = t !== undefined ? { timeoutMs: t } : {};
-  await withProgress(ref.progressMode(cmd), `${verb} ${p.name}`, (on) => {
-    if (verb === 'stop') return engine.stop(p.name, services, opts, on);
-    if (verb === 'start') return engine.start(p.name, services, composeWords('start', on));
-    if (verb === 'restart') return engine.restart(p.name, services, { ...opts, ...(flags.deps === false ? { noDeps: true } : {}) }, composeWords('restart', on));
-    const sig = (flags.signal ?? 'SIGKILL').toUpperCase();
-    return engine.kill(p.name, services, /^\d+$/.test(sig) || sig.startsWith('SIG') ? sig : `SIG${sig}`, on);
+  await withProgress(ref.progressMode(cmd), `${verb} ${p.name}`, async (on) => {
+    try {
+      if (verb === 'stop') return await engine.stop(p.name, services, opts, on);
+      if (verb === 'start') return await engine.start(p.name, services, composeWords('start', on));
+      if (verb === 'restart') return await engine.restart(p.name, services, { ...opts, ...(flags.deps === false ? { noDeps: true } : {}) }, composeWords('restart', on));
+      const sig = (flags.signal ?? 'SIGKILL').toUpperCase();
+      return await engine.kill(p.name, services, /^\d+$/.test(sig) || sig.startsWith('SIG') ? sig : `SIG${sig}`, on);
+    } catch (e) {
+      // as Compose: stop, restart and kill of a project without containers do nothing and succeed
+      if (verb === 'start' || !isTscError(e) || e.code !== 'NOT_FOUND' || !/has no containers/.test(e.message)) throw e;
+      if (verb === 'kill') process.stderr.write('no container to kill\n');
+    }
   });
 }
 
