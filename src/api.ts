@@ -147,6 +147,8 @@ export interface ExecOptions {
 }
 
 export interface Engine {
+  /** Optional: start a supervisor process now, while the caller still loads the project `up` will hand it. */
+  prepare?(): void;
   up(project: Project, opts: UpOptions, onProgress: OnProgress): Promise<UpResult>;
   down(project: Project | string, opts: DownOptions, onProgress: OnProgress): Promise<void>;
   ps(project: string, opts: PsOptions): Promise<ContainerSummary[]>;

@@ -8,7 +8,7 @@ import type { ContainerInfo } from '../runtime/api.js';
 import type { ContainerEvent, ContainerSummary, Engine, OnProgress, ProgressEvent, TopResult, UpResult } from '../api.js';
 import { TscError } from '../errors.js';
 import { defaultPaths, type Paths } from '../state/paths.js';
-import { ensureSupervisor, findSupervisor, type SupervisorClient } from '../supervisor/client.js';
+import { ensureSupervisor, findSupervisor, SpareSupervisor, type SupervisorClient } from '../supervisor/client.js';
 import { createRuntime } from '../supervisor/deps.js';
 import { isServiceContainer } from '../supervisor/labels.js';
 import { toSummary } from './format.js';
@@ -17,8 +17,8 @@ import { processesOf } from './top.js';
 
 const asProgress = (fn: OnProgress) => (e: unknown): void => fn(e as ProgressEvent);
 
-async function withClient<T>(paths: Paths, project: string, fn: (c: SupervisorClient) => Promise<T>): Promise<T> {
-  const c = await ensureSupervisor(paths, project);
+async function withClient<T>(paths: Paths, project: string, fn: (c: SupervisorClient) => Promise<T>, spare?: SpareSupervisor): Promise<T> {
+  const c = await ensureSupervisor(paths, project, spare);
   try {
     return await fn(c);
   } finally {
@@ -32,6 +32,12 @@ function isUpResult(v: unknown): UpResult {
 }
 
 export function createEngine(paths: Paths = defaultPaths()): Engine {
+  let spare: SpareSupervisor | undefined;
+  const takeSpare = (): SpareSupervisor | undefined => {
+    const s = spare;
+    spare = undefined;
+    return s;
+  };
   const containers = async (project: string): Promise<{ info: ContainerInfo; health: string; restarting?: boolean }[]> => {
     const sup = await findSupervisor(paths, project);
     if (sup) {
@@ -50,8 +56,12 @@ export function createEngine(paths: Paths = defaultPaths()): Engine {
     rows.map((r) => r.info).filter((c) => services.length === 0 || services.includes(c.service));
 
   return {
+    prepare: () => {
+      spare ??= SpareSupervisor.start(paths);
+    },
+
     up: (project, opts, onProgress) =>
-      withClient(paths, project.name, async (c) => isUpResult(await c.request('up', { project, options: opts }, asProgress(onProgress)))),
+      withClient(paths, project.name, async (c) => isUpResult(await c.request('up', { project, options: opts }, asProgress(onProgress))), takeSpare()),
 
     down: async (project, opts, onProgress) => {
       const name = typeof project === 'string' ? project : project.name;

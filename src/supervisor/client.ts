@@ -3,7 +3,7 @@
  * runs) and make requests whose progress events stream back before the result.
  */
 import { connect, type Socket } from 'node:net';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync, closeSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { TscError, type ErrorCode } from '../errors.js';
@@ -75,18 +75,67 @@ export async function findSupervisor(paths: Paths, project: string): Promise<Sup
   }
 }
 
-function startDetached(paths: Paths, project: string): Promise<void> {
+function spawnSupervisor(paths: Paths, project: string | undefined): ChildProcess {
+  const main = fileURLToPath(new URL('./main.js', import.meta.url));
+  const env = { ...process.env, TSCOMPOSE_ROOT: paths.root, TSCOMPOSE_RUN_DIR: paths.runDir };
+  if (project === undefined) {
+    // a spare learns its project on stdin and opens its log file itself
+    const child = spawn(process.execPath, [main, '--spare'], { detached: true, cwd: '/', stdio: ['pipe', 'ignore', 'ignore', 'pipe'], env });
+    child.unref();
+    return child;
+  }
   mkdirSync(projectDir(paths, project), { recursive: true, mode: 0o700 });
   const logFd = openSync(supervisorLogFile(paths, project), 'a', 0o600);
-  const main = fileURLToPath(new URL('./main.js', import.meta.url));
-  const child = spawn(process.execPath, [main, project], {
-    detached: true,
-    cwd: '/',
-    stdio: ['ignore', logFd, logFd, 'pipe'],
-    env: { ...process.env, TSCOMPOSE_ROOT: paths.root, TSCOMPOSE_RUN_DIR: paths.runDir },
-  });
+  const child = spawn(process.execPath, [main, project], { detached: true, cwd: '/', stdio: ['ignore', logFd, logFd, 'pipe'], env });
   closeSync(logFd);
   child.unref();
+  return child;
+}
+
+type Unrefable = { ref?(): void; unref?(): void };
+
+/**
+ * A supervisor started before the project is known (`up` loads the project meanwhile). It waits for
+ * its project name; `dismiss` (or the CLI's exit) lets it go without doing anything.
+ */
+export class SpareSupervisor {
+  private used = false;
+
+  private constructor(
+    private readonly paths: Paths,
+    private readonly child: ChildProcess,
+  ) {}
+
+  static start(paths: Paths): SpareSupervisor {
+    const child = spawnSupervisor(paths, undefined);
+    child.on('error', () => undefined);
+    child.stdin?.on('error', () => undefined);
+    // never keep the CLI alive for it
+    (child.stdin as Unrefable | null)?.unref?.();
+    (child.stdio[3] as Unrefable | null)?.unref?.();
+    return new SpareSupervisor(paths, child);
+  }
+
+  /** Hand it the project; resolves once it listens (or found the project's supervisor running). */
+  claim(project: string): Promise<void> {
+    if (this.used) return Promise.reject(new TscError('SUPERVISOR', 'spare supervisor already used'));
+    this.used = true;
+    this.child.ref();
+    (this.child.stdio[3] as Unrefable | null)?.ref?.();
+    const ready = waitReady(this.child, this.paths, project).finally(() => this.child.unref());
+    this.child.stdin?.end(`${project}\n`);
+    return ready;
+  }
+
+  dismiss(): void {
+    if (this.used) return;
+    this.used = true;
+    this.child.stdin?.destroy();
+    (this.child.stdio[3] as (Unrefable & { destroy?(): void }) | null)?.destroy?.();
+  }
+}
+
+function waitReady(child: ChildProcess, paths: Paths, project: string): Promise<void> {
   const ready = child.stdio[3] as NodeJS.ReadableStream & { destroy(): void };
   return new Promise((resolve, reject) => {
     const done = (err?: Error): void => {
@@ -103,12 +152,20 @@ function startDetached(paths: Paths, project: string): Promise<void> {
   });
 }
 
+function startDetached(paths: Paths, project: string): Promise<void> {
+  return waitReady(spawnSupervisor(paths, project), paths, project);
+}
+
 /** The supervisor of `project`, started when none runs. Two CLIs racing both end up on the one that won the lock. */
-export async function ensureSupervisor(paths: Paths, project: string): Promise<SupervisorClient> {
+export async function ensureSupervisor(paths: Paths, project: string, spare?: SpareSupervisor): Promise<SupervisorClient> {
   const have = await findSupervisor(paths, project);
-  if (have) return have;
+  if (have) {
+    spare?.dismiss();
+    return have;
+  }
   for (let attempt = 0; attempt < 3; attempt++) {
-    await startDetached(paths, project);
+    if (attempt === 0 && spare) await spare.claim(project).catch(() => startDetached(paths, project));
+    else await startDetached(paths, project);
     for (let i = 0; i < 50; i++) {
       const c = await findSupervisor(paths, project);
       if (c) return c;

@@ -3,12 +3,16 @@
  * Takes the project lock (one supervisor per project), finishes what a killed predecessor left (journal),
  * adopts running containers, serves the control socket and runs the controller loop until `down`.
  * Writes "ready\n" on fd 3 once it listens, when fd 3 is a pipe from the CLI.
+ *
+ * `main.js --spare`: started by `up` before the project is loaded, so that Node's start and the module
+ * loading overlap the CLI's own work; the project name arrives as one line on stdin (EOF without one:
+ * the CLI did not need it, exit). Its log goes to the project's log file from then on.
  */
-import { closeSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { rm, rmdir } from 'node:fs/promises';
 import { isTscError } from '../errors.js';
 import { acquireLock } from '../state/lock.js';
-import { defaultPaths, projectDir, projectLockFile, projectStateFile, supervisorSocket } from '../state/paths.js';
+import { defaultPaths, projectDir, projectLockFile, projectStateFile, supervisorLogFile, supervisorSocket } from '../state/paths.js';
 import { emptyState, loadProjectState } from '../state/project-state.js';
 import { Controller } from './controller.js';
 import { createDeps } from './deps.js';
@@ -18,8 +22,30 @@ import { listen } from './server.js';
 const RESYNC_MS = 5_000;
 const IDLE_EXIT_MS = 10_000;
 
+let logFd: number | undefined;
+
 function log(msg: string): void {
-  process.stdout.write(`${new Date().toISOString()} ${msg}\n`);
+  const line = `${new Date().toISOString()} ${msg}\n`;
+  if (logFd === undefined) process.stdout.write(line);
+  else writeSync(logFd, line);
+}
+
+/** The project name the CLI hands a spare supervisor (one line on stdin). */
+function readName(): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    let buf = '';
+    process.stdin.setEncoding('utf8');
+    process.stdin.on('data', (d: string) => {
+      buf += d;
+      const i = buf.indexOf('\n');
+      if (i < 0) return;
+      process.stdin.destroy();
+      const name = buf.slice(0, i).trim();
+      resolve(/^[a-z0-9][a-z0-9_-]*$/.test(name) ? name : undefined);
+    });
+    process.stdin.on('end', () => resolve(undefined));
+    process.stdin.on('error', () => resolve(undefined));
+  });
 }
 
 function signalReady(): void {
@@ -31,8 +57,16 @@ function signalReady(): void {
   }
 }
 
-async function main(name: string): Promise<void> {
+async function main(arg: string): Promise<void> {
   const paths = defaultPaths();
+  const spare = arg === '--spare';
+  // the collaborators' modules load while a spare waits for its project
+  const [name, deps] = await Promise.all([spare ? readName() : Promise.resolve(arg), createDeps(paths, log)]);
+  if (name === undefined) process.exit(0);
+  if (spare) {
+    mkdirSync(projectDir(paths, name), { recursive: true, mode: 0o700 });
+    logFd = openSync(supervisorLogFile(paths, name), 'a', 0o600);
+  }
   const stateFile = projectStateFile(paths, name);
   let lock;
   try {
@@ -48,7 +82,6 @@ async function main(name: string): Promise<void> {
   process.on('uncaughtException', (e) => log(`uncaught: ${e.stack ?? e.message}`));
   process.on('unhandledRejection', (e) => log(`unhandled rejection: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`));
   const st = (await loadProjectState(stateFile, name)) ?? emptyState(name);
-  const deps = await createDeps(paths, log);
   const c = new Controller(st, deps, stateFile);
   log(`supervisor ${process.pid} for project ${name} (phase ${st.phase})`);
 

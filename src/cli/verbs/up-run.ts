@@ -10,8 +10,9 @@ import type { UpFlags } from './up.js';
 
 export async function runUp(cmd: Command, services: string[], flags: UpFlags): Promise<number> {
   if (flags.forceRecreate && !flags.recreate) throw new TscError('USAGE', '--force-recreate and --no-recreate are incompatible');
-  const project = await loadProjectFor(cmd, services);
   const engine = createEngine();
+  engine.prepare?.(); // the supervisor starts while the project loads
+  const project = await loadProjectFor(cmd, services);
   const waitMs = timeoutMs(flags.waitTimeout);
   const result = await withProgress(progressMode(cmd), `Starting project ${project.name}`, (on) =>
     engine.up(project, {
