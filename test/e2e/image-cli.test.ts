@@ -77,6 +77,9 @@ describe('image CLI', () => {
     expect(j).toHaveLength(1);
     expect(j[0]).toMatchObject({ Repository: `${reg!.host}/cli/busybox`, Tag: '1' });
     expect((await run('images', '-q')).stdout.trim()).toBe(j[0]!.ID.slice(7, 19));
+    // with services: only their images (the buildable one was never pulled)
+    expect((await run('images', '-q', 'web')).stdout.trim()).toBe(j[0]!.ID.slice(7, 19));
+    expect((await run('images', '-q', 'built')).stdout).toBe('');
   });
 
   it('image import, load, rm and prune', async () => {

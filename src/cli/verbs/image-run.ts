@@ -154,8 +154,22 @@ export function formatTable(header: string[], body: string[][]): string {
   return [line(header), ...body.map(line)].join('\n');
 }
 
-export async function listImages(flags: { format: string; quiet?: boolean }): Promise<void> {
-  const images = await new ImageStore().list();
+/** Ids of the local images the named services use (their `image:`, or the name `up` gives a built one). */
+export async function serviceImageIds(cmd: Command, services: string[]): Promise<Set<string>> {
+  const project = await loadProjectFor(cmd, services);
+  const store = new ImageStore();
+  const ids = new Set<string>();
+  for (const n of services) {
+    const svc = project.services[n];
+    if (!svc) throw new TscError('USAGE', `no such service: ${n}`);
+    const id = store.resolveId(svc.image ?? `${project.name}-${svc.name}`);
+    if (id) ids.add(id);
+  }
+  return ids;
+}
+
+export async function listImages(flags: { format: string; quiet?: boolean }, only?: Set<string>): Promise<void> {
+  const images = (await new ImageStore().list()).filter((i) => !only || only.has(i.id));
   if (flags.quiet) {
     for (const id of new Set(images.map((i) => i.id.slice(7, 19)))) out(id);
     return;

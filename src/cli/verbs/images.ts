@@ -1,6 +1,6 @@
 /**
- * `tscompose images`: the local image store as a Docker-like table (REPOSITORY TAG IMAGE ID SIZE),
- * `--format json`, or `-q` for ids only.
+ * `tscompose images [SERVICE...]`: the local image store as a Docker-like table (REPOSITORY TAG IMAGE ID
+ * CREATED SIZE), `--format json`, or `-q` for ids only; with services, only the images those services use.
  */
 import type { Command } from 'commander';
 
@@ -9,9 +9,10 @@ export function registerImages(program: Command): void {
     .command('images')
     .description('List images in the local store')
     .option('--format <format>', 'format the output: table or json', 'table')
+    .argument('[service...]', 'only the images of these services')
     .option('-q, --quiet', 'only display IDs')
-    .action(async (flags: { format: string; quiet?: boolean }) => {
-      const { listImages } = await import('./image-run.js');
-      await listImages(flags);
+    .action(async (services: string[], flags: { format: string; quiet?: boolean }, cmd: Command) => {
+      const { listImages, serviceImageIds } = await import('./image-run.js');
+      await listImages(flags, services.length > 0 ? await serviceImageIds(cmd, services) : undefined);
     });
 }
