@@ -897,6 +897,9 @@ int main(int argc, char **argv) {
       return 2;
     }
   }
+  // hold no descriptor but our stdio: an inherited pipe (e.g. the CLI's readiness pipe of the supervisor)
+  // would otherwise stay open as long as the LB lives
+  close_range(3, ~0U, 0);
   // die with the supervisor: a SIGKILLed parent must not leave its ports held
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (parent && getppid() != parent) return 1;
