@@ -126,6 +126,7 @@ export function normalizeRestart(svc: Raw, path: KeyPath, p: Problems): RestartP
     if (attempts !== undefined) out.maxAttempts = attempts;
     if (delay !== undefined) out.delayMs = delay;
     if (window !== undefined) out.windowMs = window;
+    if (typeof svc['restart'] === 'string') p.warn([...path, 'restart'], 'ignored: deploy.restart_policy is set and takes precedence (as in Docker Compose)');
     return out;
   }
   const text = typeof svc['restart'] === 'string' ? svc['restart'] : 'no';

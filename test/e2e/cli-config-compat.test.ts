@@ -161,3 +161,13 @@ describe('file discovery (compose-go WithDefaultConfigPath)', () => {
     expect(r.stderr).toMatch(/^WARN.*Found multiple config files with supported names: .*compose\.yaml, .*docker-compose\.yml; using .*compose\.yaml$/m);
   });
 });
+
+describe('restart vs deploy.restart_policy', () => {
+  it('deploy.restart_policy wins and the ignored restart: is named in a warning', () => {
+    const dir = project({ 'compose.yaml': 'services:\n  web:\n    image: a\n    restart: always\n    deploy: {restart_policy: {condition: on-failure, max_attempts: 2}}\n' });
+    const r = run(dir, ['config', '--format', 'json']);
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout).services.web.deploy.restart_policy).toEqual({ condition: 'on-failure', max_attempts: 2 });
+    expect(r.stderr).toMatch(/compose\.yaml:4:\d+: services\.web\.restart: ignored: deploy\.restart_policy/);
+  });
+});
