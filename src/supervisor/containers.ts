@@ -29,15 +29,17 @@ export class ContainerOps {
 
   constructor(
     private readonly deps: EngineDeps,
-    private readonly project: Project,
+    readonly project: Project,
+    /** pull_policy `always` pulls (an `up`); otherwise the local image is used when there is one. */
+    readonly pullAlways = false,
   ) {}
 
-  /** The service's image per its pull policy, once per pass. */
+  /** The service's image per its pull policy, once per instance (one pass). */
   image(svc: Service): Promise<LocalImage> {
     const ref = serviceImageRef(this.project, svc);
     let p = this.images.get(ref);
     if (!p) {
-      const policy = svc.pullPolicy === 'build' ? 'missing' : svc.pullPolicy;
+      const policy = svc.pullPolicy === 'build' || (svc.pullPolicy === 'always' && !this.pullAlways) ? 'missing' : svc.pullPolicy;
       p = this.deps.images.ensure(ref, policy);
       p.catch(() => this.images.delete(ref));
       this.images.set(ref, p);

@@ -64,6 +64,7 @@ export class Controller {
   /** Services whose rolling update asked for a rollback in the running pass. */
   private readonly rollbacks = new Set<string>();
   private readonly lb: Rotation;
+  private current: ContainerOps | undefined;
   closed = false;
 
   constructor(
@@ -102,6 +103,19 @@ export class Controller {
     }).catch((e: unknown) => this.deps.log(`reconcile failed: ${e instanceof Error ? e.message : String(e)}`));
   }
 
+  /** Resolves on the next container event (create, start, die, health status, ...) or after `ms`: waits react to changes instead of polling. */
+  nextEvent(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.bus.off('event', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.bus.on('event', done);
+    });
+  }
+
   emit(action: string, c: { id: string; service: string; name: string }, attrs: Record<string, string> = {}): void {
     const e: ContainerEvent = { time: new Date().toISOString(), type: 'container', action, id: c.id, service: c.service, attributes: { name: c.name, ...attrs } };
     this.bus.emit('event', e);
@@ -114,9 +128,16 @@ export class Controller {
     return mine;
   }
 
-  ops(): ContainerOps {
-    if (!this.st.project) throw new TscError('STATE', `project ${this.st.name} has no configuration yet; run up`);
-    return new ContainerOps(this.deps, this.st.project);
+  /**
+   * The container operations of the current project. One instance per pass (and the `up` that runs it),
+   * so a service's image is resolved — and with pull_policy `always` pulled — once, not once per container;
+   * `pull: true` (`up`) applies `always`, passes of their own (restarts, scale) use the local image.
+   */
+  ops(pull = false): ContainerOps {
+    const p = this.st.project;
+    if (!p) throw new TscError('STATE', `project ${this.st.name} has no configuration yet; run up`);
+    if (!this.current || this.current.project !== p || (pull && !this.current.pullAlways)) this.current = new ContainerOps(this.deps, p, pull);
+    return this.current;
   }
 
   service(name: string): Service | undefined {
@@ -156,6 +177,7 @@ export class Controller {
       for (const o of p.orphans) progress({ type: 'message', level: 'warning', text: `Found orphan container (${o}) for this project. If you removed or renamed this service in your compose file, you can run this command with the --remove-orphans flag to clean it up.` });
     }
     if (p.actions.length === 0) {
+      this.current = undefined;
       if (progress) for (const c of infos) if (desired.services[c.service] && c.status === 'running') progress({ type: 'resource', resource: `Container ${c.name}`, status: 'Running', done: true });
       return { changed: false, orphans: p.orphans };
     }
@@ -220,6 +242,7 @@ export class Controller {
       ]);
     }
     this.st.pending = (this.st.pending ?? []).filter((id) => !pending.includes(id));
+    this.current = undefined; // images are looked up afresh by the next pass
     await this.save();
     await this.pushBackends();
     if (this.rollbacks.size > 0) {

@@ -103,7 +103,7 @@ export async function waitDependencies(c: Controller, service: string, progress:
     }
     if (waiting === undefined) return;
     if (Date.now() > deadline) throw new TscError('TIMEOUT', `${service}: ${waiting}`);
-    await new Promise((res) => setTimeout(res, 200));
+    await c.nextEvent(1000); // a start, exit or health change of a dependency (or a second passed)
   }
 }
 

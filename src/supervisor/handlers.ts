@@ -89,13 +89,13 @@ export async function handleUp(c: Controller, project: Project, opts: UpOptions,
     await ensureProjectResources(c, project, progress, infos.length === 0);
     c.deps.log(`up: networks and volumes ready at ${Date.now() - t0} ms`);
     const oneShot: OneShot = {};
-    const ops = c.ops();
-    for (const s of selected) {
+    const ops = c.ops(true);
+    await Promise.all(selected.map(async (s) => {
       const svc = project.services[s];
-      if (!svc) continue;
+      if (!svc) return;
       const image = await ops.image(svc);
       oneShot[s] = { forceRecreate: opts.forceRecreate, noRecreate: opts.noRecreate, startExited: !opts.noStart, imageId: image.id };
-    }
+    }));
     // as Compose: a service recreated by this up takes its depends_on `restart: true` dependents along
     const recreated = selected.filter((s) => opts.forceRecreate || infos.some((i) => i.service === s && i.labels[L_HASH] !== configHash(project.services[s] as Service)));
     if (!opts.noRecreate) for (const s of withRestartDependents(project.services, recreated)) if (oneShot[s] && !recreated.includes(s)) oneShot[s].forceRecreate = true;
@@ -125,7 +125,7 @@ async function waitReady(c: Controller, services: string[], timeoutMs: number, p
       return;
     }
     if (Date.now() > deadline) throw new TscError('TIMEOUT', `timed out waiting for ${waiting.map((w) => w.name).join(', ') || 'containers'}`);
-    await new Promise((r) => setTimeout(r, 100));
+    await c.nextEvent(Math.min(1000, Math.max(0, deadline - Date.now()) + 10));
   }
 }
 
