@@ -174,3 +174,25 @@ describe('Compose-shaped CLI output', () => {
     expect([kill.status, kill.stderr]).toEqual([0, expect.stringContaining('no container to kill')]);
   });
 });
+
+describe('attached up', () => {
+  it('--exit-code-from: the first exit stops the stack, up returns that service\'s code and announces each exit', async () => {
+    const q = env.project('cliabort', `services:
+  app:
+    image: busybox:latest
+    command: ["sh", "-c", "sleep 1; echo app-done; exit 4"]
+  side:
+    image: busybox:latest
+    command: ["sh", "-c", "trap 'exit 0' TERM; echo side-up; while true; do sleep 1; done"]
+`);
+    expect((await env.run(q, ['up', '-d', '--abort-on-container-exit'])).status).toBe(2);
+    const r = await env.run(q, ['up', '--exit-code-from', 'app', '-t', '5']);
+    expect(r.status).toBe(4);
+    expect(r.stdout).toMatch(/^app-1 +\| app-done$/m);
+    expect(r.stdout).toMatch(/^app-1 exited with code 4$/m);
+    expect(r.stderr).toContain('Aborting on container exit...');
+    const rows = await env.psJson(q);
+    expect(rows.map((x) => [x.Service, x.State])).toEqual([['app', 'exited'], ['side', 'exited']]);
+    await env.ok(q, ['down', '-t', '1']);
+  });
+});

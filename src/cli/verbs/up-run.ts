@@ -10,9 +10,11 @@ import type { UpFlags } from './up.js';
 
 export async function runUp(cmd: Command, services: string[], flags: UpFlags): Promise<number> {
   if (flags.forceRecreate && !flags.recreate) throw new TscError('USAGE', '--force-recreate and --no-recreate are incompatible');
+  const t0 = Date.now();
   const engine = createEngine();
   engine.prepare?.(); // the supervisor starts while the project loads
   const project = await loadProjectFor(cmd, services);
+  checkAttachFlags(flags, services, (s) => project.services[s] !== undefined);
   const waitMs = timeoutMs(flags.waitTimeout);
   const result = await withProgress(progressMode(cmd), `Starting project ${project.name}`, (on) =>
     engine.up(project, {
@@ -28,24 +30,45 @@ export async function runUp(cmd: Command, services: string[], flags: UpFlags): P
   );
   if (!result.changed) process.stderr.write(`Project ${project.name} is up to date: nothing to change\n`);
   if (flags.detach || flags.wait || !flags.start) return 0;
-  return attach(engine, project.name, flags);
+  return attach(engine, project.name, services, flags, t0);
 }
 
-/** Foreground `up`: logs until every container stopped or Ctrl-C (graceful stop; twice: kill). */
-async function attach(engine: ReturnType<typeof createEngine>, name: string, flags: UpFlags): Promise<number> {
+/** Compose's up flags that only make sense attached, checked before anything starts. */
+function checkAttachFlags(flags: UpFlags, services: string[], known: (s: string) => boolean): void {
+  const abort = flags.abortOnContainerExit === true || flags.exitCodeFrom !== undefined;
+  if (abort && (flags.detach || flags.wait)) throw new TscError('USAGE', '--abort-on-container-exit and --exit-code-from are incompatible with --detach and --wait');
+  const from = flags.exitCodeFrom;
+  if (from !== undefined && !known(from)) throw new TscError('NOT_FOUND', `no such service: ${from}`);
+  if (from !== undefined && services.length > 0 && !services.includes(from)) throw new TscError('USAGE', `--exit-code-from ${from}: not among the services to start`);
+}
+
+/**
+ * Foreground `up`: logs of the named services (all when none) until every container stopped or Ctrl-C
+ * (graceful stop; twice: kill). As Compose, each container that exits is announced
+ * (`web-1 exited with code 0`); with --abort-on-container-exit / --exit-code-from the first exit stops
+ * the stack and sets our exit status (that container's, or the --exit-code-from service's).
+ */
+async function attach(engine: ReturnType<typeof createEngine>, name: string, services: string[], flags: UpFlags, t0: number): Promise<number> {
   const ac = new AbortController();
-  const shown = await engine.ps(name, { all: true, services: [] }).catch(() => []);
+  const abortOnExit = flags.abortOnContainerExit === true || flags.exitCodeFrom !== undefined;
+  const stopTimeout = timeoutMs(flags.timeout);
+  const stopOpts = stopTimeout !== undefined ? { timeoutMs: stopTimeout } : {};
+  const shown = await engine.ps(name, { all: true, services }).catch(() => []);
   const width = Math.max(0, ...shown.map((r) => `${r.Service}-${r.Number}`.length));
-  const print = makePrinter({ prefix: flags.logPrefix, timestamps: flags.timestamps === true, color: process.stdout.isTTY === true, width });
+  const print = makePrinter({ prefix: flags.logPrefix, timestamps: flags.timestamps === true, color: flags.color && process.stdout.isTTY === true, width });
   let interrupts = 0;
   let status = 0;
+  let stopping: Promise<void> | undefined;
+  const stopAll = (): Promise<void> =>
+    (stopping ??= engine.stop(name, [], stopOpts, (e) => {
+      if (e.type === 'resource' && e.done) process.stderr.write(` ${e.resource}  ${e.status}\n`);
+    }).catch(() => undefined).finally(() => ac.abort()));
   const onSigint = (): void => {
     interrupts++;
     if (interrupts === 1) {
       process.stderr.write('Gracefully stopping... (press Ctrl+C again to force)\n');
       status = 130;
-      void engine.stop(name, [], {}, (e) => e.type === 'resource' && e.done && process.stderr.write(` ${e.resource}  ${e.status}\n`))
-        .finally(() => ac.abort());
+      void stopAll();
     } else if (interrupts === 2) {
       process.stderr.write('Killing containers...\n');
       void engine.kill(name, [], 'SIGKILL', () => undefined).finally(() => ac.abort());
@@ -53,20 +76,39 @@ async function attach(engine: ReturnType<typeof createEngine>, name: string, fla
   };
   process.on('SIGINT', onSigint);
   process.on('SIGTERM', onSigint);
-  const idle = (async () => {
+  const seen = new Set<string>();
+  const announced = new Set<string>();
+  const watch = (async () => {
     let quiet = 0;
     while (!ac.signal.aborted) {
-      await new Promise((r) => setTimeout(r, 1000));
-      const running = await engine.ps(name, { all: false, services: [] }).catch(() => []);
-      quiet = running.length === 0 ? quiet + 1 : 0;
-      if (quiet >= 3 && interrupts === 0) ac.abort();
+      await new Promise((r) => setTimeout(r, 500));
+      const rows = await engine.ps(name, { all: true, services }).catch(() => []);
+      for (const r of rows) if (r.State === 'running' || Date.parse(r.CreatedAt) >= t0) seen.add(r.ID);
+      const exited = rows.filter((r) => r.State === 'exited' && seen.has(r.ID) && !announced.has(r.ID));
+      for (const r of exited) {
+        announced.add(r.ID);
+        process.stdout.write(`${r.Service}-${r.Number} exited with code ${r.ExitCode}\n`);
+      }
+      const first = exited[0];
+      if (abortOnExit && first && !stopping && interrupts === 0) {
+        process.stderr.write('Aborting on container exit...\n');
+        status = first.ExitCode;
+        await stopAll();
+        if (flags.exitCodeFrom !== undefined) {
+          const from = (await engine.ps(name, { all: true, services: [flags.exitCodeFrom] }).catch(() => []))[0];
+          status = from?.ExitCode ?? status;
+        }
+        return;
+      }
+      quiet = rows.some((r) => r.State === 'running' || r.State === 'restarting') ? 0 : quiet + 1;
+      if (quiet >= 6 && interrupts === 0 && !stopping) ac.abort();
     }
   })();
   try {
-    await engine.logs(name, { services: [], follow: true, timestamps: flags.timestamps === true }, print, ac.signal);
+    await engine.logs(name, { services, follow: true, timestamps: flags.timestamps === true }, print, ac.signal);
   } finally {
     ac.abort();
-    await idle;
+    await watch;
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigint);
   }

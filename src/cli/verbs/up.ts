@@ -16,6 +16,10 @@ interface UpFlags {
   waitTimeout?: string;
   logPrefix: boolean;
   timestamps?: boolean;
+  color: boolean;
+  abortOnContainerExit?: boolean;
+  exitCodeFrom?: string;
+  timeout?: string;
 }
 
 export function registerUp(program: Command): void {
@@ -33,6 +37,10 @@ export function registerUp(program: Command): void {
     .option('--wait-timeout <seconds>', 'maximum duration to wait for the project to be running|healthy')
     .option('--no-log-prefix', 'don\'t print prefix in logs')
     .option('--timestamps', 'show timestamps')
+    .option('--no-color', 'produce monochrome output')
+    .option('--abort-on-container-exit', 'stops all containers if any container was stopped (incompatible with -d)')
+    .option('--exit-code-from <service>', 'return the exit code of the selected service container (implies --abort-on-container-exit)')
+    .option('-t, --timeout <seconds>', 'shutdown timeout in seconds when attached (Ctrl-C, --abort-on-container-exit)')
     .option('--progress <mode>', 'progress output: auto, tty, plain, json, quiet')
     .action(async (services: string[], flags: UpFlags, cmd: Command) => {
       const { runUp } = await import('./up-run.js');
