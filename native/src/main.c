@@ -4,6 +4,7 @@
 #include "config.h"
 #include "container.h"
 #include "exec.h"
+#include "seccomp.h"
 #include "selfexe.h"
 #include "shim.h"
 #include "state.h"
@@ -398,6 +399,9 @@ int main(int argc, char **argv, char **envp) {
     else return usage("unknown global option");
   }
   if (i >= argc) return usage("missing command");
+  static char sc_cache[4200];
+  snprintf(sc_cache, sizeof sc_cache, "%s/.seccomp", g_root);
+  seccomp_cache_dir = sc_cache;
   g_verb = argv[i];
   int sub_argc = argc - i;
   char **sub = argv + i;

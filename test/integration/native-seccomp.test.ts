@@ -4,7 +4,7 @@
  * normal workload runs; without the section (seccomp=unconfined) the same calls go through. Also in `exec`.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dockerDefaultSeccomp } from '../../src/runtime/seccomp-profile.js';
@@ -82,6 +82,17 @@ describe('tsc-runtime linux.seccomp', () => {
     const r = s.rt(['exec', id, '--', 'probe']);
     expect(r.stdout.split('\n')[0]).toBe('keyctl -1 1');
     s.ok(['delete', '--force', id]);
+  });
+
+  it('caches the compiled program per profile and never trusts a cache entry made from another profile', () => {
+    const dir = join(s.root, '.seccomp');
+    const files = readdirSync(dir).filter((f) => f.endsWith('.bpf'));
+    expect(files.length).toBeGreaterThan(0);
+    // an entry whose recorded profile differs (or is garbage) is rebuilt, not loaded
+    for (const f of files) writeFileSync(join(dir, f), Buffer.alloc(64, 0x41));
+    const r = run('recache', dockerDefaultSeccomp(DOCKER_CAPS));
+    expect(r.status).toBe(0);
+    expect(r.out.trim().split('\n')[0]).toBe('keyctl -1 1');
   });
 
   it('a malformed profile fails create with a message', () => {
