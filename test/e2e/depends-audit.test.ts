@@ -23,6 +23,46 @@ afterAll(async () => {
 const LOOP = `["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1; done"]`;
 
 describe('depends_on (audit)', () => {
+  it('a 3-tier stack starts in health order: web after api healthy, api after db healthy; stops in reverse', async () => {
+    // each tier stamps /proc/uptime (the host's clock: no time namespace) when its PID 1 starts and when ready
+    const tier = (ready: string): string => `["sh", "-c", "trap 'exit 0' TERM; sed 's/ .*//' /proc/uptime > /tmp/started; sleep ${ready}; sed 's/ .*//' /proc/uptime > /tmp/ready; while true; do sleep 1; done"]`;
+    const hc = `
+    healthcheck:
+      test: ["CMD-SHELL", "test -f /tmp/ready"]
+      interval: 200ms
+      retries: 100`;
+    const p = env.project('d3t', `services:
+  db:
+    image: busybox:latest
+    command: ${tier('2')}${hc}
+  api:
+    image: busybox:latest
+    command: ${tier('1')}${hc}
+    depends_on:
+      db:
+        condition: service_healthy
+  web:
+    image: busybox:latest
+    command: ${tier('0')}
+    depends_on:
+      api:
+        condition: service_healthy
+`);
+    await env.ok(p, ['up', '-d', '--wait']);
+    const stamp = async (svc: string, f: string): Promise<number> => Number((await env.ok(p, ['exec', '-T', svc, 'cat', `/tmp/${f}`])).stdout.trim());
+    expect(await stamp('api', 'started')).toBeGreaterThanOrEqual(await stamp('db', 'ready'));
+    expect(await stamp('web', 'started')).toBeGreaterThanOrEqual(await stamp('api', 'ready'));
+    const health = Object.fromEntries((await env.psJson(p)).map((c) => [c.Service, c.Health]));
+    expect(health).toMatchObject({ db: 'healthy', api: 'healthy' });
+    // down stops dependents first: web's container is destroyed before api's, api's before db's
+    const down = await env.ok(p, ['down', '-t', '2']);
+    const out = down.stdout + down.stderr;
+    const at = (svc: string): number => out.search(new RegExp(`${p.name}-${svc}-1\\s+Removed`));
+    expect(at('web')).toBeGreaterThanOrEqual(0);
+    expect(at('web')).toBeLessThan(at('api'));
+    expect(at('api')).toBeLessThan(at('db'));
+  });
+
   it('a failed migration fails up with its reason and logs; the dependent is never started', async () => {
     const p = env.project('df', `services:
   app:
