@@ -88,6 +88,12 @@ export const TRACKED_KEYS = [
   'deploy.resources.limits.pids',
   'mem_reservation',
   'deploy.resources.reservations.memory',
+  // defaults the model fills in, printed by `config` only when written (as docker compose config)
+  'healthcheck.interval',
+  'healthcheck.timeout',
+  'healthcheck.retries',
+  'healthcheck.start_period',
+  'healthcheck.start_interval',
 ] as const;
 
 function writtenKeys(svc: Raw): string[] {

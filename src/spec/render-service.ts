@@ -5,11 +5,12 @@ import { formatDuration } from './units.js';
 
 type Out = Record<string, unknown>;
 
-/** Drops undefined values, empty maps/lists and false flags: what Compose leaves out (omitempty). */
+/** cap_add/cap_drop as Compose files spell them (NET_ADMIN); the model keeps the kernel's CAP_ names. */
 function shortCap(c: string): string {
   return c.startsWith('CAP_') ? c.slice(4) : c;
 }
 
+/** Drops undefined values, empty maps/lists and false flags: what Compose leaves out (omitempty). */
 export function compact(o: Out): Out {
   const out: Out = {};
   for (const [k, v] of Object.entries(o)) {
@@ -44,17 +45,22 @@ function renderMount(m: ServiceMount): Out {
   return compact({ ...base, tmpfs: compact({ size: m.sizeBytes, mode: m.mode === undefined ? undefined : m.mode.toString(8) }) });
 }
 
-function renderHealthcheck(h: Healthcheck | undefined): Out | undefined {
+/** Timings print only when the file wrote them, as docker compose config (all when writtenKeys is unknown). */
+function renderHealthcheck(h: Healthcheck | undefined, written: string[] | undefined): Out | undefined {
   if (!h) return undefined;
   if (h.kind === 'none') return { disable: true };
   const test = h.test === undefined ? undefined : h.test.kind === 'cmd' ? ['CMD', ...h.test.argv] : ['CMD-SHELL', h.test.command];
+  const w = <T>(key: string, v: T): T | undefined => (written === undefined || written.includes(`healthcheck.${key}`) ? v : undefined);
+  // `healthcheck: {}` still prints (with its interval), so that the output loads back into the same model
+  const any = test !== undefined || ['interval', 'timeout', 'retries', 'start_period', 'start_interval'].some((k) => w(k, true));
+  if (!any) return { interval: formatDuration(h.intervalMs) };
   return compact({
     test,
-    interval: formatDuration(h.intervalMs),
-    timeout: formatDuration(h.timeoutMs),
-    retries: h.retries,
-    start_period: formatDuration(h.startPeriodMs),
-    start_interval: formatDuration(h.startIntervalMs),
+    interval: w('interval', formatDuration(h.intervalMs)),
+    timeout: w('timeout', formatDuration(h.timeoutMs)),
+    retries: w('retries', h.retries),
+    start_period: w('start_period', formatDuration(h.startPeriodMs)),
+    start_interval: w('start_interval', formatDuration(h.startIntervalMs)),
   });
 }
 
@@ -209,7 +215,6 @@ export function renderService(s: Service): Out {
     stdin_open: s.stdinOpen,
     privileged: s.privileged,
     read_only: s.readOnly,
-    // as Compose files spell them (NET_ADMIN); the model keeps the kernel's CAP_ names
     cap_add: s.capAdd.map(shortCap),
     cap_drop: s.capDrop.map(shortCap),
     security_opt: s.securityOpt,
@@ -227,7 +232,7 @@ export function renderService(s: Service): Out {
         return [k, { condition: d.condition, required: d.required, ...(d.restart ? { restart: true } : {}) }];
       }),
     ),
-    healthcheck: renderHealthcheck(s.healthcheck),
+    healthcheck: renderHealthcheck(s.healthcheck, s.writtenKeys),
     restart: renderRestart(s),
     deploy: renderDeploy(s, dual),
     mem_swappiness: r.memSwappiness,

@@ -171,3 +171,12 @@ describe('restart vs deploy.restart_policy', () => {
     expect(r.stderr).toMatch(/compose\.yaml:4:\d+: services\.web\.restart: ignored: deploy\.restart_policy/);
   });
 });
+
+describe('healthcheck in config output', () => {
+  it('prints the timings the file wrote, not the defaults the model fills in', () => {
+    const dir = project({ 'compose.yaml': 'services:\n  web:\n    image: a\n    healthcheck:\n      test: curl -f http://localhost\n      interval: 1m30s\n  db:\n    image: b\n    healthcheck: {}\n' });
+    const model = json(dir, []);
+    expect(model.services.web.healthcheck).toEqual({ test: ['CMD-SHELL', 'curl -f http://localhost'], interval: '1m30s' });
+    expect(model.services.db.healthcheck).toEqual({ interval: '30s' });
+  });
+});
