@@ -148,7 +148,7 @@ describe('Compose-shaped CLI output', () => {
       }, { what: 'a start event', timeoutMs: 60_000 });
       for (const e of events) {
         expect(Object.keys(e).sort()).toEqual(['action', 'attributes', 'id', 'service', 'time', 'type']);
-        expect(e).toMatchObject({ type: 'container', service: 'web', attributes: { name: `${p.name}-web-1` } });
+        expect(e).toMatchObject({ type: 'container', service: 'web', attributes: { name: `${p.name}-web-1`, image: 'busybox:latest' } });
         expect(Number.isFinite(Date.parse(String(e.time)))).toBe(true);
       }
       expect(events.map((e) => e.action)).toEqual(expect.arrayContaining(['die', 'start']));

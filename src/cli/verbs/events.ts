@@ -19,12 +19,16 @@ export function registerEvents(program: Command): void {
     .action(async (services: string[], flags: { json?: boolean }, cmd: Command) => {
       const [{ createEngine }, ref] = await Promise.all([import('../../engine/index.js'), import('../project-ref.js')]);
       await ref.checkServices(cmd, services);
-      const p = await ref.projectRef(cmd, true);
+      // the file, when there is one, names each service's image (Compose's events carry it)
+      const p = await ref.projectRef(cmd).catch(() => ref.projectRef(cmd, true));
+      const imageOf = (service: string): string | undefined => p.project?.services[service]?.image;
       const ac = new AbortController();
       process.once('SIGINT', () => ac.abort());
       process.once('SIGTERM', () => ac.abort());
       await createEngine().events(p.name, (e) => {
         if (services.length && !services.includes(e.service)) return;
+        const image = e.attributes.image ?? imageOf(e.service);
+        if (image !== undefined) e = { ...e, attributes: { ...e.attributes, image } };
         if (flags.json) process.stdout.write(`${JSON.stringify(e)}\n`);
         else {
           process.stdout.write(eventText(e));
