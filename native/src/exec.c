@@ -49,12 +49,12 @@ static int relay(int master, pid_t child) {
   for (;;) {
     struct pollfd p[3] = {{master, POLLIN, 0}, {in, POLLIN, 0}, {sfd, POLLIN, 0}};
     if (poll(p, 3, -1) < 0 && errno != EINTR) break;
-    if ((p[0].revents & (POLLIN | POLLHUP | POLLERR)) && !relay_out(master, 1)) break; /* EIO: the slave side is closed */
-    if (in >= 0 && (p[1].revents & (POLLIN | POLLHUP | POLLERR)) && !relay_in(in, master)) in = -1;
-    if (p[2].revents & POLLIN) {
+    if (p[2].revents & POLLIN) { /* first: a resize reaches the pty before input typed after it */
       struct signalfd_siginfo si;
       if (read(sfd, &si, sizeof si) == (ssize_t)sizeof si) pty_copy_winsize(0, master);
     }
+    if ((p[0].revents & (POLLIN | POLLHUP | POLLERR)) && !relay_out(master, 1)) break; /* EIO: the slave side is closed */
+    if (in >= 0 && (p[1].revents & (POLLIN | POLLHUP | POLLERR)) && !relay_in(in, master)) in = -1;
   }
   int status = 0;
   while (waitpid(child, &status, 0) < 0 && errno == EINTR) {

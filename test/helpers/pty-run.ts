@@ -5,7 +5,8 @@
  */
 import { spawn } from 'node:child_process';
 
-export interface PtyStep { waitFor: string; send: string }
+/** resize: set the terminal to [rows, cols] (SIGWINCH to its foreground group) before sending. */
+export interface PtyStep { waitFor: string; send: string; resize?: [number, number] }
 
 const PY = String.raw`
 import fcntl, json, os, pty, select, struct, sys, termios, time
@@ -18,7 +19,11 @@ out, seen, status = b'', 0, None
 while time.time() < deadline:
     if steps and steps[0]['waitFor'].encode() in out[seen:]:
         seen = out.index(steps[0]['waitFor'].encode(), seen) + len(steps[0]['waitFor'])
-        os.write(fd, steps.pop(0)['send'].encode())
+        step = steps.pop(0)
+        if step.get('resize'):
+            fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack('HHHH', step['resize'][0], step['resize'][1], 0, 0))
+            time.sleep(0.2)
+        os.write(fd, step['send'].encode())
     r, _, _ = select.select([fd], [], [], 0.1)
     if r:
         try:

@@ -22,8 +22,13 @@ const PROBE = 'test -t 0 && echo stdin-is-tty; test -t 1 && echo stdout-is-tty; 
 describe('tsc-runtime process.terminal', () => {
   it('foreground run: PID 1 gets a terminal with the caller\'s window size; input is relayed', async () => {
     const id = s.id('fg');
-    const b = s.bundle(id, { terminal: true, args: ['sh', '-c', `${PROBE}; read -r line; echo "got:$line"; exit 3`] });
-    const r = await runInPty([RUNTIME, '--root', s.root, 'run', '--rm', '--bundle', b.dir, id], [{ waitFor: 'c\r\n', send: 'hello\r' }]);
+    const b = s.bundle(id, { terminal: true, args: ['sh', '-c', `${PROBE}; read -r line; echo "got:$line"; read -r x; stty size; exit 3`] });
+    const r = await runInPty([RUNTIME, '--root', s.root, 'run', '--rm', '--bundle', b.dir, id], [
+      { waitFor: 'c\r\n', send: 'hello\r' },
+      { waitFor: 'got:hello', send: '\r', resize: [50, 90] }, // the new size reaches the container's terminal
+    ]);
+    expect(r.pending, r.out).toBe(0);
+    expect(r.out).toContain('50 90');
     const lines = r.out.split(/\r?\n/).map((l) => l.trim());
     expect(lines).toContain('stdin-is-tty');
     expect(lines).toContain('stdout-is-tty');
@@ -61,10 +66,12 @@ describe('tsc-runtime process.terminal', () => {
     s.ok(['run', '--detach', '--bundle', b.dir, id]);
     const r = await runInPty([RUNTIME, '--root', s.root, 'exec', '-t', id, '--', 'sh'], [
       { waitFor: '# ', send: 'stty size; hostname; echo $((40+2))\r' },
-      { waitFor: '42', send: 'exit 7\r' },
+      { waitFor: '42', send: 'stty size\r', resize: [40, 120] },
+      { waitFor: '40 120', send: 'exit 7\r' },
     ]);
-    expect(r.pending).toBe(0);
+    expect(r.pending, r.out).toBe(0);
     expect(r.out).toContain('33 101');
+    expect(r.out).toContain('40 120');
     expect(r.out).toContain('ctr');
     expect(r.code).toBe(7);
     s.ok(['delete', '--force', id]);
