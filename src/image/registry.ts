@@ -64,9 +64,22 @@ export class RegistryClient {
     return isLoopbackHost(host) || insecureList(this.opts.insecure).includes(host);
   }
 
+  /** GET a small body in memory; a connection lost while reading it is retried like a failed request. */
+  private async fetchBytes(path: string, repo: string, headers: Record<string, string>, max: number, what: string): Promise<{ res: http.IncomingMessage; body: Buffer }> {
+    const attempts = this.opts.attempts ?? 4;
+    for (let i = 1; ; i++) {
+      const res = await this.request(path, repo, headers);
+      try {
+        return { res, body: await readBody(res, max, what) };
+      } catch (e) {
+        if (i >= attempts || !isTransientError(e instanceof TscError ? e.cause : e)) throw e;
+        await new Promise((r) => setTimeout(r, (this.opts.backoffMs ?? 250) * 2 ** (i - 1)));
+      }
+    }
+  }
+
   async getManifest(repo: string, reference: string): Promise<FetchedManifest> {
-    const res = await this.request(`/v2/${repo}/manifests/${reference}`, repo, { Accept: [...MANIFEST_TYPES, '*/*'].join(', ') });
-    const body = await readBody(res, MAX_MANIFEST, 'manifest');
+    const { res, body } = await this.fetchBytes(`/v2/${repo}/manifests/${reference}`, repo, { Accept: [...MANIFEST_TYPES, '*/*'].join(', ') }, MAX_MANIFEST, 'manifest');
     const mediaType = String(res.headers['content-type'] ?? '').split(';')[0]!.trim();
     const digest = `sha256:${createHash('sha256').update(body).digest('hex')}`;
     const claimed = res.headers['docker-content-digest'];
@@ -83,7 +96,8 @@ export class RegistryClient {
 
   /** A small blob (config) in memory, at most `max` bytes. */
   async blobBytes(repo: string, digest: string, max: number): Promise<Buffer> {
-    return readBody(await this.blob(repo, digest), max, `blob ${digest}`);
+    digestHex(digest);
+    return (await this.fetchBytes(`/v2/${repo}/blobs/${digest}`, repo, {}, max, `blob ${digest}`)).body;
   }
 
   private async request(path: string, repo: string, headers: Record<string, string>): Promise<http.IncomingMessage> {

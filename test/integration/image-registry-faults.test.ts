@@ -89,16 +89,17 @@ function nothingStored(store: ImageStore): void {
 }
 
 describe('transient registry failures are retried', () => {
-  it('503 and 429 on the manifest, a reset before the config headers and a reset in the middle of the layer body', async () => {
+  it('503, 429 and a reset mid-body on the manifest, resets before and in the config, a reset in the middle of the layer body', async () => {
     const img = image();
     put('t/app', '1', img);
-    faults.set('/v2/t/app/manifests/1', ['503', '429']);
-    faults.set(`/v2/t/app/blobs/${sha(img.config)}`, ['reset-headers']);
+    faults.set('/v2/t/app/manifests/1', ['503', '429', 'reset-body']);
+    faults.set(`/v2/t/app/blobs/${sha(img.config)}`, ['reset-headers', 'reset-body']);
     faults.set(`/v2/t/app/blobs/${sha(layer)}`, ['reset-body']);
     const store = newStore();
     const got = await store.ensure(`${host}/t/app:1`, 'missing');
     expect(readFileSync(join(got.layerDirs[0]!, 'hello.txt'), 'utf8')).toBe('hi\n');
-    expect(hits.get('/v2/t/app/manifests/1')).toBe(3);
+    expect(hits.get('/v2/t/app/manifests/1')).toBe(4);
+    expect(hits.get(`/v2/t/app/blobs/${sha(img.config)}`)).toBe(3);
     expect(hits.get(`/v2/t/app/blobs/${sha(layer)}`)).toBe(2);
     expect(readdirSync(join(store.dir, 'tmp'))).toEqual([]);
   });
