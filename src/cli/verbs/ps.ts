@@ -3,7 +3,7 @@
  * the project's containers, as `docker compose ps` lists them (json = one object per line).
  */
 import type { Command } from 'commander';
-import { TscError } from '../../errors.js';
+import { renderRows } from '../go-template.js';
 
 interface PsFlags { all?: boolean; format: string; quiet?: boolean; services?: boolean; status: string[]; filter: string[]; trunc: boolean }
 
@@ -15,7 +15,7 @@ export function registerPs(program: Command): void {
     .description('List containers')
     .argument('[service...]')
     .option('-a, --all', 'show all stopped containers too')
-    .option('--format <format>', 'table or json (one JSON object per line)', 'table')
+    .option('--format <format>', 'table, json (one JSON object per line), or a Go template such as {{.Name}} {{.Health}}', 'table')
     .option('-q, --quiet', 'only display IDs')
     .option('--services', 'display services')
     .option('--status <status>', 'filter by status (repeatable): paused, restarting, removing, running, dead, created, exited', repeat, [])
@@ -23,7 +23,6 @@ export function registerPs(program: Command): void {
     .option('--no-trunc', 'don\'t truncate output')
     .option('--orphans', 'include orphaned services (accepted; always included)')
     .action(async (services: string[], flags: PsFlags, cmd: Command) => {
-      if (flags.format !== 'table' && flags.format !== 'json') throw new TscError('USAGE', `unsupported format ${JSON.stringify(flags.format)}: use table or json`);
       const [{ createEngine }, ref, fmt] = await Promise.all([import('../../engine/index.js'), import('../project-ref.js'), import('../ps-format.js')]);
       const statuses = fmt.statusFilter(flags.status, flags.filter);
       await ref.checkServices(cmd, services);
@@ -34,6 +33,7 @@ export function registerPs(program: Command): void {
       if (flags.services) process.stdout.write([...new Set(rows.map((r) => r.Service))].map((s) => `${s}\n`).join(''));
       else if (flags.quiet) process.stdout.write(rows.map((r) => `${r.ID}\n`).join(''));
       else if (flags.format === 'json') process.stdout.write(fmt.psJsonLines(rows, trunc));
+      else if (flags.format !== 'table') process.stdout.write(renderRows(flags.format, rows.map((r) => Object.fromEntries(Object.entries(fmt.psJsonRow(r, trunc))))));
       else process.stdout.write(fmt.psTable(rows, trunc));
     });
 }

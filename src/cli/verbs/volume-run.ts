@@ -9,6 +9,8 @@ const out = (s: string): void => {
 };
 
 export { humanSize } from '../human-size.js';
+export { renderTemplate } from '../go-template.js';
+import { renderTemplate } from '../go-template.js';
 
 function labelString(labels: Record<string, string>): string {
   return Object.entries(labels)
@@ -25,24 +27,6 @@ function inspectObject(v: VolumeInfo): Record<string, unknown> {
 /** `docker volume ls --format json` row: strings only. */
 function lsObject(v: VolumeInfo): Record<string, string> {
   return { Availability: 'N/A', CreatedAt: v.CreatedAt, Driver: v.Driver, Group: 'N/A', Labels: labelString(v.Labels), Links: 'N/A', Mountpoint: v.Mountpoint, Name: v.Name, Scope: v.Scope, Size: 'N/A', Status: 'N/A' };
-}
-
-/** A small Go-template subset: {{.Field}}, {{json .Field}}, {{index .Labels "key"}}, {{.Labels}}. */
-export function renderTemplate(tpl: string, obj: Record<string, unknown>): string {
-  const text = tpl.replace(/\\n/g, '\n').replace(/\\t/g, '\t');
-  return text.replace(/\{\{\s*(json\s+)?(?:index\s+\.(\w+)\s+"([^"]*)"|\.(\w*))\s*\}\}/g, (_m, json: string | undefined, idxField: string | undefined, idxKey: string | undefined, field: string | undefined) => {
-    let v: unknown;
-    if (idxField !== undefined) {
-      const m = obj[idxField];
-      v = typeof m === 'object' && m !== null ? (m as Record<string, unknown>)[idxKey ?? ''] : undefined;
-    } else {
-      v = field === '' || field === undefined ? obj : obj[field];
-    }
-    if (json) return JSON.stringify(v ?? null);
-    if (v === undefined || v === null) return '<no value>';
-    if (typeof v === 'object') return field === 'Labels' || field === 'Options' ? `map[${Object.entries(v as Record<string, unknown>).map(([k, x]) => `${k}:${String(x)}`).join(' ')}]` : JSON.stringify(v);
-    return String(v);
-  });
 }
 
 function matches(v: VolumeInfo, filters: string[], used: Set<string>): boolean {
