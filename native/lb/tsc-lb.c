@@ -227,7 +227,9 @@ static struct thr *threads[MAX_THREADS];
 
 static void set_want(struct thr *t, struct half *h, uint32_t want) {
   if (h->fd < 0) return;
-  if (h->eof_in && h->shut_out) { // both ways done on this socket: its HUP must not end the other side early
+  // Nothing wanted: out of epoll. EPOLLHUP is reported whatever the mask, and it comes as soon as the peer's
+  // FIN arrived after our own, with its data still unread: level-triggered, it would spin or end us early.
+  if (!want || (h->eof_in && h->shut_out)) {
     if (h->added) epoll_ctl(t->epfd, EPOLL_CTL_DEL, h->fd, NULL);
     h->added = 0;
     h->want = 0;
@@ -243,8 +245,8 @@ static void set_want(struct thr *t, struct half *h, uint32_t want) {
 // Interest follows state: read a side only when the other side has no backlog and it has not ended.
 static void update(struct thr *t, struct conn *c) {
   if (c->dead) return;
-  // the client is registered once its first backend is connected: early bytes wait in the kernel
-  if (c->cl.added || !c->connecting) set_want(t, &c->cl, (!c->connecting && !c->cl.eof_in && !c->up.plen ? EPOLLIN : 0) | (c->cl.plen ? EPOLLOUT : 0));
+  // not read while connecting: early bytes wait in the kernel (and are kept once read, for a retry)
+  set_want(t, &c->cl, (!c->connecting && !c->cl.eof_in && !c->up.plen ? EPOLLIN : 0) | (c->cl.plen ? EPOLLOUT : 0));
   if (c->connecting) set_want(t, &c->up, EPOLLOUT);
   else set_want(t, &c->up, (!c->up.eof_in && !c->cl.plen ? EPOLLIN : 0) | (c->up.plen ? EPOLLOUT : 0));
 }
@@ -512,19 +514,10 @@ static void on_event(struct thr *t, struct ep *e, uint32_t ev) {
       else if (ev & EPOLLOUT) on_connected(t, c);
       return;
     }
-    if ((ev & (EPOLLERR | EPOLLHUP)) && !(c->up.want & EPOLLIN) && !(c->up.want & EPOLLOUT)) {
-      if (can_retry(c)) upstream_failed(t, c, 0);
-      else finish(t, c, 1, 0);
-      return;
-    }
-    if (ev & EPOLLOUT && c->up.plen) flush(t, c, &c->up, &c->cl);
+    if ((ev & (EPOLLOUT | EPOLLERR | EPOLLHUP)) && c->up.plen) flush(t, c, &c->up, &c->cl);
     if (!c->dead && c->skip_up_iter != t->iter && (ev & (EPOLLIN | EPOLLHUP | EPOLLERR)) && (c->up.want & EPOLLIN)) pump(t, c, &c->up, &c->cl);
   } else {
-    if ((ev & (EPOLLERR | EPOLLHUP)) && !(c->cl.want & EPOLLIN) && !(c->cl.want & EPOLLOUT)) {
-      finish(t, c, 0, 0);
-      return;
-    }
-    if (ev & EPOLLOUT && c->cl.plen) flush(t, c, &c->cl, &c->up);
+    if ((ev & (EPOLLOUT | EPOLLERR | EPOLLHUP)) && c->cl.plen) flush(t, c, &c->cl, &c->up);
     if (!c->dead && (ev & (EPOLLIN | EPOLLHUP | EPOLLERR)) && (c->cl.want & EPOLLIN)) pump(t, c, &c->cl, &c->up);
   }
   update(t, c);

@@ -106,7 +106,7 @@ describe('tsc-lb', () => {
   it('spreads connections round-robin over the backends, on several threads', async () => {
     const { lb, port, pool } = await newLb();
     const ports = await Promise.all(['a', 'b', 'c'].map((n) => backend(named(n))));
-    lb.setPool(pool, ports.map((p, i) => ({ id: `b${i}`, host: H, port: p })));
+    await lb.setPool(pool, ports.map((p, i) => ({ id: `b${i}`, host: H, port: p })));
     const seen: Record<string, number> = {};
     for (let i = 0; i < 30; i++) {
       const r = await ask(port);
@@ -123,7 +123,7 @@ describe('tsc-lb', () => {
   it('a refused backend is skipped (and backed off) and the next one gets the request', async () => {
     const { lb, port, pool } = await newLb({ failBackoffMs: 60_000 });
     const good = await backend(named('good'));
-    lb.setPool(pool, [
+    await lb.setPool(pool, [
       { id: 'dead', host: H, port: await deadPort() },
       { id: 'good', host: H, port: good },
     ]);
@@ -137,7 +137,7 @@ describe('tsc-lb', () => {
     const { lb, port, pool } = await newLb();
     const mute = await backend((s) => s.once('data', () => s.destroy()));
     const good = await backend(named('good'));
-    lb.setPool(pool, [
+    await lb.setPool(pool, [
       { id: 'mute', host: H, port: mute },
       { id: 'good', host: H, port: good },
     ]);
@@ -153,7 +153,7 @@ describe('tsc-lb', () => {
     await new Promise((r) => setTimeout(r, 200));
     const { lb, port, pool } = await newLb({ connectTimeoutMs: 300 });
     const good = await backend(named('good'));
-    lb.setPool(pool, [
+    await lb.setPool(pool, [
       { id: 'full', host: H, port: full },
       { id: 'good', host: H, port: good },
     ]);
@@ -166,21 +166,21 @@ describe('tsc-lb', () => {
     const { lb, port, pool } = await newLb();
     const held = await backend((s) => s.on('end', () => s.end())); // never answers; closes when the client does
     const other = await backend(named('other'));
-    lb.setPool(pool, [{ id: 'held', host: H, port: held }]);
+    await lb.setPool(pool, [{ id: 'held', host: H, port: held }]);
     // two connections that end by themselves: the drain resolves without resetting anything
     const a = await Promise.all([connect(port), connect(port)]);
     await eventually(async () => (await lb.stats()).active.held === 2, { what: '2 active' });
     const first = lb.drain('held', 120_000);
     let firstDone = false;
     void first.then(() => (firstDone = true));
-    lb.setPool(pool, [{ id: 'other', host: H, port: other }]);
+    await lb.setPool(pool, [{ id: 'other', host: H, port: other }]);
     expect(await ask(port)).toBe('other:hi\n'); // new connections avoid the draining backend
     expect(firstDone).toBe(false);
     for (const c of a) c.end();
     expect(await first).toEqual({ reset: 0 });
 
     // three that stay open past the deadline are reset and counted
-    lb.setPool(pool, [{ id: 'held2', host: H, port: held }]);
+    await lb.setPool(pool, [{ id: 'held2', host: H, port: held }]);
     const b = await Promise.all([connect(port), connect(port), connect(port)]);
     await eventually(async () => (await lb.stats()).active.held2 === 3, { what: '3 active' });
     const closed = b.map((c) => new Promise<string>((r) => {
@@ -208,7 +208,7 @@ describe('tsc-lb', () => {
         s.on('data', (d) => (late += d.toString()));
       });
     });
-    lb.setPool(pool, [{ id: 'a', host: H, port: afterFin }]);
+    await lb.setPool(pool, [{ id: 'a', host: H, port: afterFin }]);
     const c = await connect(port);
     let got = '';
     c.on('data', (d) => (got += d.toString()));
@@ -217,7 +217,7 @@ describe('tsc-lb', () => {
     await ended;
     expect(got).toBe('got:abc');
 
-    lb.setPool(pool, [{ id: 'b', host: H, port: finFirst }]);
+    await lb.setPool(pool, [{ id: 'b', host: H, port: finFirst }]);
     const d = await connect(port);
     let got2 = '';
     d.on('data', (x) => (got2 += x.toString()));
@@ -232,7 +232,7 @@ describe('tsc-lb', () => {
   it('carries 20 MB each way intact through a slow reader (back-pressure)', async () => {
     const { lb, port, pool } = await newLb();
     const echo = await backend((s) => s.pipe(s));
-    lb.setPool(pool, [{ id: 'echo', host: H, port: echo }]);
+    await lb.setPool(pool, [{ id: 'echo', host: H, port: echo }]);
     const data = randomBytes(20 << 20);
     const c = await connect(port);
     const hash = createHash('sha256');
@@ -257,13 +257,13 @@ describe('tsc-lb', () => {
   it('a paused reader still gets every byte after the backend sent its FIN and closed', async () => {
     const { lb, port, pool } = await newLb();
     let backendClosed = false;
-    const data = randomBytes(3 << 20);
+    const data = randomBytes(8 << 20); // more than the client's socket buffer: some waits unread at the LB
     const be = await backend((s) => {
       s.on('end', () => s.end(data));
       s.on('close', () => (backendClosed = true));
       s.resume();
     });
-    lb.setPool(pool, [{ id: 'be', host: H, port: be }]);
+    await lb.setPool(pool, [{ id: 'be', host: H, port: be }]);
     const c = await connect(port);
     c.pause();
     c.end('go');
@@ -305,7 +305,7 @@ describe('tsc-lb', () => {
 
   it('a killed tsc-lb is replaced, with its pools and listeners', async () => {
     const { lb, port, pool } = await newLb();
-    lb.setPool(pool, [{ id: 'a', host: H, port: await backend(named('a')) }]);
+    await lb.setPool(pool, [{ id: 'a', host: H, port: await backend(named('a')) }]);
     expect(await ask(port)).toBe('a:hi\n');
     const old = lb.pid!;
     process.kill(old, 'SIGKILL');

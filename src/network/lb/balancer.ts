@@ -52,7 +52,7 @@ export class LoadBalancer {
     this.opts = { connectTimeoutMs: o.connectTimeoutMs ?? 2000, failBackoffMs: o.failBackoffMs ?? 1000, replayBytes: o.replayBytes ?? 65536 };
   }
 
-  /** The tsc-lb process, started on first use (and again, with every pool and listener, if it died). */
+  /** The tsc-lb process, started by the first TCP listener (and again, with every pool and listener, if it died). */
   private lb(): LbProcess {
     if (this.proc) return this.proc;
     const p = new LbProcess(this.nWorkers, this.opts, () => {
@@ -61,12 +61,12 @@ export class LoadBalancer {
       void this.restore();
     });
     this.proc = p;
+    for (const [pool, v] of this.pools) void sendPool(p, pool, v.backends, v.strategy);
     return p;
   }
 
   private async restore(): Promise<void> {
     const p = this.lb();
-    for (const [pool, v] of this.pools) void p.request({ op: 'pool', pool, strategy: v.strategy, backends: v.backends }).catch(() => undefined);
     for (const l of this.listeners.values()) {
       if (!l.udp) await p.request({ op: 'listen', lid: l.spec.key, host: l.spec.host, port: l.port, pool: l.spec.pool }).catch(() => undefined);
     }
@@ -133,34 +133,39 @@ export class LoadBalancer {
     return this.listeners.get(key)?.port;
   }
 
-  /** Replace the rotation of a pool (only running, healthy, non-draining backends belong in it). */
-  setPool(pool: string, backends: BackendSpec[], strategy: Strategy = 'round-robin'): void {
+  /**
+   * Replace the rotation of a pool (only running, healthy, non-draining backends belong in it). Takes effect
+   * in order with every later call; the promise (which callers may ignore) resolves once tsc-lb applied it.
+   */
+  setPool(pool: string, backends: BackendSpec[], strategy: Strategy = 'round-robin'): Promise<void> {
     let p = this.pools.get(pool);
     if (!p) this.pools.set(pool, (p = { strategy, backends, picker: new Picker(strategy) }));
     p.strategy = strategy;
     p.backends = backends;
     p.picker.set(backends, strategy);
-    // applied in order with every later request on the same pipe; the reply carries nothing
-    this.lb().request({ op: 'pool', pool, strategy, backends: backends.map((b) => ({ id: b.id, host: b.host, port: b.port })) }).catch(() => undefined);
+    return this.proc ? sendPool(this.proc, pool, backends, strategy) : Promise.resolve();
   }
 
-  deletePool(pool: string): void {
-    this.setPool(pool, []);
+  deletePool(pool: string): Promise<void> {
+    const applied = this.setPool(pool, []);
     this.pools.delete(pool);
+    return applied;
   }
 
   /** Take backend `id` out of every pool; resolves when its connections are closed (reset at the deadline). */
   async drain(id: string, deadlineMs: number): Promise<{ reset: number }> {
     for (const [name, p] of this.pools) {
-      if (p.backends.some((b) => b.id === id)) this.setPool(name, p.backends.filter((b) => b.id !== id), p.strategy);
+      if (p.backends.some((b) => b.id === id)) void this.setPool(name, p.backends.filter((b) => b.id !== id), p.strategy);
     }
-    const r = await this.lb().request({ op: 'drain', backend: id, deadlineMs: Math.max(0, Math.round(deadlineMs)) });
+    if (!this.proc) return { reset: 0 }; // no TCP listener: no connection to wait for
+    const r = await this.proc.request({ op: 'drain', backend: id, deadlineMs: Math.max(0, Math.round(deadlineMs)) });
     return { reset: r.reset ?? 0 };
   }
 
   /** Open and total connections per backend id. */
   async stats(): Promise<{ active: Record<string, number>; total: Record<string, number> }> {
-    const r = await this.lb().request({ op: 'stats' });
+    if (!this.proc) return { active: {}, total: {} };
+    const r = await this.proc.request({ op: 'stats' });
     return { active: r.active ?? {}, total: r.total ?? {} };
   }
 
@@ -214,6 +219,14 @@ export class LoadBalancer {
     this.listeners.set(spec.key, { spec, port, udp });
     return port;
   }
+}
+
+/** Applied in order with every later request on the same pipe; the reply carries nothing. */
+function sendPool(p: LbProcess, pool: string, backends: BackendSpec[], strategy: Strategy): Promise<void> {
+  return p.request({ op: 'pool', pool, strategy, backends: backends.map((b) => ({ id: b.id, host: b.host, port: b.port })) }).then(
+    () => undefined,
+    () => undefined, // a dead tsc-lb is restarted with every pool
+  );
 }
 
 function errCode(e: unknown): string | undefined {

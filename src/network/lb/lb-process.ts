@@ -11,9 +11,9 @@ import { fileURLToPath } from 'node:url';
 import { TscError } from '../../errors.js';
 import { parseReply, type FromLb, type LbOptions, type ToLb } from './protocol.js';
 
-/** native/build/tsc-lb of this package (from src/network/lb or dist/network/lb). */
+/** native/build/tsc-lb of this package (from src/network/lb or dist/network/lb), or $TSCOMPOSE_LB_BIN. */
 export function lbBinary(): string {
-  const bin = resolve(dirname(fileURLToPath(import.meta.url)), '../../../native/build/tsc-lb');
+  const bin = process.env.TSCOMPOSE_LB_BIN ?? resolve(dirname(fileURLToPath(import.meta.url)), '../../../native/build/tsc-lb');
   if (!existsSync(bin)) throw new TscError('INTERNAL', `load balancer not built (${bin}); run npm run build`);
   return bin;
 }
