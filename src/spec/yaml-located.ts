@@ -24,12 +24,29 @@ export interface EntryPos {
   value: number;
 }
 
-interface Meta {
-  self: Loc;
-  entries: Map<string | number, EntryPos>;
+/**
+ * Entry offsets as the parser reported them: `offs[2i]`/`offs[2i+1]` are where key `keys[i]` and its value
+ * were written; for a sequence (`keys` undefined) `offs[i]` is where item i was. Turned into EntryPos objects
+ * only when a position is first asked for or changed: most never are, and a 500-service file has ~20k.
+ */
+interface ParsedEntries {
+  src: LineSource;
+  keys: readonly string[] | undefined;
+  offs: readonly number[];
 }
 
+interface Meta {
+  self: Loc;
+  entries: Map<string | number, EntryPos> | undefined;
+  parsed: ParsedEntries | undefined;
+}
+
+/** Each container's Meta, beside it: the data itself stays plain JSON, and copies do not carry it. */
 const META = new WeakMap<object, Meta>();
+const metaOf = (o: object): Meta | undefined => META.get(o);
+function putMeta(o: object, m: Meta): void {
+  META.set(o, m);
+}
 
 /** `!reset` / `!override` YAML tags, kept as wrappers until the merge stage resolves them. */
 export class Tagged {
@@ -63,33 +80,66 @@ export function put(obj: PlainObject, key: string, value: unknown): void {
 }
 
 export function setSelf(container: object, self: Loc): void {
-  const m = META.get(container);
+  const m = metaOf(container);
   if (m) m.self = self;
-  else META.set(container, { self, entries: new Map() });
+  else putMeta(container, { self, entries: undefined, parsed: undefined });
 }
 
 export function selfOf(container: object): Loc | undefined {
-  return META.get(container)?.self;
+  return metaOf(container)?.self;
+}
+
+function entriesOf(m: Meta): Map<string | number, EntryPos> {
+  if (m.entries) return m.entries;
+  const map = new Map<string | number, EntryPos>();
+  const p = m.parsed;
+  if (p?.keys) p.keys.forEach((k, i) => map.set(k, { src: p.src, key: p.offs[2 * i] as number, value: p.offs[2 * i + 1] as number }));
+  else if (p) p.offs.forEach((o, i) => map.set(i, { src: p.src, key: o, value: o }));
+  m.entries = map;
+  m.parsed = undefined;
+  return map;
+}
+
+/** The parser's positions of a container and its entries (see ParsedEntries); kept unexpanded until used. */
+export function setParsed(container: object, self: Loc, keys: readonly string[] | undefined, offs: readonly number[]): void {
+  const m = metaOf(container);
+  if (!m) {
+    putMeta(container, { self, entries: undefined, parsed: { src: self.src, keys, offs } });
+    return;
+  }
+  const map = entriesOf(m);
+  if (keys) keys.forEach((k, i) => map.set(k, { src: self.src, key: offs[2 * i] as number, value: offs[2 * i + 1] as number }));
+  else offs.forEach((o, i) => map.set(i, { src: self.src, key: o, value: o }));
 }
 
 export function setEntry(container: object, key: string | number, pos: EntryPos): void {
-  let m = META.get(container);
+  let m = metaOf(container);
   if (!m) {
-    m = { self: { src: pos.src, off: pos.key }, entries: new Map() };
-    META.set(container, m);
+    m = { self: { src: pos.src, off: pos.key }, entries: undefined, parsed: undefined };
+    putMeta(container, m);
   }
-  m.entries.set(key, pos);
+  entriesOf(m).set(key, pos);
 }
 
 export function entryOf(container: object, key: string | number): EntryPos | undefined {
-  return META.get(container)?.entries.get(key);
+  const m = metaOf(container);
+  return m ? entriesOf(m).get(key) : undefined;
+}
+
+/**
+ * Gives `to` the positions of `from` (its own and its entries'), for a copy with the same keys. The same as
+ * setSelf plus copyEntry of every key, without expanding parsed entries.
+ */
+export function copyPositions(from: object, to: object): void {
+  const m = metaOf(from);
+  if (m) putMeta(to, { self: m.self, entries: m.entries ? new Map(m.entries) : undefined, parsed: m.parsed });
 }
 
 /** Copies the position of `from[fromKey]` to `to[toKey]`, and the container's own position if `to` has none. */
 export function copyEntry(from: object, fromKey: string | number, to: object, toKey: string | number): void {
   const e = entryOf(from, fromKey);
   if (e) setEntry(to, toKey, e);
-  if (!META.get(to)?.self) {
+  if (!metaOf(to)?.self) {
     const s = selfOf(from);
     if (s) setSelf(to, s);
   }

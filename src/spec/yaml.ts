@@ -12,7 +12,7 @@
 import yaml from 'js-yaml';
 import { TscError } from '../errors.js';
 import { formatKeyPath, type Position } from './source.js';
-import { Tagged, isObject, markTagFree, put, setEntry, setSelf, selfOf, entryOf, type LineSource, type Loc, type PlainObject } from './yaml-located.js';
+import { Tagged, copyPositions, isObject, markTagFree, put, setEntry, setParsed, selfOf, entryOf, type LineSource, type Loc, type PlainObject } from './yaml-located.js';
 
 export const MAX_NODES = 200_000;
 export const MAX_DEPTH = 128;
@@ -24,12 +24,6 @@ const tagTypes = (['reset', 'override'] as const).flatMap((tag) =>
 // YAML's merge key type (as js-yaml's own, which its typings do not export)
 const mergeType = new yaml.Type('tag:yaml.org,2002:merge', { kind: 'scalar', resolve: (d: unknown) => d === '<<' || d === null });
 const SCHEMA = yaml.CORE_SCHEMA.extend({ implicit: [mergeType], explicit: tagTypes });
-
-interface Ev {
-  start: number;
-  children: Ev[];
-  result: unknown;
-}
 
 class LineIndex implements LineSource {
   private starts: number[] | undefined;
@@ -102,63 +96,80 @@ function duplicateKey(text: string, line: number, col: number): { path: string; 
   if (first === undefined && here.indent === 0) {
     for (let i = line - 1; i >= 0; i--) if (keyOf(lines[i])?.indent === 0 && keyOf(lines[i])?.key === here.key) first = i + 1;
   }
-  const at = first === undefined ? "" : ` at line ${first}`;
+  const at = first === undefined ? '' : ` at line ${first}`;
   return { path: formatKeyPath(path), message: `duplicated mapping key ${JSON.stringify(here.key)} (already defined${at})` };
 }
 
-function annotate(ev: Ev, lines: LineIndex): void {
-  const raw = ev.result instanceof Tagged ? ev.result.value : ev.result;
-  if (typeof raw !== 'object' || raw === null) return;
-  const kids = ev.children;
-  if (kids.length === 0 || (kids.length === 1 && kids[0]?.result === ev.result)) return; // alias or pass-through
-  if (selfOf(raw) === undefined) setSelf(raw, { src: lines, off: ev.start });
-  if (Array.isArray(raw)) {
-    kids.forEach((k, i) => {
-      if (i < raw.length) {
-        setEntry(raw, i, { src: lines, value: k.start, key: k.start });
-      }
-    });
-    return;
-  }
-  const merges: unknown[] = [];
-  const explicit = new Set<string>();
-  for (let i = 0; i + 1 < kids.length; i += 2) {
-    const k = kids[i] as Ev;
-    const v = kids[i + 1] as Ev;
-    const key = String(k.result);
-    if (key === '<<' && !Object.prototype.hasOwnProperty.call(raw, '<<')) {
-      merges.push(...(Array.isArray(v.result) ? v.result : [v.result]));
-      continue;
+/**
+ * The nodes js-yaml reports while composing, kept flat (no object per node: a 500-service file has ~50k):
+ * each open node's start offset and where its finished children begin in `kidStart`/`kidResult`.
+ */
+class Composer {
+  private readonly starts: number[] = [];
+  private readonly marks: number[] = [];
+  private readonly kidStart: number[] = [];
+  private readonly kidResult: unknown[] = [];
+  constructor(private readonly lines: LineIndex) {}
+
+  readonly listener = (type: 'open' | 'close', state: { position: number; result: unknown }): void => {
+    if (type === 'open') {
+      this.starts.push(state.position);
+      this.marks.push(this.kidStart.length);
+      return;
     }
-    if (!Object.prototype.hasOwnProperty.call(raw, key)) break; // explicit-key forms we do not track
-    explicit.add(key);
-    setEntry(raw, key, { src: lines, key: k.start, value: v.start });
-  }
-  for (const src of merges) {
-    if (!isObject(src)) continue;
-    for (const key of Object.keys(src)) {
-      if (explicit.has(key)) continue;
-      explicit.add(key);
-      const e = entryOf(src, key);
-      if (e) setEntry(raw, key, e);
+    const start = this.starts.pop() as number;
+    const mark = this.marks.pop() as number;
+    this.annotate(state.result, start, mark);
+    this.kidStart.length = mark;
+    this.kidResult.length = mark;
+    this.kidStart.push(start);
+    this.kidResult.push(state.result);
+  };
+
+  /** Records where a finished container and its entries were written (a mapping's children: key, value, ...). */
+  private annotate(result: unknown, start: number, mark: number): void {
+    const raw = result instanceof Tagged ? result.value : result;
+    if (typeof raw !== 'object' || raw === null) return;
+    const { kidStart, kidResult } = this;
+    const n = kidStart.length - mark;
+    if (n === 0 || (n === 1 && kidResult[mark] === result)) return; // alias or pass-through
+    const self = selfOf(raw) ?? { src: this.lines, off: start };
+    if (Array.isArray(raw)) {
+      setParsed(raw, self, undefined, kidStart.slice(mark, mark + Math.min(n, raw.length)));
+      return;
+    }
+    const keys: string[] = [];
+    const offs: number[] = [];
+    const merges: unknown[] = [];
+    for (let i = mark; i + 1 < mark + n; i += 2) {
+      const key = String(kidResult[i]);
+      if (key === '<<' && !Object.prototype.hasOwnProperty.call(raw, '<<')) {
+        const v = kidResult[i + 1];
+        merges.push(...(Array.isArray(v) ? v : [v]));
+        continue;
+      }
+      if (!Object.prototype.hasOwnProperty.call(raw, key)) break; // explicit-key forms we do not track
+      keys.push(key);
+      offs.push(kidStart[i] as number, kidStart[i + 1] as number);
+    }
+    setParsed(raw, self, keys, offs);
+    if (merges.length === 0) return;
+    const explicit = new Set(keys);
+    for (const src of merges) {
+      if (!isObject(src)) continue;
+      for (const key of Object.keys(src)) {
+        if (explicit.has(key)) continue;
+        explicit.add(key);
+        const e = entryOf(src, key);
+        if (e) setEntry(raw, key, e);
+      }
     }
   }
 }
 
 /** Parses one YAML document; throws SPEC_INVALID with file:line:col for syntax errors and duplicate keys. */
 export function parseYaml(text: string, file: string): unknown {
-  const lines = new LineIndex(text, file);
-  const stack: Ev[] = [{ start: 0, children: [], result: undefined }];
-  const listener = (type: 'open' | 'close', state: { position: number; result: unknown }): void => {
-    if (type === 'open') {
-      stack.push({ start: state.position, children: [], result: undefined });
-      return;
-    }
-    const ev = stack.pop() as Ev;
-    ev.result = state.result;
-    annotate(ev, lines);
-    stack[stack.length - 1]?.children.push(ev);
-  };
+  const { listener } = new Composer(new LineIndex(text, file));
   let data: unknown;
   try {
     data = yaml.load(text, { filename: file, schema: SCHEMA, listener });
@@ -195,19 +206,34 @@ function expandedSize(v: unknown, memo: Map<object, number>, refs?: Map<object, 
   return n;
 }
 
-function refuse(file: string, trail: Array<{ key: string | number; at: Loc | undefined }>, message: string): TscError {
-  const loc = trail[trail.length - 1]?.at;
+/** A step down the tree: its position (the entry's value, else the parent's own) is looked up only for an error. */
+interface Step {
+  key: string | number;
+  parent: object;
+}
+
+function stepLoc(s: Step): Loc | undefined {
+  const e = entryOf(s.parent, s.key);
+  return e ? { src: e.src, off: e.value } : selfOf(s.parent);
+}
+
+function refuse(file: string, trail: readonly Step[], message: string): TscError {
+  const last = trail[trail.length - 1];
+  const loc = last ? stepLoc(last) : undefined;
   const at = loc ? loc.src.at(loc.off) : { file, line: 1, col: 1 };
   const path = trail.length === 0 ? '(root)' : formatKeyPath(trail.map((t) => t.key));
   return new TscError('SPEC_INVALID', `${file}: invalid compose file`, { details: [`${file}:${at.line}:${at.col}: ${path}: ${message}`] });
 }
 
-/** Refuses alias-expansion bombs before anything is copied, pointing at the entry that expands too far. */
-function checkExpansion(root: unknown, file: string): void {
-  const memo = new Map<object, number>();
-  const refs = new Map<object, number>();
-  if (expandedSize(root, memo, refs) <= MAX_NODES) return;
-  const trail: Array<{ key: string | number; at: Loc | undefined }> = [];
+/**
+ * Refuses alias-expansion bombs before anything is copied, pointing at the entry that expands too far.
+ * `known`: sizes and parent counts already worked out by `scan`, when it saw the whole tree.
+ */
+function checkExpansion(root: unknown, file: string, known?: { sizes: Map<object, number>; refs: Map<object, number>; size: number }): void {
+  const memo = known?.sizes ?? new Map<object, number>();
+  const refs = known?.refs ?? new Map<object, number>();
+  if ((known ? known.size : expandedSize(root, memo, refs)) <= MAX_NODES) return;
+  const trail: Step[] = [];
   let node: unknown = root;
   while (typeof node === 'object' && node !== null && expandedSize(node, memo) > MAX_NODES) {
     const parent: object = node;
@@ -218,8 +244,7 @@ function checkExpansion(root: unknown, file: string): void {
     }
     if (best === undefined) break;
     const key = Array.isArray(parent) ? Number(best) : best;
-    const e = entryOf(parent, key);
-    trail.push({ key, at: e ? { src: e.src, off: e.value } : selfOf(parent) });
+    trail.push({ key, parent });
     node = (parent as PlainObject)[best];
     if (node instanceof Tagged) node = node.value;
     if (typeof node === 'object' && node !== null && (refs.get(node) ?? 0) > 1) break; // an alias: point at it
@@ -227,32 +252,40 @@ function checkExpansion(root: unknown, file: string): void {
   throw refuse(file, trail, `document expands to more than ${MAX_NODES} nodes (anchor/alias expansion bomb?)`);
 }
 
-/** How many parents each object has (more than one: an alias), and whether the tree is too deep. */
-function sharing(root: unknown): { refs: Map<object, number>; shared: boolean; deep: boolean; tagged: boolean } {
+/**
+ * One walk over the parsed tree: how many parents each object has (more than one: an alias), the tree's
+ * node count with aliases expanded (as expandedSize, memoized in `sizes`), whether it is too deep (then the
+ * count stops at MAX_DEPTH and is not the full one) and whether it holds `!reset`/`!override` tags.
+ */
+function scan(root: unknown): { refs: Map<object, number>; sizes: Map<object, number>; size: number; shared: boolean; deep: boolean; tagged: boolean } {
   const refs = new Map<object, number>();
+  const sizes = new Map<object, number>();
   let shared = false;
   let deep = false;
   let tagged = false;
-  const walk = (v: unknown, depth: number): void => {
+  const walk = (v: unknown, depth: number): number => {
     if (v instanceof Tagged) {
       tagged = true;
       return walk(v.value, depth);
     }
-    if (typeof v !== 'object' || v === null) return;
+    if (typeof v !== 'object' || v === null) return 1;
     const n = (refs.get(v) ?? 0) + 1;
     refs.set(v, n);
     if (n > 1) {
       shared = true;
-      return;
+      return sizes.get(v) ?? Infinity;
     }
     if (depth > MAX_DEPTH) {
       deep = true;
-      return;
+      return 1;
     }
-    for (const c of Object.values(v)) walk(c, depth + 1);
+    let size = 1;
+    for (const c of Object.values(v)) size = Math.min(size + walk(c, depth + 1), Number.MAX_SAFE_INTEGER);
+    sizes.set(v, size);
+    return size;
   };
-  walk(root, 0);
-  return { refs, shared, deep, tagged };
+  const size = walk(root, 0);
+  return { refs, sizes, size, shared, deep, tagged };
 }
 
 /**
@@ -260,11 +293,12 @@ function sharing(root: unknown): { refs: Map<object, number>; shared: boolean; d
  * positions kept; refuses absurd nesting. A document without aliases is returned as it is.
  */
 function materialize(root: unknown, file: string): unknown {
-  const { refs, shared, deep, tagged } = sharing(root);
+  const scanned = scan(root);
+  const { refs, shared, deep, tagged } = scanned;
   if (!tagged && typeof root === 'object' && root !== null) markTagFree(root);
   if (!shared && !deep) return root;
-  if (shared) checkExpansion(root, file);
-  const trail: Array<{ key: string | number; at: Loc | undefined }> = [];
+  if (shared) checkExpansion(root, file, deep ? undefined : scanned);
+  const trail: Step[] = [];
   const tooDeep = (depth: number): void => {
     if (depth > MAX_DEPTH) throw refuse(file, trail.slice(0, 2), `document is nested deeper than ${MAX_DEPTH} levels`);
   };
@@ -272,14 +306,10 @@ function materialize(root: unknown, file: string): unknown {
     tooDeep(depth);
     if (v instanceof Tagged) return new Tagged(v.tag, copy(v.value, depth));
     if (typeof v !== 'object' || v === null) return v;
-    const self = selfOf(v);
     const out: unknown[] | PlainObject = Array.isArray(v) ? [] : {};
-    if (self) setSelf(out, self);
+    copyPositions(v, out);
     for (const k of Object.keys(v)) {
-      const key = Array.isArray(v) ? Number(k) : k;
-      const e = entryOf(v, key);
-      if (e) setEntry(out, key, e);
-      trail.push({ key, at: e ? { src: e.src, off: e.value } : self });
+      trail.push({ key: Array.isArray(v) ? Number(k) : k, parent: v });
       const c = copy((v as PlainObject)[k], depth + 1);
       trail.pop();
       if (Array.isArray(out)) out.push(c);
@@ -293,9 +323,7 @@ function materialize(root: unknown, file: string): unknown {
     for (const k of Object.keys(v)) {
       const c = (v as PlainObject)[k];
       if (typeof c !== 'object' || c === null) continue;
-      const key = Array.isArray(v) ? Number(k) : k;
-      const e = entryOf(v, key);
-      trail.push({ key, at: e ? { src: e.src, off: e.value } : selfOf(v) });
+      trail.push({ key: Array.isArray(v) ? Number(k) : k, parent: v });
       if (c instanceof Tagged || (refs.get(c) ?? 0) > 1) put(v as PlainObject, k, copy(c, depth + 1));
       else unshare(c, depth + 1);
       trail.pop();
