@@ -9,13 +9,13 @@
 // tsc-compiled twin has in dist/, so they resolve exactly as unbundled. That holds because the entry
 // (dist/cli/) and the chunks (dist/chunks/) sit at the same depth below dist/.
 import { readFile, rm } from 'node:fs/promises';
-import { dirname, join, relative, sep } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const src = join(root, 'src');
-const dist = join(root, 'dist');
+const dist = resolve(root, process.argv[2] ?? 'dist'); // another folder for experiments, as gen-validator.mjs
 
 /** `import.meta.url` of src/a/b.ts becomes the URL of dist/a/b.js, computed from the chunk's own URL. */
 const keepMetaUrl = {
@@ -37,6 +37,24 @@ const keepMetaUrl = {
   },
 };
 
+/**
+ * commander requires node:child_process at load time for executable subcommands, which tscompose has none
+ * of; loading it drags in net, stream and dgram (~10% of a cold start). It gets a stub that requires the
+ * real module on first use.
+ */
+const lazyChildProcess = {
+  name: 'lazy-child-process-for-commander',
+  setup(b) {
+    b.onResolve({ filter: /^node:child_process$/ }, (args) =>
+      args.importer.includes(`${sep}node_modules${sep}commander${sep}`) ? { path: 'child_process', namespace: 'lazy-builtin' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, () => ({
+      contents: "module.exports = { spawn: (...a) => require('node:child_process').spawn(...a) };",
+      loader: 'js',
+    }));
+  },
+};
+
 await rm(join(dist, 'chunks'), { recursive: true, force: true });
 await build({
   absWorkingDir: root,
@@ -52,7 +70,7 @@ await build({
   external: ['koffi', 'ajv'],
   // bundled CommonJS (commander) calls require() for Node's built-ins
   banner: { js: "import { createRequire as __tscCreateRequire } from 'node:module';\nconst require = __tscCreateRequire(import.meta.url);" },
-  plugins: [keepMetaUrl],
+  plugins: [keepMetaUrl, lazyChildProcess],
   allowOverwrite: true,
   legalComments: 'none',
   logLevel: 'warning',
