@@ -42,7 +42,7 @@ function readEnvironment(opts: LoadOptions, dir: string, osEnv: Record<string, s
   return { vars: readEnvFiles(envFiles, osEnv, (f) => readText(f, session)), envFiles, dotEnv: !(named && named.length > 0) };
 }
 
-function projectName(opts: LoadOptions, vars: Record<string, string | undefined>, merged: PlainObject, dir: string, file: string): string {
+function projectName(opts: LoadOptions, vars: Record<string, string | undefined>, merged: PlainObject, dir: string): string {
   const explicit: Array<[string | undefined, string]> = [
     [opts.projectName, '-p'],
     [vars.COMPOSE_PROJECT_NAME || undefined, 'COMPOSE_PROJECT_NAME'],
@@ -52,13 +52,9 @@ function projectName(opts: LoadOptions, vars: Record<string, string | undefined>
     if (!isValidProjectName(name)) throw new TscError('USAGE', `invalid project name ${JSON.stringify(name)} (from ${from}): ${PROJECT_NAME_RULE}`);
     return name;
   }
-  if (typeof merged.name === 'string' && merged.name !== '') {
-    if (!isValidProjectName(merged.name)) {
-      const doc = makeSourceDoc(file, merged);
-      throwProblems(file, [{ severity: 'error', position: doc.positionOf(['name']), path: ['name'], message: `invalid project name ${JSON.stringify(merged.name)}: ${PROJECT_NAME_RULE}` }]);
-    }
-    return merged.name;
-  }
+  // the file's `name:` is normalized like a directory name (compose-go), not refused
+  const fromFile = typeof merged.name === 'string' ? normalizeProjectName(merged.name) : '';
+  if (fromFile !== '') return fromFile;
   const fromDir = normalizeProjectName(basename(dir));
   if (fromDir === '') throw new TscError('USAGE', `project name must not be empty (directory ${JSON.stringify(basename(dir))} gives none): use -p`);
   return fromDir;
@@ -83,7 +79,7 @@ function earlyProjectName(opts: LoadOptions, vars: Record<string, string | undef
       }
     }
   }
-  return name || normalizeProjectName(basename(dir));
+  return (name && normalizeProjectName(name)) || normalizeProjectName(basename(dir));
 }
 
 /** Profiles of `services` (named on the command line) are activated so that those services run. */
@@ -158,7 +154,7 @@ export function loadMerged(opts: LoadOptions): MergedProject {
   foldEnvFiles(doc, lookup, problems);
   throwProblems(first, problems);
 
-  const name = projectName(opts, vars, data, dir, first);
+  const name = projectName(opts, vars, data, dir);
   vars.COMPOSE_PROJECT_NAME = name; // and to `environment: [COMPOSE_PROJECT_NAME]`
   const ctx = { projectName: name, workingDir: dir, composeFiles: files, env: vars, activeProfiles: activeProfiles(opts, vars, data) };
   return { doc, ctx, warnings: session.warnings };

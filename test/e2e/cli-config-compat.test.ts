@@ -180,3 +180,19 @@ describe('healthcheck in config output', () => {
     expect(model.services.db.healthcheck).toEqual({ interval: '30s' });
   });
 });
+
+describe('project name (compose-go)', () => {
+  it('a top-level name: is normalized like a folder name; -p and COMPOSE_PROJECT_NAME must already be valid', () => {
+    const dir = project({ 'compose.yaml': 'name: My.Project Name\nservices:\n  web: {image: "${COMPOSE_PROJECT_NAME}"}\n', 'Odd.Dir_X/compose.yaml': 'services:\n  web: {image: a}\n' });
+    const model = json(dir, []);
+    expect(model.name).toBe('myprojectname');
+    expect(model.services.web.image).toBe('myprojectname');
+    expect(json(join(dir, 'Odd.Dir_X'), []).name).toBe('odddir_x');
+    for (const [args, env] of [[['-p', 'Bad.Name'], {}], [[], { COMPOSE_PROJECT_NAME: 'Bad Name' }]] as const) {
+      const r = run(dir, [...args, 'config'], env);
+      expect(r.status).toBe(2);
+      expect(r.stderr).toContain('invalid project name');
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    }
+  });
+});
