@@ -74,8 +74,11 @@ function mountSources(config: unknown): string[] {
   return out;
 }
 
-/** Volume name → ids of the containers that mount it. */
-export async function volumeUsers(root: string): Promise<Map<string, string[]>> {
+/**
+ * Volume name → ids of the containers that mount it. `bindDevices` (host path → volume name) covers
+ * volumes with `driver_opts: {o: bind, device: PATH}`, which containers mount straight from PATH.
+ */
+export async function volumeUsers(root: string, bindDevices: ReadonlyMap<string, string> = new Map()): Promise<Map<string, string[]>> {
   const users = new Map<string, string[]>();
   const containers = join(root, 'containers');
   const prefix = join(root, 'volumes') + sep;
@@ -93,8 +96,7 @@ export async function volumeUsers(root: string): Promise<Map<string, string[]>> 
       continue;
     }
     for (const src of mountSources(config)) {
-      if (!src.startsWith(prefix)) continue;
-      const name = src.slice(prefix.length).split(sep)[0];
+      const name = src.startsWith(prefix) ? src.slice(prefix.length).split(sep)[0] : bindDevices.get(src);
       if (!name) continue;
       const list = users.get(name) ?? [];
       if (!list.includes(id)) list.push(id);

@@ -39,7 +39,7 @@ export class VolumeManager implements VolumeManagerApi {
     const root = opts.root ?? process.env.TSCOMPOSE_ROOT ?? '/var/lib/tscompose';
     this.root = root;
     this.store = new VolumeStore(root);
-    this.inUse = opts.inUse ?? (async (name) => ((await volumeUsers(root)).get(name) ?? []).length > 0);
+    this.inUse = opts.inUse ?? (async (name) => ((await this.users()).get(name) ?? []).length > 0);
   }
 
   async ensure(project: string, key: string, volume: Volume): Promise<EnsuredVolume> {
@@ -218,7 +218,17 @@ export class VolumeManager implements VolumeManagerApi {
 
   /** Names of volumes some container mounts (running or stopped). */
   async usedVolumes(): Promise<Set<string>> {
-    return new Set((await volumeUsers(this.root)).keys());
+    return new Set((await this.users()).keys());
+  }
+
+  /** Volume name → containers mounting it, driver_opts bind volumes (mounted from their device path) included. */
+  private async users(): Promise<Map<string, string[]>> {
+    const devices = new Map<string, string>();
+    for (const r of await this.store.list()) {
+      const { device, o } = r.options;
+      if (device !== undefined && (o ?? '').split(',').some((x) => x.trim() === 'bind' || x.trim() === 'rbind')) devices.set(device, r.name);
+    }
+    return volumeUsers(this.root, devices);
   }
 
   /** `volume prune`: remove unused anonymous volumes, or every unused volume with `all`. */

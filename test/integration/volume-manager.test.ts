@@ -221,4 +221,22 @@ describe('VolumeManager', () => {
     await expect(m.remove(`busy${tag}`)).rejects.toMatchObject({ code: 'CONFLICT' });
     expect(await m.inspect(`busy${tag}`)).toBeDefined();
   });
+
+  it('a driver_opts bind volume is in use while a container mounts its device path', async () => {
+    const root = join(dir, `root-dev${tag}`);
+    const device = join(dir, `device${tag}`);
+    mkdirSync(device);
+    const m = new VolumeManager({ root });
+    const v = vol(`p${tag}_bound`, { driverOpts: { type: 'none', o: 'bind', device } });
+    await m.ensure(`p${tag}`, 'bound', v);
+    // a container's bundle, as the runtime writes it, mounting the device path straight
+    const bundle = join(root, 'containers', `c${tag}`, 'bundle');
+    mkdirSync(bundle, { recursive: true });
+    writeFileSync(join(bundle, 'config.json'), JSON.stringify({ mounts: [{ destination: '/data', type: 'bind', source: device, options: ['rbind'] }] }));
+    expect(await m.usedVolumes()).toContain(v.name);
+    await expect(m.remove(v.name)).rejects.toMatchObject({ code: 'CONFLICT' });
+    rmSync(join(root, 'containers', `c${tag}`), { recursive: true });
+    await m.remove(v.name);
+    expect(existsSync(device)).toBe(true); // the host directory itself is never removed
+  });
 });
