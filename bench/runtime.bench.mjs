@@ -2,7 +2,8 @@
 // /dev + /sys + a new netns (+ pid, ipc, uts, mount namespaces, Docker's caps/masked/read-only paths, a v1
 // cgroup) — with `tsc-runtime run --rm`, side by side with `crun run` and `runc run` on the same bundle, in one
 // run. crun/runc get the plain busybox dir as root.path (they know no overlay annotations); tsc-runtime is
-// measured on both. Also: shim RSS with a sleeping container, and 20 containers started in parallel.
+// measured on both; also both with Docker's default seccomp profile (what service containers get). Also: shim RSS
+// with a sleeping container, and 20 containers started in parallel.
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -44,7 +45,7 @@ function busyboxRootfs() {
 const CAPS = ['CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_FSETID', 'CAP_FOWNER', 'CAP_MKNOD', 'CAP_NET_RAW', 'CAP_SETGID', 'CAP_SETUID',
   'CAP_SETFCAP', 'CAP_SETPCAP', 'CAP_NET_BIND_SERVICE', 'CAP_SYS_CHROOT', 'CAP_KILL', 'CAP_AUDIT_WRITE'];
 
-function config({ rootPath, overlay, args = ['/bin/true'], cgroupsPath }) {
+function config({ rootPath, overlay, args = ['/bin/true'], cgroupsPath, seccomp }) {
   const c = {
     ociVersion: '1.0.2',
     root: { path: rootPath, readonly: false },
@@ -75,6 +76,7 @@ function config({ rootPath, overlay, args = ['/bin/true'], cgroupsPath }) {
       maskedPaths: ['/proc/acpi', '/proc/asound', '/proc/interrupts', '/proc/kcore', '/proc/keys', '/proc/latency_stats',
         '/proc/sched_debug', '/proc/scsi', '/proc/timer_list', '/proc/timer_stats', '/sys/devices/virtual/powercap', '/sys/firmware'],
       readonlyPaths: ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'],
+      ...(seccomp ? { seccomp } : {}),
     },
   };
   return c;
@@ -89,7 +91,7 @@ function bundle(name, opts) {
     mkdirSync(ov.work, { recursive: true });
     mkdirSync(join(dir, 'rootfs'), { recursive: true });
   }
-  writeFileSync(join(dir, 'config.json'), JSON.stringify(config({ rootPath: ov ? join(dir, 'rootfs') : opts.lower, overlay: ov, args: opts.args, cgroupsPath: opts.cgroupsPath })));
+  writeFileSync(join(dir, 'config.json'), JSON.stringify(config({ rootPath: ov ? join(dir, 'rootfs') : opts.lower, overlay: ov, args: opts.args, cgroupsPath: opts.cgroupsPath, seccomp: opts.seccomp })));
   return dir;
 }
 
@@ -104,6 +106,11 @@ const cg = `${tag}/ctr`;
 const bOverlay = bundle('b-overlay', { overlay: true, lower, cgroupsPath: cg });
 const bVolatile = bundle('b-volatile', { overlay: true, volatile: true, lower, cgroupsPath: cg });
 const bPlain = bundle('b-plain', { overlay: false, lower, cgroupsPath: cg });
+// Docker's default seccomp profile, as service containers get it (src/runtime/seccomp-profile.ts, built to dist/)
+const seccompMod = join(here, '..', 'dist', 'runtime', 'seccomp-profile.js');
+const profile = existsSync(seccompMod) ? (await import(seccompMod)).dockerDefaultSeccomp(CAPS) : undefined;
+const bSeccomp = profile && bundle('b-seccomp', { overlay: true, lower, cgroupsPath: cg, seccomp: profile });
+const bPlainSeccomp = profile && bundle('b-plain-seccomp', { overlay: false, lower, cgroupsPath: cg, seccomp: profile });
 let seq = 0;
 const runners = [
   { name: 'tsc-runtime run --rm (overlay rootfs)', key: 'tsc', cmd: (id) => [RT, ['--root', roots.tsc, 'run', '--rm', '--bundle', bOverlay, id]] },
@@ -112,6 +119,10 @@ const runners = [
 ];
 if (has('crun')) runners.push({ name: 'crun run (plain dir rootfs)', key: 'crun', cmd: (id) => ['crun', ['--root', roots.crun, 'run', '--bundle', bPlain, id]] });
 if (has('runc')) runners.push({ name: 'runc run (plain dir rootfs)', key: 'runc', cmd: (id) => ['runc', ['--root', roots.runc, 'run', '--bundle', bPlain, id]] });
+if (profile) {
+  runners.push({ name: 'tsc-runtime run --rm (overlay rootfs, Docker seccomp profile)', key: 'tsc-seccomp', cmd: (id) => [RT, ['--root', roots.tsc, 'run', '--rm', '--bundle', bSeccomp, id]] });
+  if (has('crun')) runners.push({ name: 'crun run (plain dir rootfs, Docker seccomp profile)', key: 'crun-seccomp', cmd: (id) => ['crun', ['--root', roots.crun, 'run', '--bundle', bPlainSeccomp, id]] });
+}
 
 function once(r) {
   const id = `${tag}-${r.key}-${seq++}`;
@@ -135,6 +146,7 @@ try {
     const notes = [];
     if (r.key.startsWith('tsc') && samples.has('crun')) notes.push(`${(med(r.key) / med('crun')).toFixed(2)}x crun`);
     if (r.key.startsWith('tsc') && samples.has('runc')) notes.push(`${(med(r.key) / med('runc')).toFixed(2)}x runc`);
+    if (r.key === 'tsc-seccomp' && samples.has('crun-seccomp')) notes.push(`${(med(r.key) / med('crun-seccomp')).toFixed(2)}x crun with the profile`);
     return row(r.name, samples.get(r.key), { note: notes.join(', ') });
   });
   printTable('run-to-exit of /bin/true (pid+net+ipc+uts+mnt ns, proc/dev/sys, Docker caps + masked paths, v1 cgroup), spawned from Node', rows);
