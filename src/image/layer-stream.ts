@@ -5,6 +5,7 @@
  * so unverified content is never used.
  */
 import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
 import * as zlib from 'node:zlib';
 import { once } from 'node:events';
 import { createRequire } from 'node:module';
@@ -33,6 +34,22 @@ export interface LayerStreamResult {
   compression: 'gzip' | 'zstd' | 'none';
 }
 
+/**
+ * The uncompressed size a layer may reach in `dir`: the configured limit, but never more than the free
+ * space of its file system less a reserve, so a compression bomb is refused before it fills the disk
+ * that other containers (and other users of the machine) need.
+ */
+export function layerByteLimit(dir: string, configured: number): number {
+  let free = Number.MAX_SAFE_INTEGER;
+  try {
+    const st = fs.statfsSync(dir);
+    free = st.bavail * st.bsize;
+  } catch {
+    // statfs unsupported: the configured limit alone
+  }
+  return Math.min(configured, free - Math.min(1024 ** 3, Math.floor(free / 10)));
+}
+
 export function defaultMaxLayerBytes(): number {
   const v = Number(process.env.TSCOMPOSE_MAX_LAYER_BYTES);
   return Number.isSafeInteger(v) && v > 0 ? v : 64 * 1024 ** 3;
@@ -52,7 +69,7 @@ async function* measure(src: AsyncIterable<Buffer>, acc: Meter, limit: number, w
       acc.n += c.length;
       if (acc.n > limit) {
         own = true;
-        throw new TscError(what === 'layer blob' ? 'REGISTRY' : 'IMAGE', `${what} is larger than the limit of ${limit} bytes; refused${what === 'layer blob' ? ' (more than its descriptor says)' : ' (compression bomb?)'}`);
+        throw new TscError(what === 'layer blob' ? 'REGISTRY' : 'IMAGE', `${what} is larger than the limit of ${limit} bytes; refused${what === 'layer blob' ? ' (more than its descriptor says)' : ' (compression bomb? the limit is TSCOMPOSE_MAX_LAYER_BYTES or the free disk space less a reserve)'}`);
       }
       acc.hash.update(c);
       yield c;
@@ -151,7 +168,7 @@ export async function unpackLayerStream(
       for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
     })();
   }
-  const source = new ByteSource(measure(plain, tar, limits.maxBytes ?? defaultMaxLayerBytes(), 'uncompressed layer'));
+  const source = new ByteSource(measure(plain, tar, layerByteLimit(dir, limits.maxBytes ?? defaultMaxLayerBytes()), 'uncompressed layer'));
   const reader = new TarReader(source);
   let stats;
   try {
