@@ -405,6 +405,18 @@ int container_launch(struct launch *L, struct err *e) {
   if (cons[0] >= 0) {
     L->pty = recv_fd(cons[0]); /* sent before READY: already queued */
     close(cons[0]);
+    if (L->pty >= 0 && L->console_socket) {
+      int r = console_socket_send(L->console_socket, L->pty, e);
+      close(L->pty);
+      L->pty = -1;
+      if (r < 0) {
+        kill(pid, SIGKILL);
+        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {
+        }
+        if (L->has_cg) L->cg.ops->destroy(&L->cg, &(struct err){0});
+        return -1;
+      }
+    }
   }
   L->pid = pid;
   L->pid_start = proc_start_time(pid);

@@ -9,6 +9,7 @@ struct launch {
   const char *id;
   char state_dir[4096];
   const char *log_path;     /* CRI log file, or NULL */
+  const char *console_socket; /* --console-socket: the pty master goes there instead of to the shim */
   bool wait_start;          /* create: PID 1 blocks on the start FIFO */
   bool detached;            /* no caller stdio: stdin /dev/null, output to the log or /dev/null */
   /* filled by container_launch */

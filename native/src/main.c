@@ -139,7 +139,7 @@ static int cmd_create_run(int argc, char **argv, bool run) {
   static const struct option lo[] = {{"bundle", 1, 0, 'b'},   {"log-path", 1, 0, 'l'}, {"pid-file", 1, 0, 'p'},
                                      {"detach", 0, 0, 'd'},   {"rm", 0, 0, 'r'},     {"keep", 0, 0, 'k'},     {"console-socket", 1, 0, 'c'},
                                      {0, 0, 0, 0}};
-  const char *bundle = ".", *log_path = NULL, *pid_file = NULL;
+  const char *bundle = ".", *log_path = NULL, *pid_file = NULL, *console = NULL;
   bool detach = false, rm = false;
   int o;
   while ((o = getopt_long(argc, argv, "+b:dkr", lo, NULL)) != -1) {
@@ -150,7 +150,7 @@ static int cmd_create_run(int argc, char **argv, bool run) {
       case 'd': detach = true; break;
       case 'k': rm = false; break;
       case 'r': rm = true; break;
-      case 'c': return usage("--console-socket is not supported");
+      case 'c': console = optarg; break;
       default: return usage("bad option");
     }
   }
@@ -175,7 +175,17 @@ static int cmd_create_run(int argc, char **argv, bool run) {
     config_free(&cfg);
     return fail(&e);
   }
-  struct launch L = {.cfg = &cfg, .id = id, .log_path = log_path, .wait_start = !run, .detached = !run || detach};
+  char console_abs[4096];
+  if (console && console[0] != '/') {
+    if (!realpath(console, console_abs)) return err_set(&e, errno, "console socket %s", console), fail(&e);
+    console = console_abs;
+  }
+  if (console && !cfg.terminal) {
+    config_free(&cfg);
+    return err_set(&e, EINVAL, "--console-socket needs process.terminal"), fail(&e);
+  }
+  struct launch L = {.cfg = &cfg, .id = id, .log_path = log_path, .console_socket = console, .wait_start = !run,
+                     .detached = !run || detach};
   if (mkdir_p(g_root, 0700) < 0) return err_set(&e, errno, "mkdir %s", g_root), fail(&e);
   if (state_dir_path(L.state_dir, sizeof L.state_dir, g_root, id) < 0) return err_set(&e, errno, "state dir"), fail(&e);
   if (mkdir(L.state_dir, 0700) < 0) {

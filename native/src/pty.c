@@ -13,6 +13,7 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
@@ -53,9 +54,10 @@ int pty_attach(const char *slave, const struct winsize *ws, bool ctty, bool cons
   return 0;
 }
 
-int send_fd(int sock, int fd) {
-  char b = 't';
-  struct iovec iov = {&b, 1};
+int send_fd(int sock, int fd) { return send_fd_msg(sock, fd, "t", 1); }
+
+int send_fd_msg(int sock, int fd, const char *data, size_t len) {
+  struct iovec iov = {(void *)data, len};
   union {
     char buf[CMSG_SPACE(sizeof(int))];
     struct cmsghdr align;
@@ -70,7 +72,28 @@ int send_fd(int sock, int fd) {
   ssize_t n;
   do n = sendmsg(sock, &m, MSG_NOSIGNAL);
   while (n < 0 && errno == EINTR);
-  return n == 1 ? 0 : -1;
+  return n == (ssize_t)len ? 0 : -1;
+}
+
+int console_socket_send(const char *path, int master, struct err *e) {
+  struct sockaddr_un a = {.sun_family = AF_UNIX};
+  if (strlen(path) >= sizeof a.sun_path) return err_set(e, ENAMETOOLONG, "console socket %s", path);
+  strcpy(a.sun_path, path);
+  int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (s < 0) return err_set(e, errno, "socket");
+  if (connect(s, (struct sockaddr *)&a, sizeof a) < 0) {
+    int r = errno;
+    close(s);
+    return err_set(e, r, "connect to console socket %s", path);
+  }
+  unsigned n = 0;
+  char name[64];
+  ioctl(master, TIOCGPTN, &n);
+  int len = snprintf(name, sizeof name, "/dev/pts/%u", n); /* as runc: the pty's name, with the master fd */
+  int r = send_fd_msg(s, master, name, (size_t)len);
+  int saved = errno;
+  close(s);
+  return r < 0 ? err_set(e, saved, "send the pty to console socket %s", path) : 0;
 }
 
 int recv_fd(int sock) {

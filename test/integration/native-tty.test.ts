@@ -3,6 +3,7 @@
  * stdio, controlling terminal and /dev/console. Foreground `run` relays it to the caller's terminal (raw mode,
  * window size); a detached container's pty output goes to the CRI log as stdout lines.
  */
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { busyboxRootfs } from '../helpers/busybox.js';
@@ -58,6 +59,39 @@ describe('tsc-runtime process.terminal', () => {
     await eventually(() => expect(readLog(log).map((l) => `${l.stream}:${l.text}`)).toEqual(['stdout:detached-tty', 'stdout:err-line']));
     expect(s.state(id).exitCode).toBe(0);
     s.ok(['delete', id]);
+  });
+
+  it('--console-socket (runc\'s): the pty master and its name go to the socket; the caller reads the terminal', () => {
+    const id = s.id('console');
+    const b = s.bundle(id, { terminal: true, args: ['sh', '-c', 'test -t 1 && echo via-console-socket'] });
+    const sock = join(s.base, `${id}.sock`);
+    // a tiny recvtty: accept, take the fd (socket.recv_fds), start the container, read the terminal to EOF
+    const py = String.raw`
+import json, os, socket, subprocess, sys
+rt, root, bundle, cid, path = sys.argv[1:6]
+srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM); srv.bind(path); srv.listen(1)
+p = subprocess.Popen([rt, '--root', root, 'create', '--console-socket', path, '--bundle', bundle, cid])
+conn, _ = srv.accept()
+msg, fds, _, _ = socket.recv_fds(conn, 64, 1)
+rc = p.wait()
+subprocess.run([rt, '--root', root, 'start', cid], check=True)
+out = b''
+while True:
+    try:
+        b = os.read(fds[0], 4096)
+    except OSError:
+        break
+    if not b:
+        break
+    out += b
+print(json.dumps({'create': rc, 'name': msg.decode(), 'out': out.decode()}))
+`;
+    const r = spawnSync('python3', ['-c', py, RUNTIME, s.root, b.dir, id, sock], { encoding: 'utf8', timeout: 60_000 });
+    const res = JSON.parse(r.stdout) as { create: number; name: string; out: string };
+    expect(res.create).toBe(0);
+    expect(res.name).toMatch(/^\/dev\/pts\/\d+$/);
+    expect(res.out).toContain('via-console-socket');
+    s.ok(['delete', '--force', id]);
   });
 
   it('exec -t: an interactive shell in a running container, window size and exit status relayed', async () => {
