@@ -251,7 +251,13 @@ export function renderService(s: Service): Out {
     dns_search: s.dnsSearch,
     dns_opt: s.dnsOpt,
     sysctls: sortedRecord(s.sysctls),
-    ulimits: Object.fromEntries(Object.keys(s.ulimits).sort().map((k) => [k, { soft: s.ulimits[k]!.soft, hard: s.ulimits[k]!.hard }])),
+    // a single number when soft = hard (`nproc: 65535`), as docker compose config prints the short form
+    ulimits: Object.fromEntries(
+      Object.keys(s.ulimits).sort().map((k) => {
+        const u = s.ulimits[k]!;
+        return [k, u.soft === u.hard ? u.soft : { soft: u.soft, hard: u.hard }];
+      }),
+    ),
     tmpfs: s.tmpfs.map((t) => {
       const opts = [...(t.sizeBytes === undefined ? [] : [`size=${t.sizeBytes}`]), ...(t.mode === undefined ? [] : [`mode=${t.mode.toString(8)}`]), ...t.options];
       return opts.length === 0 ? t.target : `${t.target}:${opts.join(',')}`;

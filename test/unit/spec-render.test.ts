@@ -86,7 +86,7 @@ describe('renderProject', () => {
           stop_grace_period: '1m0s',
           stop_signal: 'SIGQUIT',
           tmpfs: ['/run:size=65536'],
-          ulimits: { nofile: { soft: 1024, hard: 1024 } },
+          ulimits: { nofile: 1024 },
           volumes: [
             { type: 'bind', source: '/srv/app/html', target: '/usr/share/nginx/html', read_only: true, bind: { create_host_path: true } },
             { type: 'volume', source: 'data', target: '/data' },
