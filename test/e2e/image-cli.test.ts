@@ -112,6 +112,8 @@ describe('image CLI', () => {
     const got = await new ImageStore({ root }).get('stdin/bb:1');
     expect(got?.config.cmd).toEqual(['sh', '-c', 'echo hi']);
     expect(got?.config.env).toContain('GREETING=hello');
+    const [ins] = JSON.parse((await run('image', 'inspect', 'stdin/bb:1')).stdout) as Array<Record<string, unknown>>;
+    expect(ins).toMatchObject({ Id: imp.stdout.trim(), RepoTags: ['stdin/bb:1'], Os: 'linux', Config: { Cmd: ['sh', '-c', 'echo hi'] }, RootFS: { Type: 'layers', Layers: [expect.stringMatching(/^sha256:[a-f0-9]{64}$/)] } });
     expect(await run('image', 'import', '-c', 'RUN make', rootfs, 'x/y:1')).toMatchObject({ status: 2, stderr: expect.stringMatching(/RUN is not supported/) });
     const saved = buildImageTar([busyboxRootfs()], join(work, 'stdin-save.tar'), { format: 'oci', ref: 'example.com/stdin/app:2' });
     expect(await runWithStdin(saved.file, 'image', 'load')).toMatchObject({ status: 0, stdout: 'Loaded image: example.com/stdin/app:2\n' });

@@ -232,3 +232,32 @@ export async function imagePrune(flags: { all?: boolean } = {}): Promise<void> {
   if (lines.length > 0) out(['Deleted Images:', ...lines, ''].join('\n'));
   out(`Total reclaimed space: ${humanSize(r.bytesReclaimed)}`);
 }
+
+/** As `docker image inspect`: a JSON array with Docker's field names; a missing image fails after the others print. */
+export async function imageInspect(refs: string[]): Promise<void> {
+  const { configObject } = await import('../../image/import.js');
+  const store = new ImageStore();
+  const found: unknown[] = [];
+  const missing: string[] = [];
+  for (const ref of refs) {
+    const img = await store.get(ref);
+    const rec = img && store.record(img.id);
+    if (!img || !rec) {
+      missing.push(ref);
+      continue;
+    }
+    found.push({
+      Id: img.id,
+      RepoTags: img.references.filter((r) => !r.includes('@')).map(familiar),
+      RepoDigests: img.references.filter((r) => r.includes('@')).map(familiar),
+      Created: img.created ?? '',
+      Architecture: img.architecture,
+      Os: img.os,
+      Size: img.sizeBytes,
+      Config: configObject(img.config),
+      RootFS: { Type: 'layers', Layers: rec.diffIds },
+    });
+  }
+  out(JSON.stringify(found, null, 4));
+  if (missing.length > 0) throw new TscError('NOT_FOUND', missing.map((r) => `no such image: ${r}`).join('\n'));
+}

@@ -1,5 +1,5 @@
 /**
- * `tscompose image load|import|rm|prune|ls|pull`: manage the local image store (as `docker image`).
+ * `tscompose image load|import|rm|prune|ls|inspect|pull`: manage the local image store (as `docker image`).
  */
 import type { Command } from 'commander';
 
@@ -53,6 +53,14 @@ export function registerImage(program: Command): void {
     .action(async (flags: { format: string; quiet?: boolean }) => {
       const { listImages } = await import('./image-run.js');
       await listImages(flags);
+    });
+  image
+    .command('inspect')
+    .description('Display detailed information on one or more images (JSON, as docker image inspect)')
+    .argument('<image...>', 'references or ids')
+    .action(async (refs: string[]) => {
+      const { imageInspect } = await import('./image-run.js');
+      await imageInspect(refs);
     });
   image
     .command('pull')
