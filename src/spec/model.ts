@@ -333,6 +333,8 @@ export interface Network {
   enableIpv6: boolean;
   labels: Record<string, string>;
   ipam: { driver?: string; config: IpamPool[] };
+  /** `x-*` keys of the network, verbatim (additive). */
+  extensions?: Record<string, unknown>;
 }
 
 export interface IpamPool {
@@ -349,4 +351,6 @@ export interface Volume {
   driverOpts: Record<string, string>;
   external: boolean;
   labels: Record<string, string>;
+  /** `x-*` keys of the volume, verbatim (additive). */
+  extensions?: Record<string, unknown>;
 }

@@ -5,7 +5,7 @@
  */
 import type { IpamPool, Network, Volume } from './model.js';
 import type { KeyPath } from './source.js';
-import { isRaw, listOrDict, rawAt, scalarString, type Problems, type Raw } from './normalize-util.js';
+import { extensionsOf, isRaw, listOrDict, rawAt, scalarString, type Problems, type Raw } from './normalize-util.js';
 import { parseBool } from './units.js';
 import { isCidr, isIp } from './parse-ip.js';
 
@@ -73,6 +73,8 @@ export function normalizeNetwork(key: string, v: unknown, project: string, path:
   };
   if (typeof ipam['driver'] === 'string') net.ipam.driver = ipam['driver'];
   if (net.external) warnIgnoredForExternal(r, ['driver', 'driver_opts', 'ipam', 'internal', 'enable_ipv6'], `network "${key}"`, path, p);
+  const ext = extensionsOf(r);
+  if (Object.keys(ext).length > 0) net.extensions = ext;
   return net;
 }
 
@@ -80,12 +82,15 @@ export function normalizeVolume(key: string, v: unknown, project: string, path: 
   const r = rawAt(v);
   const named = externalName(r, key, project, path, p);
   if (named.external) warnIgnoredForExternal(r, ['driver', 'driver_opts'], `volume "${key}"`, path, p);
-  return {
+  const vol: Volume = {
     ...named,
     driver: typeof r['driver'] === 'string' ? r['driver'] : 'local',
     driverOpts: stringMap(r['driver_opts']),
     labels: listOrDict(r['labels'], () => ''),
   };
+  const ext = extensionsOf(r);
+  if (Object.keys(ext).length > 0) vol.extensions = ext;
+  return vol;
 }
 
 export function defaultNetwork(project: string): Network {

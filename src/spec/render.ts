@@ -30,6 +30,7 @@ function renderNetwork(n: Network): Out {
     attachable: n.attachable,
     enable_ipv6: n.enableIpv6,
     labels: sortedRecord(n.labels),
+    ...n.extensions,
   });
 }
 
@@ -40,6 +41,7 @@ function renderVolume(v: Volume): Out {
     driver_opts: sortedRecord(v.driverOpts),
     external: v.external,
     labels: sortedRecord(v.labels),
+    ...v.extensions,
   });
 }
 

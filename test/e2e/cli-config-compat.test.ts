@@ -196,3 +196,14 @@ describe('project name (compose-go)', () => {
     }
   });
 });
+
+describe('x- extension fields', () => {
+  it('are kept on networks and volumes too, as on services and the top level', () => {
+    const dir = project({ 'compose.yaml': 'x-top: &t {a: 1}\nservices:\n  web: {image: a, x-svc: *t, volumes: ["v:/v"]}\nnetworks:\n  default: {x-net: 1}\nvolumes:\n  v: {x-vol: [1, 2]}\n' });
+    const model = json(dir, []);
+    expect(model['x-top']).toEqual({ a: 1 });
+    expect(model.services.web['x-svc']).toEqual({ a: 1 });
+    expect(model.networks.default['x-net']).toBe(1);
+    expect(model.volumes.v['x-vol']).toEqual([1, 2]);
+  });
+});
