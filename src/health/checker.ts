@@ -7,7 +7,9 @@
  * counts as -1 with the error's message. The runtime is also given the timeout so it can kill the probe.
  *
  * Events: `starting` at start(), then one event per status change (healthy/unhealthy), carrying the
- * output and exit code of the probe that caused it. Nothing is emitted after stop().
+ * output and exit code of the probe that caused it. Nothing is emitted after stop(). A checker started
+ * well over one interval after its container (a supervisor adopting running containers) probes at once
+ * and reports that first result instead of `starting`, so a healthy replica stays healthy throughout.
  */
 import type { HealthCheckerApi, HealthCheckerOptions, HealthClock, HealthSnapshot, ProbeResult } from './api.js';
 import { isTscError } from '../errors.js';
@@ -24,6 +26,9 @@ export const realClock: HealthClock = {
   clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
 };
 
+/** Past its first probe by this much, a container is one a new supervisor adopted, not one it just started. */
+const ADOPTED_AFTER_MS = 5000;
+
 export class HealthChecker implements HealthCheckerApi {
   private readonly clock: HealthClock;
   private readonly state: HealthState;
@@ -31,17 +36,30 @@ export class HealthChecker implements HealthCheckerApi {
   private inFlight: Promise<void> | undefined;
   private started = false;
   private stopped = false;
+  /** A status has been reported (the first report is made whatever the status). */
+  private announced = false;
+  private readonly startedAt: number;
 
   constructor(private readonly opts: HealthCheckerOptions) {
     this.clock = opts.clock ?? realClock;
-    this.state = new HealthState(opts.probe, opts.startedAt ?? this.clock.now());
+    this.startedAt = opts.startedAt ?? this.clock.now();
+    this.state = new HealthState(opts.probe, this.startedAt);
   }
 
   start(): void {
     if (this.started || this.stopped) return;
     this.started = true;
-    this.emit('', undefined);
-    this.schedule();
+    if (this.clock.now() < this.startedAt + this.opts.probe.intervalMs + ADOPTED_AFTER_MS) {
+      this.emit('', undefined);
+      this.schedule();
+      return;
+    }
+    // Adopted by a new supervisor: the container's first probe is long due. Probe now and report that
+    // result, with no `starting` before it that would take a healthy replica out of the LB rotation.
+    this.inFlight = this.probeOnce().then(
+      () => this.afterProbe(),
+      () => this.afterProbe(),
+    );
   }
 
   async stop(): Promise<void> {
@@ -60,9 +78,14 @@ export class HealthChecker implements HealthCheckerApi {
     const result = await this.runProbe();
     if (!this.stopped) {
       const t = this.state.record(result);
-      if (t.changed) this.emit(result.output, result.exitCode);
+      if (t.changed || !this.announced) this.emit(result.output, result.exitCode);
     }
     return result;
+  }
+
+  private afterProbe(): void {
+    this.inFlight = undefined;
+    this.schedule();
   }
 
   private schedule(): void {
@@ -72,14 +95,8 @@ export class HealthChecker implements HealthCheckerApi {
       this.timer = undefined;
       if (this.stopped) return;
       this.inFlight = this.probeOnce().then(
-        () => {
-          this.inFlight = undefined;
-          this.schedule();
-        },
-        () => {
-          this.inFlight = undefined;
-          this.schedule();
-        },
+        () => this.afterProbe(),
+        () => this.afterProbe(),
       );
     }, delay);
   }
@@ -109,6 +126,7 @@ export class HealthChecker implements HealthCheckerApi {
 
   private emit(output: string, exitCode: number | undefined): void {
     if (this.stopped) return;
+    this.announced = true;
     const snap = this.state;
     try {
       this.opts.onEvent({

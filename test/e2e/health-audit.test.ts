@@ -92,6 +92,37 @@ describe('health checks (audit)', () => {
     expect((await env.psJson(p))[0]?.Health).toBe('starting');
   });
 
+  it('a supervisor SIGKILL keeps healthy replicas healthy and in rotation (the new supervisor re-probes at once)', async () => {
+    const port = freePort();
+    const p = env.project('hk', `services:
+  web:
+    image: busybox:latest
+    command: ["sh", "-c", "mkdir -p /w && hostname > /w/index.html && exec httpd -f -p 80 -h /w"]
+    ports: ["127.0.0.1:${port}:80"]
+    deploy:
+      replicas: 2
+    healthcheck:
+      test: ["CMD-SHELL", "true"]
+      interval: 1s
+`);
+    await env.ok(p, ['up', '-d', '--wait']);
+    // older than interval + 5 s: what a new supervisor treats as adopted, not just started
+    const started = Date.now();
+    await eventually(() => Date.now() - started > 8000, { what: 'replicas a while up', timeoutMs: 20_000, intervalMs: 500 });
+    const sup = env.supervisorPid(p.name);
+    expect(sup).toBeGreaterThan(0);
+    process.kill(sup as number, 'SIGKILL'); // the project's supervisor, started by this test's up
+    await env.ok(p, ['up', '-d']);
+    const seen: string[] = [];
+    for (let i = 0; i < 10; i++) {
+      seen.push(...(await env.psJson(p)).map((c) => c.Health));
+      expect((await get(port)).length).toBeGreaterThan(0); // answered: still in rotation
+    }
+    expect(seen).not.toContain('starting');
+    expect(seen).not.toContain('unhealthy');
+    await eventually(async () => (await env.psJson(p)).every((c) => c.Health === 'healthy'), { what: 'healthy after adoption' });
+  });
+
   it('an unhealthy replica leaves the LB rotation and is not restarted by restart: always; it rejoins when healthy', async () => {
     const port = freePort();
     const p = env.project('hl', `services:

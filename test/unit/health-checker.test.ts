@@ -150,3 +150,42 @@ describe('HealthChecker', () => {
     expect(clock.pending()).toBe(0);
   });
 });
+
+describe('HealthChecker adopting a running container', () => {
+  it('probes at once and reports the result instead of starting when the first probe is long overdue', async () => {
+    const clock = new FakeClock();
+    clock.t = 120_000; // the container started two minutes before this checker (a new supervisor)
+    const events: HealthEvent[] = [];
+    let calls = 0;
+    const hc = new HealthChecker({
+      containerId: 'c1', service: 'web', probe: probe(), startedAt: 0, clock,
+      onEvent: (e) => events.push(e),
+      exec: async () => {
+        calls++;
+        return { exitCode: 0, stdout: '', stderr: '' };
+      },
+    });
+    hc.start();
+    for (let i = 0; i < 10; i++) await Promise.resolve();
+    expect(calls).toBe(1);
+    expect(events.map((e) => e.status)).toEqual(['healthy']);
+    await clock.step(); // then the ordinary schedule: one interval later, no new event while healthy
+    expect(calls).toBe(2);
+    expect(events.map((e) => e.status)).toEqual(['healthy']);
+    await hc.stop();
+  });
+
+  it('a container it just started still begins as starting', async () => {
+    const clock = new FakeClock();
+    clock.t = 50;
+    const events: HealthEvent[] = [];
+    const hc = new HealthChecker({
+      containerId: 'c1', service: 'web', probe: probe(), startedAt: 0, clock,
+      onEvent: (e) => events.push(e),
+      exec: async () => ({ exitCode: 0, stdout: '', stderr: '' }),
+    });
+    hc.start();
+    expect(events.map((e) => e.status)).toEqual(['starting']);
+    await hc.stop();
+  });
+});
