@@ -38,20 +38,33 @@ const keepMetaUrl = {
 };
 
 /**
- * commander requires node:child_process at load time for executable subcommands, which tscompose has none
- * of; loading it drags in net, stream and dgram (~10% of a cold start). It gets a stub that requires the
- * real module on first use.
+ * Node built-ins that cost a cold start when loaded and are not needed by every verb: commander requires
+ * node:child_process (for executable subcommands, which tscompose has none of), which drags in net, stream
+ * and dgram; `ps` would load crypto for code it never runs; an ESM import of node:fs reads every export of fs,
+ * which loads its streams. Each import of these gets a stand-in whose exports are getters that require the
+ * real module on first use: the same values, loaded when touched. Export names are taken from this Node.
  */
-const lazyChildProcess = {
-  name: 'lazy-child-process-for-commander',
+const LAZY_BUILTINS = ['child_process', 'crypto', 'dgram', 'fs', 'fs/promises', 'net', 'os', 'readline', 'tls', 'zlib', 'http', 'https', 'dns', 'worker_threads'];
+const lazyBuiltins = {
+  name: 'lazy-builtins',
   setup(b) {
-    b.onResolve({ filter: /^node:child_process$/ }, (args) =>
-      args.importer.includes(`${sep}node_modules${sep}commander${sep}`) ? { path: 'child_process', namespace: 'lazy-builtin' } : undefined,
+    const filter = new RegExp(`^(node:)?(${LAZY_BUILTINS.join('|').replaceAll('/', '\\/')})$`);
+    b.onResolve({ filter }, (args) =>
+      args.namespace === 'lazy-builtin' // the stand-in's own require of the real module
+        ? { path: args.path, external: true }
+        : { path: args.path.replace(/^node:/, ''), namespace: 'lazy-builtin' },
     );
-    b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, () => ({
-      contents: "module.exports = { spawn: (...a) => require('node:child_process').spawn(...a) };",
-      loader: 'js',
-    }));
+    b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, async (args) => {
+      const names = Object.keys(await import(`node:${args.path}`)).filter((k) => k !== 'default');
+      const contents = [
+        'let real;',
+        `const load = () => (real ??= require(${JSON.stringify(`node:${args.path}`)}));`,
+        'const props = {};',
+        `for (const k of ${JSON.stringify(names)}) props[k] = { get: () => load()[k], enumerable: true };`,
+        'module.exports = Object.defineProperties({}, props);',
+      ].join('\n');
+      return { contents, loader: 'js' };
+    });
   },
 };
 
@@ -70,7 +83,7 @@ await build({
   external: ['koffi', 'ajv'],
   // bundled CommonJS (commander) calls require() for Node's built-ins
   banner: { js: "import { createRequire as __tscCreateRequire } from 'node:module';\nconst require = __tscCreateRequire(import.meta.url);" },
-  plugins: [keepMetaUrl, lazyChildProcess],
+  plugins: [keepMetaUrl, lazyBuiltins],
   allowOverwrite: true,
   legalComments: 'none',
   logLevel: 'warning',
