@@ -58,7 +58,8 @@ export class LoadBalancer {
     const p = new LbProcess(this.nWorkers, this.opts, () => {
       if (this.proc !== p) return;
       this.proc = undefined;
-      void this.restore();
+      // a moment later, so a tsc-lb that cannot start does not spin
+      setTimeout(() => void this.restore().catch(() => undefined), 200);
     });
     this.proc = p;
     for (const [pool, v] of this.pools) void sendPool(p, pool, v.backends, v.strategy);
@@ -66,6 +67,7 @@ export class LoadBalancer {
   }
 
   private async restore(): Promise<void> {
+    if (this.proc || !this.hasTcpListeners()) return;
     const p = this.lb();
     for (const l of this.listeners.values()) {
       if (!l.udp) await p.request({ op: 'listen', lid: l.spec.key, host: l.spec.host, port: l.port, pool: l.spec.pool }).catch(() => undefined);
