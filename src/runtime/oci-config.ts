@@ -90,8 +90,8 @@ export function buildOciConfig(req: ContainerCreateRequest, opts: OciConfigOptio
       cgroupsPath: cgroupsPathFor(req.project, req.id),
       // domainname also as the UTS-namespaced sysctl: our runtime applies sysctls, not the `domainname` field
       sysctl: { ...(spec.domainname !== undefined ? { 'kernel.domainname': spec.domainname } : {}), ...checkedSysctls(spec.sysctls, req.netns === 'host') },
-      maskedPaths: spec.privileged ? [] : maskedPaths(opts.cpuCount),
-      readonlyPaths: spec.privileged ? [] : [...READONLY_PATHS],
+      maskedPaths: spec.privileged || systemPathsUnconfined(spec.securityOpt) ? [] : maskedPaths(opts.cpuCount),
+      readonlyPaths: spec.privileged || systemPathsUnconfined(spec.securityOpt) ? [] : [...READONLY_PATHS],
     },
   };
   const seccomp = containerSeccomp(spec.privileged, spec.securityOpt, caps);
@@ -99,6 +99,11 @@ export function buildOciConfig(req: ContainerCreateRequest, opts: OciConfigOptio
   if (spec.domainname !== undefined) out.domainname = spec.domainname;
   if (spec.resources.oomScoreAdj !== undefined) out.process.oomScoreAdj = spec.resources.oomScoreAdj;
   return out;
+}
+
+/** `security_opt: [systempaths=unconfined]` (Docker): no masked or read-only /proc and /sys paths. */
+function systemPathsUnconfined(securityOpt: readonly string[]): boolean {
+  return securityOpt.some((o) => /^systempaths[=:]unconfined$/.test(o.trim()));
 }
 
 function namespaces(netns: string | undefined, cgroupns: boolean): OciNamespace[] {

@@ -195,6 +195,14 @@ describe('security', () => {
     expect(c.linux.resources.devices).toEqual([{ allow: true, access: 'rwm' }]);
     expect(c.mounts.find((m) => m.destination === '/sys')?.options).toContain('rw');
   });
+  it('security_opt systempaths=unconfined drops the masked and read-only paths; seccomp=unconfined drops the filter', () => {
+    const c = build({ securityOpt: ['systempaths=unconfined', 'seccomp=unconfined'] });
+    expect(c.linux.maskedPaths).toEqual([]);
+    expect(c.linux.readonlyPaths).toEqual([]);
+    expect(c.linux.seccomp).toBeUndefined();
+    expect(build({}).linux.seccomp?.defaultAction).toBe('SCMP_ACT_ERRNO');
+    expect(build({ privileged: true }).linux.seccomp).toBeUndefined();
+  });
   it('no-new-privileges from security_opt', () => {
     expect(build({ securityOpt: ['no-new-privileges'] }).process.noNewPrivileges).toBe(true);
     expect(build({ securityOpt: ['no-new-privileges:true'] }).process.noNewPrivileges).toBe(true);
