@@ -39,9 +39,11 @@ export async function projectRef(cmd: Command, nameOnly = false): Promise<Projec
 /**
  * As Compose: naming a service the compose file does not define is an error ("no such service: x"),
  * for read-only verbs too. Without a compose file (`-p NAME` only) any name is taken as given.
+ * `present`: services known to have containers (no need to load the file for those).
  */
-export async function checkServices(cmd: Command, services: readonly string[]): Promise<void> {
-  if (services.length === 0) return;
+export async function checkServices(cmd: Command, services: readonly string[], present: ReadonlySet<string> = new Set()): Promise<void> {
+  // a service that has containers exists: the file is loaded only to tell "no such service" from "none yet"
+  if (services.every((s) => present.has(s))) return;
   let project: Project;
   try {
     project = await loadProjectFor(cmd);

@@ -57,7 +57,6 @@ export function registerExec(program: Command): void {
     .action(async (args: string[], _f: unknown, cmd: Command) => {
       const a = parseExecArgs(args);
       const [{ createEngine }, ref] = await Promise.all([import('../../engine/index.js'), import('../project-ref.js')]);
-      await ref.checkServices(cmd, [a.service]);
       const p = await ref.projectRef(cmd, true);
       const env: Record<string, string> = {};
       for (const e of a.env) {
@@ -71,7 +70,8 @@ export function registerExec(program: Command): void {
         // Compose allocates a TTY by default when its output is a terminal; -T turns that off
         tty: a.tty || (a.noTty !== true && process.stdout.isTTY === true && process.stdin.isTTY === true),
         ...(a.user ? { user: a.user } : {}), ...(a.workdir ? { workdir: a.workdir } : {}),
-      }).catch((e: unknown) => {
+      }).catch(async (e: unknown) => {
+        if (isTscError(e) && e.code === 'NOT_FOUND') await ref.checkServices(cmd, [a.service]); // "no such service" first
         // Compose names the replica only when --index was given: `service "web" is not running`
         if (!indexGiven && isTscError(e) && e.code === 'NOT_FOUND' && / container #1$/.test(e.message)) {
           throw new TscError('NOT_FOUND', e.message.replace(/ container #1$/, ''));

@@ -31,7 +31,6 @@ export function registerLogs(program: Command): void {
       const until = time('until', flags.until);
       const index = flags.index === undefined ? undefined : Number(flags.index);
       if (index !== undefined && (!Number.isInteger(index) || index < 1)) throw new TscError('USAGE', `invalid --index "${flags.index}"`);
-      await ref.checkServices(cmd, services);
       const p = await ref.projectRef(cmd, true);
       const engine = createEngine();
       const ac = new AbortController();
@@ -39,6 +38,7 @@ export function registerLogs(program: Command): void {
       process.once('SIGTERM', () => ac.abort());
       // Compose lines every prefix up from the start: the width of the longest `service-N` shown
       const shown = await engine.ps(p.name, { all: true, services });
+      await ref.checkServices(cmd, services, new Set(shown.map((r) => r.Service)));
       const width = Math.max(0, ...shown.map((r) => `${r.Service}-${r.Number}`.length));
       const print = lp.makePrinter({ prefix: flags.logPrefix, timestamps: flags.timestamps === true, color: flags.color && process.stdout.isTTY === true, width });
       await engine.logs(p.name, {

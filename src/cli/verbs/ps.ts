@@ -25,9 +25,9 @@ export function registerPs(program: Command): void {
     .action(async (services: string[], flags: PsFlags, cmd: Command) => {
       const [{ createEngine }, ref, fmt] = await Promise.all([import('../../engine/index.js'), import('../project-ref.js'), import('../ps-format.js')]);
       const statuses = fmt.statusFilter(flags.status, flags.filter);
-      await ref.checkServices(cmd, services);
       const p = await ref.projectRef(cmd, true);
       let rows = await createEngine().ps(p.name, { all: flags.all === true || statuses.length > 0, services });
+      await ref.checkServices(cmd, services, new Set(rows.map((r) => r.Service)));
       if (statuses.length) rows = rows.filter((r) => statuses.includes(r.State));
       const trunc = { trunc: flags.trunc };
       if (flags.services) process.stdout.write([...new Set(rows.map((r) => r.Service))].map((s) => `${s}\n`).join(''));
