@@ -65,8 +65,10 @@ async function timed(fn) {
 }
 
 async function running() {
-  // JSON Lines, as Compose prints `ps --format json`
-  return (await cli(['ps', '--format', 'json'])).split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((r) => r.State === 'running').length;
+  // JSON Lines, as Compose prints `ps --format json` (older builds: one array)
+  const out = (await cli(['ps', '--format', 'json'])).trim();
+  const rows = out.startsWith('[') ? JSON.parse(out) : out.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  return rows.filter((r) => r.State === 'running').length;
 }
 
 async function main() {

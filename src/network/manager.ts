@@ -111,12 +111,7 @@ export class LocalNetworkManager implements NetworkManager {
   private readonly ctrStamp = new Map<string, bigint>();
 
   private refreshContainers(st: ProjectState): void {
-    let stamp: bigint;
-    try {
-      stamp = statSync(this.ctrDir(st.project), { bigint: true }).mtimeNs;
-    } catch {
-      stamp = -1n;
-    }
+    const stamp = this.dirStamp(st.project);
     if (this.ctrStamp.get(st.project) === stamp) return;
     this.ctrStamp.set(st.project, stamp);
     const out: Record<string, CtrState> = {};
@@ -134,15 +129,36 @@ export class LocalNetworkManager implements NetworkManager {
     st.containers = out;
   }
 
+  private dirStamp(project: string): bigint {
+    try {
+      return statSync(this.ctrDir(project), { bigint: true }).mtimeNs;
+    } catch {
+      return -1n;
+    }
+  }
+
+  /**
+   * Our own change to the records directory: when nobody else had changed it since we last read it, the
+   * new stamp is ours and the in-memory records are already current (no re-read of every record after
+   * each attach or detach of a scale of many replicas).
+   */
+  private ownChange(project: string, change: () => void): void {
+    const inSync = this.ctrStamp.get(project) === this.dirStamp(project);
+    change();
+    if (inSync) this.ctrStamp.set(project, this.dirStamp(project));
+  }
+
   private saveContainer(project: string, c: CtrState): void {
     mkdirSync(this.ctrDir(project), { recursive: true });
     const f = join(this.ctrDir(project), `${c.id}.json`);
-    writeFileSync(`${f}.tmp-${process.pid}`, JSON.stringify(c));
-    renameSync(`${f}.tmp-${process.pid}`, f);
+    this.ownChange(project, () => {
+      writeFileSync(`${f}.tmp-${process.pid}`, JSON.stringify(c));
+      renameSync(`${f}.tmp-${process.pid}`, f);
+    });
   }
 
   private removeContainer(project: string, id: string): void {
-    rmSync(join(this.ctrDir(project), `${id}.json`), { force: true });
+    this.ownChange(project, () => rmSync(join(this.ctrDir(project), `${id}.json`), { force: true }));
   }
 
   private load(project: string): ProjectState {

@@ -199,10 +199,10 @@ export async function handleDown(c: Controller, project: Project | undefined, op
     c.st.phase = 'down';
     if (project) c.st.project = project;
     if (opts.volumes) c.st.removeVolumes = true;
-    await c.save();
     const all = await c.observe();
     const known = new Set(c.project ? [...Object.keys(c.project.services), ...Object.keys(c.project.disabledServices)] : []);
     const targets = opts.removeOrphans || !c.project ? all : all.filter((i) => known.has(i.service));
+    // one durable write before anything goes: the phase and every id about to be removed
     c.st.pending = [...new Set([...(c.st.pending ?? []), ...targets.map((i) => i.id)])];
     await c.save();
     for (const o of all.filter((i) => !targets.includes(i))) {
