@@ -103,12 +103,14 @@ describe('health checks (audit)', () => {
       replicas: 2
     healthcheck:
       test: ["CMD-SHELL", "true"]
-      interval: 1s
+      interval: 10s
+      start_period: 2s
+      start_interval: 200ms
 `);
     await env.ok(p, ['up', '-d', '--wait']);
     // older than interval + 5 s: what a new supervisor treats as adopted, not just started
     const started = Date.now();
-    await eventually(() => Date.now() - started > 8000, { what: 'replicas a while up', timeoutMs: 20_000, intervalMs: 500 });
+    await eventually(() => Date.now() - started > 17_000, { what: 'replicas a while up', timeoutMs: 30_000, intervalMs: 500 });
     const sup = env.supervisorPid(p.name);
     expect(sup).toBeGreaterThan(0);
     process.kill(sup as number, 'SIGKILL'); // the project's supervisor, started by this test's up
