@@ -52,7 +52,7 @@ export function discoverFiles(opts: {
   files?: string[];
   env: Record<string, string | undefined>;
   cwd: string;
-  /** --project-directory: where COMPOSE_FILE paths and discovery start when no -f is given */
+  /** --project-directory: where discovery starts when neither -f nor COMPOSE_FILE is given */
   projectDirectory?: string;
 }): Discovered {
   const abs = (base: string, f: string): string => (f === '-' ? '-' : isAbsolute(f) ? f : resolve(base, f));
@@ -67,7 +67,8 @@ export function discoverFiles(opts: {
   const fromEnv = opts.env.COMPOSE_FILE;
   if (fromEnv !== undefined && fromEnv.trim() !== '') {
     const sep = opts.env.COMPOSE_PATH_SEPARATOR || ':';
-    const files = fromEnv.split(sep).filter((f) => f.trim() !== '').map((f) => abs(base, f.trim()));
+    // relative to the working directory, not --project-directory (compose-go absolutePaths)
+    const files = fromEnv.split(sep).filter((f) => f.trim() !== '').map((f) => abs(opts.cwd, f.trim()));
     for (const f of files) {
       if (!existsSync(f)) throw new TscError('SPEC_NOT_FOUND', `open ${f}: no such file or directory (from COMPOSE_FILE)`);
     }

@@ -207,3 +207,14 @@ describe('x- extension fields', () => {
     expect(model.volumes.v['x-vol']).toEqual([1, 2]);
   });
 });
+
+describe('COMPOSE_FILE paths (compose-go absolutePaths)', () => {
+  it('are relative to the working directory even with --project-directory; the separator is COMPOSE_PATH_SEPARATOR', () => {
+    const dir = project({ 'files/a.yaml': 'services:\n  web: {image: a}\n', 'files/b.yaml': 'services:\n  web: {image: b}\n', 'proj/x': '' });
+    const env = { COMPOSE_FILE: 'files/a.yaml,files/b.yaml', COMPOSE_PATH_SEPARATOR: ',' };
+    const model = json(dir, ['--project-directory', 'proj'], env);
+    expect(model.name).toBe('proj');
+    expect(model.services.web.image).toBe('b');
+    expect(json(dir, [], { COMPOSE_FILE: 'files/a.yaml:files/b.yaml' }).services.web.image).toBe('b');
+  });
+});
