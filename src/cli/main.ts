@@ -17,7 +17,8 @@ export async function buildProgram(args?: readonly string[]): Promise<Command> {
   const program = new Command('tscompose');
   program
     .description('Declarative multi-container orchestrator with its own container runtime (Compose files)')
-    .version(`tscompose version v${version()}`, '-v, --version', 'show the tscompose version')
+    // package.json is read only when the version may be asked for (a cold start saves the read)
+    .version(wantsVersion(args) ? `tscompose version v${version()}` : '', '-v, --version', 'show the tscompose version')
     .option('-f, --file <file>', 'compose configuration file (repeatable)', collect, [])
     .option('-p, --project-name <name>', 'project name')
     .option('--project-directory <dir>', 'alternate working directory (default: the first file\'s directory)')
@@ -31,6 +32,11 @@ export async function buildProgram(args?: readonly string[]): Promise<Command> {
     .exitOverride();
   await registerAll(program, args);
   return program;
+}
+
+/** -v/--version anywhere (a verb's own -v, as `down -v`, only makes this read package.json needlessly). */
+function wantsVersion(args: readonly string[] | undefined): boolean {
+  return args === undefined || args.some((a) => a === '-v' || a === '--version');
 }
 
 function collect(value: string, previous: string[]): string[] {
