@@ -94,6 +94,8 @@ export interface LogsOptions {
   untilMs?: number;
   /** Only the container with this number (`logs --index N`). */
   index?: number;
+  /** With follow: return once no container of the selection runs or waits to restart (as `logs -f`). */
+  endWhenStopped?: boolean;
   timestamps: boolean;
 }
 

@@ -81,7 +81,7 @@ export function createEngine(paths: Paths = defaultPaths()): Engine {
     },
 
     logs: async (project, opts, onLine, signal) => {
-      const list = async (): Promise<ContainerInfo[]> => (await containers(project)).map((r) => r.info);
+      const list = async (): Promise<ContainerInfo[]> => (await containers(project)).map((r) => (r.restarting ? { ...r.info, restarting: true } : r.info));
       await streamLogs(list, opts, onLine, signal);
     },
 

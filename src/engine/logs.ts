@@ -54,8 +54,14 @@ async function readFrom(path: string, cur: Cursor): Promise<string> {
   }
 }
 
+/** A container as `list` gives it; `restarting`: exited, but its restart policy will start the slot again. */
+type Listed = ContainerInfo & { restarting?: boolean };
+
+/** Polls (of 150 ms) with nothing running before `endWhenStopped` ends a follow: restarts leave short gaps. */
+const IDLE_POLLS = 14;
+
 export async function streamLogs(
-  list: () => Promise<ContainerInfo[]>,
+  list: () => Promise<Listed[]>,
   opts: LogsOptions,
   onLine: (l: LogLine) => void,
   signal?: AbortSignal,
@@ -80,9 +86,13 @@ export async function streamLogs(
   for (const l of first) onLine(l);
   if (!opts.follow) return;
   let round = 0;
-  let known: ContainerInfo[] = [];
+  let known: Listed[] = [];
+  let idle = 0;
   while (!signal?.aborted) {
     if (round++ % 4 === 0) known = (await list().catch(() => known)).filter(wanted);
+    // as `docker compose logs -f`: done once every container of the selection has stopped for good
+    idle = known.length > 0 && known.every((c) => c.status !== 'running' && c.status !== 'created' && !c.restarting) ? idle + 1 : 0;
+    if (opts.endWhenStopped && idle > IDLE_POLLS) return; // their last lines were read by the polls since
     for (const c of known) {
       let cur = cursors.get(c.id);
       if (!cur) {

@@ -157,6 +157,23 @@ describe('Compose-shaped CLI output', () => {
     }
   });
 
+  it('logs -f follows new lines and ends, as Compose\'s, once the followed containers have stopped', async () => {
+    const child = spawn(process.execPath, [join(REPO, 'bin/tscompose.js'), '-p', p.name, 'logs', '-f', '--no-log-prefix', 'web'], { cwd: p.dir, env: env.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((res) => child.on('close', (code) => res(code)));
+    try {
+      await eventually(() => out.includes('web-out'), { what: 'the followed log' });
+      await env.ok(p, ['exec', '-T', 'web', 'sh', '-c', 'echo followed-line > /proc/1/fd/1']);
+      await eventually(() => out.includes('followed-line'), { what: 'a new line while following' });
+      await env.ok(p, ['stop', '-t', '5', 'web']);
+      expect(await exited).toBe(0);
+      await env.ok(p, ['start', 'web']);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
   it('stop then start says Stopped, then Started (not Recreated)', async () => {
     const stop = await env.ok(p, ['stop', '-t', '5', 'worker']);
     expect(stop.stderr).toMatch(new RegExp(`Container ${p.name}-worker-1  Stopped`));

@@ -42,7 +42,7 @@ export function registerLogs(program: Command): void {
       const width = Math.max(0, ...shown.map((r) => `${r.Service}-${r.Number}`.length));
       const print = lp.makePrinter({ prefix: flags.logPrefix, timestamps: flags.timestamps === true, color: flags.color && process.stdout.isTTY === true, width });
       await engine.logs(p.name, {
-        services, follow: flags.follow === true, timestamps: flags.timestamps === true,
+        services, follow: flags.follow === true, timestamps: flags.timestamps === true, endWhenStopped: true,
         ...(tail !== undefined ? { tail } : {}), ...(since !== undefined ? { sinceMs: since } : {}),
         ...(until !== undefined ? { untilMs: until } : {}), ...(index !== undefined ? { index } : {}),
       }, print, ac.signal);
