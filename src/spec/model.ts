@@ -123,7 +123,8 @@ export interface Service {
   writtenKeys?: string[];
 }
 
-export type PullPolicy = 'always' | 'missing' | 'never' | 'build';
+/** Compose's pull policies; `daily`, `weekly` and `every_<duration>` pull again when the local tag is older. */
+export type PullPolicy = 'always' | 'missing' | 'never' | 'build' | 'daily' | 'weekly' | `every_${string}`;
 
 export interface BuildConfig {
   /** Absolute path of the build context. */

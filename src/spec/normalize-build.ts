@@ -3,6 +3,7 @@
  * Paths are absolute against the project directory; a remote build context (URL or git) is kept as written.
  */
 import { posix } from 'node:path';
+import { refreshIntervalMs } from '../image/pull-policy.js';
 import type { BuildConfig, Dependency, DependencyCondition, Develop, PullPolicy, WatchRule } from './model.js';
 import type { KeyPath } from './source.js';
 import { isRaw, listOrDict, rawAt, scalarString, stringList, type Problems, type Raw } from './normalize-util.js';
@@ -56,13 +57,23 @@ export function normalizeDependsOn(v: unknown, path: KeyPath, p: Problems): Reco
   return out;
 }
 
-/** Maps every Compose pull policy onto the four the engine knows; time-based ones are refreshes, warned. */
+/** Compose's pull policies; `if_not_present` is `missing`; refresh ones (daily, weekly, every_12h) are checked. */
 export function normalizePullPolicy(v: unknown, path: KeyPath, p: Problems): PullPolicy {
   if (v === undefined || v === null) return 'missing';
   const s = scalarString(v);
   if (s === 'always' || s === 'never' || s === 'build' || s === 'missing') return s;
   if (s === 'if_not_present') return 'missing';
-  p.warn(path, `pull_policy "${s}" (periodic refresh) is not supported yet; using "missing"`);
+  if (s === 'daily' || s === 'weekly' || s?.startsWith('every_')) {
+    try {
+      refreshIntervalMs(s);
+      return s as PullPolicy;
+    } catch (e) {
+      p.error(path, e instanceof Error ? e.message : String(e));
+      return 'missing';
+    }
+  }
+  // `refresh` (with pull_refresh_after) is valid Compose the engine does not follow yet
+  p.warn(path, `pull_policy "${s}" is not supported yet; using "missing"`);
   return 'missing';
 }
 

@@ -39,7 +39,9 @@ export class ContainerOps {
     const ref = serviceImageRef(this.project, svc);
     let p = this.images.get(ref);
     if (!p) {
-      const policy = svc.pullPolicy === 'build' || (svc.pullPolicy === 'always' && !this.pullAlways) ? 'missing' : svc.pullPolicy;
+      // always and the refresh policies (daily, weekly, every_*) are looked at by `up`, not by every restart
+      const atUp = svc.pullPolicy === 'always' || svc.pullPolicy === 'daily' || svc.pullPolicy === 'weekly' || svc.pullPolicy.startsWith('every_');
+      const policy = svc.pullPolicy === 'build' || (atUp && !this.pullAlways) ? 'missing' : svc.pullPolicy;
       p = this.deps.images.ensure(ref, policy);
       p.catch(() => this.images.delete(ref));
       this.images.set(ref, p);
@@ -49,6 +51,8 @@ export class ContainerOps {
 
   labels(svc: Service, n: number, hash: string, image: LocalImage): Record<string, string> {
     return {
+      // the image's labels first, the service's win (as Docker merges them)
+      ...image.config.labels,
       ...svc.labels,
       [L_PROJECT]: this.project.name,
       [L_SERVICE]: svc.name,

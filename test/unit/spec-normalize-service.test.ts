@@ -189,12 +189,15 @@ describe('simple keys', () => {
     expect(s.extensions).toEqual({ 'x-note': { a: 1 } });
   });
 
-  it('pull_policy: if_not_present is missing; periodic ones warn', () => {
+  it('pull_policy: if_not_present is missing; daily, weekly and every_<duration> are kept; refresh warns', () => {
     expect(service('pull_policy: always').pullPolicy).toBe('always');
     expect(service('pull_policy: if_not_present').pullPolicy).toBe('missing');
-    const r = load('services:\n  s:\n    image: a\n    pull_policy: daily\n');
+    expect(service('pull_policy: daily').pullPolicy).toBe('daily');
+    expect(service('pull_policy: weekly').pullPolicy).toBe('weekly');
+    expect(service('pull_policy: every_12h').pullPolicy).toBe('every_12h');
+    const r = load('services:\n  s:\n    image: a\n    pull_policy: refresh\n');
     expect(r.project.services['s']!.pullPolicy).toBe('missing');
-    expect(r.warnings[0]).toContain('pull_policy "daily"');
+    expect(r.warnings[0]).toContain('pull_policy "refresh"');
   });
 
   it('logging driver and options', () => {
