@@ -50,7 +50,7 @@ describe('terminals and seccomp through tscompose', () => {
     ]);
     expect(r.pending, r.out).toBe(0);
     expect(r.out).toContain('33 101');
-    expect(r.code).toBe(5);
+    expect(r.code, r.out).toBe(5);
   });
 
   it('tty: true gives PID 1 a terminal; services run under the default seccomp profile unless unconfined', async () => {
@@ -76,6 +76,6 @@ describe('terminals and seccomp through tscompose', () => {
     expect(r.pending, r.out).toBe(0);
     expect(r.out).toMatch(/\/dev\/pts\/\d+/);
     expect(r.out).toContain('33 101');
-    expect(r.code).toBe(4);
+    expect(r.code, r.out).toBe(4);
   });
 });
