@@ -41,6 +41,8 @@ export interface UpOptions {
   /** Return only once every container runs (and is healthy where it has a healthcheck). */
   wait: boolean;
   waitTimeoutMs?: number;
+  /** `up --pull`: this policy instead of each service's pull_policy (build services keep theirs). */
+  pull?: 'always' | 'missing' | 'never';
 }
 
 export interface UpResult {

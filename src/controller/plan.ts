@@ -23,6 +23,8 @@ export interface DesiredService {
   containerName?: string;
   /** One-shot flags for the pass a verb asked for. */
   forceRecreate?: boolean;
+  /** The forced recreate is the `restart` verb's: cause 'restart' (all at once, not a rolling update). */
+  restartVerb?: boolean;
   noRecreate?: boolean;
   /** Start containers that exited (and are not held by a manual stop): what `up` and `start` do. */
   startExited?: boolean;
@@ -165,7 +167,7 @@ export function plan(input: PlanInput): Plan {
           continue;
         }
         const drift = svc.forceRecreate
-          ? '--force-recreate'
+          ? svc.restartVerb ? 'restart' : '--force-recreate'
           : c.hash !== svc.hash
             ? 'config hash changed'
             : svc.imageId !== undefined && c.imageId !== undefined && c.imageId !== svc.imageId

@@ -32,6 +32,8 @@ export class ContainerOps {
     readonly project: Project,
     /** pull_policy `always` pulls (an `up`); otherwise the local image is used when there is one. */
     readonly pullAlways = false,
+    /** `up --pull`: replaces each service's pull_policy, except `build`. */
+    readonly pullOverride?: 'always' | 'missing' | 'never',
   ) {}
 
   /** The service's image per its pull policy, once per instance (one pass). */
@@ -40,8 +42,9 @@ export class ContainerOps {
     let p = this.images.get(ref);
     if (!p) {
       // always and the refresh policies (daily, weekly, every_*) are looked at by `up`, not by every restart
-      const atUp = svc.pullPolicy === 'always' || svc.pullPolicy === 'daily' || svc.pullPolicy === 'weekly' || svc.pullPolicy.startsWith('every_');
-      const policy = svc.pullPolicy === 'build' || (atUp && !this.pullAlways) ? 'missing' : svc.pullPolicy;
+      const want = this.pullOverride && svc.pullPolicy !== 'build' ? this.pullOverride : svc.pullPolicy;
+      const atUp = want === 'always' || want === 'daily' || want === 'weekly' || want.startsWith('every_');
+      const policy = want === 'build' || (atUp && !this.pullAlways) ? 'missing' : want;
       p = this.deps.images.ensure(ref, policy);
       p.catch(() => this.images.delete(ref));
       this.images.set(ref, p);

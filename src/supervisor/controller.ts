@@ -23,7 +23,7 @@ import { holdUnmetDependents, waitDependencies } from './dependencies.js';
 import { Rotation } from './rotation.js';
 import { isServiceContainer, newContainerId, toObserved, L_IMAGE, L_RESTARTS } from './labels.js';
 
-export type OneShot = Record<string, Pick<DesiredService, 'forceRecreate' | 'noRecreate' | 'startExited'> & { imageId?: string }>;
+export type OneShot = Record<string, Pick<DesiredService, 'forceRecreate' | 'restartVerb' | 'noRecreate' | 'startExited'> & { imageId?: string }>;
 
 export interface PassOptions {
   oneShot?: OneShot;
@@ -133,10 +133,10 @@ export class Controller {
    * so a service's image is resolved — and with pull_policy `always` pulled — once, not once per container;
    * `pull: true` (`up`) applies `always`, passes of their own (restarts, scale) use the local image.
    */
-  ops(pull = false): ContainerOps {
+  ops(pull = false, override?: ContainerOps['pullOverride']): ContainerOps {
     const p = this.st.project;
     if (!p) throw new TscError('STATE', `project ${this.st.name} has no configuration yet; run up`);
-    if (!this.current || this.current.project !== p || (pull && !this.current.pullAlways)) this.current = new ContainerOps(this.deps, p, pull);
+    if (!this.current || this.current.project !== p || (pull && !this.current.pullAlways) || this.current.pullOverride !== override) this.current = new ContainerOps(this.deps, p, pull, override);
     return this.current;
   }
 

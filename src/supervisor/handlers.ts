@@ -89,7 +89,7 @@ export async function handleUp(c: Controller, project: Project, opts: UpOptions,
     await ensureProjectResources(c, project, progress, infos.length === 0);
     c.deps.log(`up: networks and volumes ready at ${Date.now() - t0} ms`);
     const oneShot: OneShot = {};
-    const ops = c.ops(true);
+    const ops = c.ops(true, opts.pull);
     await Promise.all(selected.map(async (s) => {
       const svc = project.services[s];
       if (!svc) return;
@@ -189,7 +189,8 @@ export async function handleStart(c: Controller, services: string[], progress: O
     resetRestarts(c, active);
     await c.save();
     const oneShot: OneShot = {};
-    for (const s of active) oneShot[s] = recreate ? { forceRecreate: true } : { startExited: true };
+    // restart recreates every replica at once, as Compose restarts them (not a rolling update)
+    for (const s of active) oneShot[s] = recreate ? { forceRecreate: true, restartVerb: true } : { startExited: true };
     await c.pass({ oneShot, onProgress: progress, request: true });
   });
 }

@@ -16,6 +16,8 @@ export async function runUp(cmd: Command, services: string[], flags: UpFlags): P
   const project = await loadProjectFor(cmd, services);
   checkAttachFlags(flags, services, (s) => project.services[s] !== undefined);
   const waitMs = timeoutMs(flags.waitTimeout);
+  const pull = flags.pull;
+  if (pull !== undefined && pull !== 'always' && pull !== 'missing' && pull !== 'never') throw new TscError('USAGE', `invalid --pull ${JSON.stringify(pull)}: expected "always", "missing" or "never"`);
   const result = await withProgress(progressMode(cmd), `Starting project ${project.name}`, (on) =>
     engine.up(project, {
       services,
@@ -26,6 +28,7 @@ export async function runUp(cmd: Command, services: string[], flags: UpFlags): P
       removeOrphans: flags.removeOrphans === true,
       wait: flags.wait === true,
       ...(waitMs !== undefined ? { waitTimeoutMs: waitMs } : {}),
+      ...(pull !== undefined ? { pull } : {}),
     }, composeWords('up', on)),
   );
   if (!result.changed) process.stderr.write(`Project ${project.name} is up to date: nothing to change\n`);

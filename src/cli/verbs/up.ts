@@ -14,6 +14,7 @@ interface UpFlags {
   removeOrphans?: boolean;
   wait?: boolean;
   waitTimeout?: string;
+  pull?: string;
   logPrefix: boolean;
   timestamps?: boolean;
   color: boolean;
@@ -35,6 +36,7 @@ export function registerUp(program: Command): void {
     .option('--remove-orphans', 'remove containers for services not defined in the compose file')
     .option('--wait', 'wait for services to be running|healthy (implies detached mode)')
     .option('--wait-timeout <seconds>', 'maximum duration to wait for the project to be running|healthy')
+    .option('--pull <policy>', 'pull image before running ("always"|"missing"|"never")')
     .option('--no-log-prefix', 'don\'t print prefix in logs')
     .option('--timestamps', 'show timestamps')
     .option('--no-color', 'produce monochrome output')
