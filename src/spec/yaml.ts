@@ -109,9 +109,12 @@ class Composer {
   private readonly marks: number[] = [];
   private readonly kidStart: number[] = [];
   private readonly kidResult: unknown[] = [];
+  /** js-yaml's anchors (name -> node), read from its parser state; undefined if a js-yaml version lacks it. */
+  anchorMap: unknown;
   constructor(private readonly lines: LineIndex) {}
 
-  readonly listener = (type: 'open' | 'close', state: { position: number; result: unknown }): void => {
+  readonly listener = (type: 'open' | 'close', state: { position: number; result: unknown; anchorMap?: unknown }): void => {
+    this.anchorMap = state.anchorMap;
     if (type === 'open') {
       this.starts.push(state.position);
       this.marks.push(this.kidStart.length);
@@ -169,7 +172,8 @@ class Composer {
 
 /** Parses one YAML document; throws SPEC_INVALID with file:line:col for syntax errors and duplicate keys. */
 export function parseYaml(text: string, file: string): unknown {
-  const { listener } = new Composer(new LineIndex(text, file));
+  const composer = new Composer(new LineIndex(text, file));
+  const { listener } = composer;
   let data: unknown;
   try {
     data = yaml.load(text, { filename: file, schema: SCHEMA, listener });
@@ -185,7 +189,7 @@ export function parseYaml(text: string, file: string): unknown {
     throw e;
   }
   try {
-    return materialize(data, file);
+    return materialize(data, file, anchored(composer.anchorMap));
   } catch (e) {
     if (e instanceof RangeError) throw located(file, { line: 1, col: 1 }, 'document is nested too deeply');
     throw e;
@@ -252,12 +256,36 @@ function checkExpansion(root: unknown, file: string, known?: { sizes: Map<object
   throw refuse(file, trail, `document expands to more than ${MAX_NODES} nodes (anchor/alias expansion bomb?)`);
 }
 
+/** The anchored containers, or undefined when js-yaml did not say (then every container is looked at). */
+function anchored(anchorMap: unknown): object[] | undefined {
+  if (typeof anchorMap !== 'object' || anchorMap === null) return undefined;
+  return Object.values(anchorMap).filter((v): v is object => typeof v === 'object' && v !== null);
+}
+
+/**
+ * Containers that may have more than one parent: js-yaml builds every node afresh except an alias (the
+ * anchored node itself) and a merge key's values (taken from the merged node), so only anchored subtrees
+ * can be shared. Deeper than MAX_DEPTH + 1 below an anchor is deeper than `scan` counts anyway.
+ */
+function shareable(roots: readonly object[]): Set<object> {
+  const out = new Set<object>();
+  const add = (v: unknown, depth: number): void => {
+    if (v instanceof Tagged) return add(v.value, depth);
+    if (typeof v !== 'object' || v === null || out.has(v) || depth > MAX_DEPTH + 1) return;
+    out.add(v);
+    for (const c of Object.values(v)) add(c, depth + 1);
+  };
+  for (const r of roots) add(r, 0);
+  return out;
+}
+
 /**
  * One walk over the parsed tree: how many parents each object has (more than one: an alias), the tree's
  * node count with aliases expanded (as expandedSize, memoized in `sizes`), whether it is too deep (then the
  * count stops at MAX_DEPTH and is not the full one) and whether it holds `!reset`/`!override` tags.
  */
-function scan(root: unknown): { refs: Map<object, number>; sizes: Map<object, number>; size: number; shared: boolean; deep: boolean; tagged: boolean } {
+function scan(root: unknown, candidates?: Set<object>): { refs: Map<object, number>; sizes: Map<object, number>; size: number; shared: boolean; deep: boolean; tagged: boolean } {
+  // parent counts and memoized sizes only for containers that can be shared (see shareable)
   const refs = new Map<object, number>();
   const sizes = new Map<object, number>();
   let shared = false;
@@ -269,11 +297,14 @@ function scan(root: unknown): { refs: Map<object, number>; sizes: Map<object, nu
       return walk(v.value, depth);
     }
     if (typeof v !== 'object' || v === null) return 1;
-    const n = (refs.get(v) ?? 0) + 1;
-    refs.set(v, n);
-    if (n > 1) {
-      shared = true;
-      return sizes.get(v) ?? Infinity;
+    const candidate = candidates === undefined || candidates.has(v);
+    if (candidate) {
+      const n = (refs.get(v) ?? 0) + 1;
+      refs.set(v, n);
+      if (n > 1) {
+        shared = true;
+        return sizes.get(v) ?? Infinity;
+      }
     }
     if (depth > MAX_DEPTH) {
       deep = true;
@@ -281,7 +312,7 @@ function scan(root: unknown): { refs: Map<object, number>; sizes: Map<object, nu
     }
     let size = 1;
     for (const c of Object.values(v)) size = Math.min(size + walk(c, depth + 1), Number.MAX_SAFE_INTEGER);
-    sizes.set(v, size);
+    if (candidate) sizes.set(v, size);
     return size;
   };
   const size = walk(root, 0);
@@ -292,8 +323,8 @@ function scan(root: unknown): { refs: Map<object, number>; sizes: Map<object, nu
  * Makes the parsed tree safe to change: every aliased (shared) subtree is replaced by its own deep copy,
  * positions kept; refuses absurd nesting. A document without aliases is returned as it is.
  */
-function materialize(root: unknown, file: string): unknown {
-  const scanned = scan(root);
+function materialize(root: unknown, file: string, anchoredRoots?: readonly object[]): unknown {
+  const scanned = scan(root, anchoredRoots && shareable(anchoredRoots));
   const { refs, shared, deep, tagged } = scanned;
   if (!tagged && typeof root === 'object' && root !== null) markTagFree(root);
   if (!shared && !deep) return root;
