@@ -409,8 +409,21 @@ int main(int argc, char **argv, char **envp) {
     else return usage("unknown global option");
   }
   if (i >= argc) return usage("missing command");
+  /* compiled seccomp filters are a cache, not container state: beside the state root, never inside it
+   * (where every entry is a container); TSC_SECCOMP_CACHE overrides */
   static char sc_cache[4200];
-  snprintf(sc_cache, sizeof sc_cache, "%s/.seccomp", g_root);
+  const char *sc_env = getenv("TSC_SECCOMP_CACHE");
+  if (sc_env && *sc_env) {
+    snprintf(sc_cache, sizeof sc_cache, "%s", sc_env);
+  } else {
+    snprintf(sc_cache, sizeof sc_cache, "%s", g_root);
+    size_t n = strlen(sc_cache);
+    while (n > 1 && sc_cache[n - 1] == '/') sc_cache[--n] = 0;
+    char *slash = strrchr(sc_cache, '/');
+    if (slash && slash != sc_cache) *slash = 0;
+    else snprintf(sc_cache, sizeof sc_cache, "%s", slash ? "" : ".");
+    strncat(sc_cache, "/seccomp-cache", sizeof sc_cache - strlen(sc_cache) - 1);
+  }
   seccomp_cache_dir = sc_cache;
   g_verb = argv[i];
   int sub_argc = argc - i;

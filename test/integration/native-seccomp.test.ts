@@ -85,7 +85,7 @@ describe('tsc-runtime linux.seccomp', () => {
   });
 
   it('caches the compiled program per profile and never trusts a cache entry made from another profile', () => {
-    const dir = join(s.root, '.seccomp');
+    const dir = join(s.base, 'seccomp-cache'); // beside the state root (s.base/state), not inside it
     const files = readdirSync(dir).filter((f) => f.endsWith('.bpf'));
     expect(files.length).toBeGreaterThan(0);
     // an entry whose recorded profile differs (or is garbage) is rebuilt, not loaded
