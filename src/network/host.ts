@@ -1,7 +1,8 @@
 /**
  * The host seam of the network layer: every process it runs and every global file it touches. Passed into
  * the manager (tests may wrap it). Commands: `ip -batch -` for bridges and addresses (once per network),
- * native/build/tsc-net for containers (one process each), `nft -f -` for rules.
+ * native/build/tsc-net for containers (one process each), `nft -f -` for rules — run from the runtime's
+ * shared shell (src/runtime/spawner.ts), not forked from Node.
  */
 import { execFile, spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -9,6 +10,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TscError } from '../errors.js';
 import { parseCidr, type Cidr } from './ipam.js';
+import { spawnerEnabled, spawnViaShell } from '../runtime/spawner.js';
 
 export interface Host {
   ipBatch(lines: string[]): Promise<void>;
@@ -23,7 +25,15 @@ export interface Host {
   writeSysctl(path: string, value: string): void;
 }
 
+/** Through the runtime's shared shell (no fork of Node per call) unless TSCOMPOSE_SPAWNER=0. */
+async function viaShell(cmd: string, args: string[], input: string | undefined, what: string): Promise<string> {
+  const r = await spawnViaShell(cmd, args, input);
+  if (r.code !== 0) throw new TscError('NETWORK', `${what} failed: ${r.stderr.trim().split('\n').slice(0, 3).join('; ') || `exit ${r.code}`}`);
+  return r.stdout;
+}
+
 function runWithInput(cmd: string, args: string[], input: string, what: string): Promise<string> {
+  if (spawnerEnabled()) return viaShell(cmd, args, input, what);
   return new Promise((resolvePromise, reject) => {
     const p = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
@@ -40,6 +50,7 @@ function runWithInput(cmd: string, args: string[], input: string, what: string):
 }
 
 function run(cmd: string, args: string[], what: string): Promise<string> {
+  if (spawnerEnabled()) return viaShell(cmd, args, undefined, what);
   return new Promise((resolvePromise, reject) => {
     execFile(cmd, args, { maxBuffer: 16 << 20 }, (e, stdout, stderr) => {
       if (e) reject(new TscError('NETWORK', `${what} failed: ${String(stderr).trim() || e.message}`, { cause: e }));

@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { TscError } from '../errors.js';
+import { spawnerEnabled, spawnViaShell } from './spawner.js';
 
 /** native/build/tsc-runtime of this package (from src/runtime or dist/runtime), or $TSCOMPOSE_RUNTIME_BIN. */
 export function defaultRuntimeBinary(env: Record<string, string | undefined> = process.env): string {
@@ -37,7 +38,16 @@ export interface RunOpts {
 }
 
 /** Run the tool to completion and collect its output (never throws for a non-zero status). */
-export function runTool(bin: string, args: readonly string[], opts: RunOpts = {}): Promise<ToolResult & { timedOut: boolean }> {
+export async function runTool(bin: string, args: readonly string[], opts: RunOpts = {}): Promise<ToolResult & { timedOut: boolean }> {
+  // plain calls go through the shared shell (no fork of Node); timeouts, own stdio and pids need a real child
+  if (spawnerEnabled() && opts.stdio === undefined && opts.timeoutMs === undefined && opts.onSpawn === undefined && existsSync(bin)) {
+    const r = await spawnViaShell(bin, args, opts.input);
+    return { ...r, signal: null, timedOut: false };
+  }
+  return runChild(bin, args, opts);
+}
+
+function runChild(bin: string, args: readonly string[], opts: RunOpts): Promise<ToolResult & { timedOut: boolean }> {
   return new Promise((resolve, reject) => {
     const child = spawn(bin, args, { stdio: opts.stdio ?? ['ignore', 'pipe', 'pipe'] });
     let stdout = '';

@@ -1,0 +1,136 @@
+/**
+ * Running the helper tools (tsc-runtime, tsc-net, ip, nft) from a long-lived /bin/sh instead of forking
+ * Node for each. Node's spawn forks the whole Node process and blocks the event loop until the child has
+ * exec'd: on a busy host that is 10-200 ms per call, and a scale to 20 replicas makes 40 of them one after
+ * the other. The shell is a small process whose forks cost next to nothing; Node only writes a line.
+ *
+ * Protocol: each command is `( { CMD <in >out 2>err; echo "ID $?"; } & )` on the shell's stdin. The outer
+ * subshell exits at once (so the shell reaps it and the job is reparented), the job runs CMD and prints
+ * its status line; stdout/stderr are read from the job's files afterwards. Arguments are single-quoted.
+ * If the shell dies, pending commands fail with a status of 127 and the next call starts a new one.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, promises as fsp, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface SpawnerResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+const quote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+
+class Spawner {
+  private sh: ChildProcess | undefined;
+  private dir: string | undefined;
+  private next = 1;
+  private buf = '';
+  private readonly pending = new Map<number, (code: number) => void>();
+
+  private shell(): { sh: ChildProcess; dir: string } {
+    if (this.sh && this.dir && this.sh.exitCode === null && this.sh.signalCode === null) return { sh: this.sh, dir: this.dir };
+    if (!this.dir) {
+      this.dir = join(tmpdir(), `tsc-spawn-${process.pid}`);
+      removeStale();
+      mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+      const dir = this.dir;
+      process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    }
+    const sh = spawn('/bin/sh', ['-s'], { stdio: ['pipe', 'pipe', 'ignore'], cwd: '/' });
+    this.sh = sh;
+    sh.on('error', () => undefined);
+    sh.stdin?.on('error', () => undefined);
+    sh.stdout?.setEncoding('utf8').on('data', (d: string) => this.onData(d));
+    sh.on('exit', () => {
+      if (this.sh === sh) this.sh = undefined;
+      for (const done of this.pending.values()) done(127);
+      this.pending.clear();
+    });
+    // never keeps the process alive on its own
+    sh.unref();
+    (sh.stdin as { unref?(): void } | null)?.unref?.();
+    (sh.stdout as { unref?(): void } | null)?.unref?.();
+    return { sh, dir: this.dir };
+  }
+
+  private onData(d: string): void {
+    this.buf += d;
+    let i: number;
+    while ((i = this.buf.indexOf('\n')) >= 0) {
+      const [id, code] = this.buf.slice(0, i).split(' ');
+      this.buf = this.buf.slice(i + 1);
+      const done = this.pending.get(Number(id));
+      this.pending.delete(Number(id));
+      done?.(Number(code));
+    }
+    this.refState();
+  }
+
+  /** Keep the process alive while commands are in flight, not after. */
+  private refState(): void {
+    const out = this.sh?.stdout as { ref?(): void; unref?(): void } | null | undefined;
+    if (this.pending.size > 0) out?.ref?.();
+    else out?.unref?.();
+  }
+
+  async run(bin: string, args: readonly string[], input?: string): Promise<SpawnerResult> {
+    const { sh, dir } = this.shell();
+    const id = this.next++;
+    const f = (x: string): string => join(dir, `${id}.${x}`);
+    if (input !== undefined) await fsp.writeFile(f('in'), input);
+    const code = await new Promise<number>((resolve) => {
+      this.pending.set(id, resolve);
+      this.refState();
+      const cmd = [bin, ...args].map(quote).join(' ');
+      sh.stdin?.write(`( { ${cmd} <${quote(input !== undefined ? f('in') : '/dev/null')} >${quote(f('out'))} 2>${quote(f('err'))}; echo "${id} $?"; } & )\n`);
+    });
+    const read = (x: string): Promise<string> => fsp.readFile(f(x), 'utf8').catch(() => '');
+    const [stdout, stderr] = await Promise.all([read('out'), read('err')]);
+    await Promise.all(['in', 'out', 'err'].map((x) => fsp.rm(f(x), { force: true })));
+    return { code, stdout, stderr };
+  }
+
+  close(): void {
+    this.sh?.stdin?.end();
+    if (this.dir) rmSync(this.dir, { recursive: true, force: true });
+    this.dir = undefined;
+  }
+}
+
+/** Work dirs of processes that are gone (a SIGKILLed supervisor). */
+function removeStale(): void {
+  try {
+    for (const d of readdirSync(tmpdir())) {
+      const m = /^tsc-spawn-(\d+)$/.exec(d);
+      if (!m || Number(m[1]) === process.pid) continue;
+      try {
+        process.kill(Number(m[1]), 0);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ESRCH') rmSync(join(tmpdir(), d), { recursive: true, force: true });
+      }
+    }
+  } catch {
+    // tmpdir unreadable: nothing to tidy
+  }
+}
+
+let shared: Spawner | undefined;
+
+/** Whether tools go through the shell (TSCOMPOSE_SPAWNER=0 turns it off). */
+export function spawnerEnabled(env: Record<string, string | undefined> = process.env): boolean {
+  return env.TSCOMPOSE_SPAWNER !== '0';
+}
+
+/** Run a tool to completion through the shared shell: never throws for a non-zero status. */
+export function spawnViaShell(bin: string, args: readonly string[], input?: string): Promise<SpawnerResult> {
+  shared ??= new Spawner();
+  return shared.run(bin, args, input);
+}
+
+/** Stop the shared shell (the supervisor's exit). */
+export function closeSpawner(): void {
+  shared?.close();
+  shared = undefined;
+}
