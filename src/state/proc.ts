@@ -9,12 +9,17 @@ export interface ProcessIdentity {
   startTime: string;
 }
 
-/** The start time of `pid`, or undefined when no such process exists. */
+/**
+ * The start time of `pid`, or undefined when no such process runs. A zombie counts as gone: it has exited
+ * and only waits for its parent — for a double-forked shim that is PID 1 of the host, which on some
+ * machines (e.g. a VM's minimal init) reaps orphans only every second or so.
+ */
 export function processStartTime(pid: number): string | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // the comm field may contain spaces and parentheses: fields resume after the last ')'
     const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (rest[0] === 'Z' || rest[0] === 'X') return undefined;
     return rest[19]; // field 22 overall; rest[0] is field 3
   } catch {
     return undefined;
