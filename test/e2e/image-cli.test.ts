@@ -31,8 +31,8 @@ function runWithStdin(stdinFile: string | undefined, ...args: string[]): Promise
     if (typeof fd === 'number') closeSync(fd);
     let stdout = '';
     let stderr = '';
-    p.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    p.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    p.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
+    p.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
     p.on('close', (status) => resolve({ status, stdout, stderr }));
   });
 }

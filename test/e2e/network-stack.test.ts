@@ -3,11 +3,10 @@
  * port, discovery by service name and alias, isolation between networks, and nothing left after down.
  */
 import { execFile } from 'node:child_process';
-import http from 'node:http';
-import net from 'node:net';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../helpers/eventually.js';
+import { freePort, getBody } from '../helpers/http.js';
 import { StackEnv, leaksOf } from '../helpers/stack.js';
 
 const ex = promisify(execFile);
@@ -15,25 +14,7 @@ const env = new StackEnv('net');
 let port = 0;
 let p: { name: string; dir: string };
 
-const get = (path = '/'): Promise<string> =>
-  new Promise((resolve, reject) => {
-    const r = http.get({ host: '127.0.0.1', port, path, agent: false, timeout: 10_000 }, (res) => {
-      let b = '';
-      res.on('data', (d: Buffer) => (b += d.toString()));
-      res.on('end', () => (res.statusCode === 200 ? resolve(b.trim()) : reject(new Error(`status ${res.statusCode}`))));
-    });
-    r.on('timeout', () => r.destroy(new Error('timeout')));
-    r.on('error', reject);
-  });
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
+const get = (path = '/'): Promise<string> => getBody(port, path);
 
 beforeAll(async () => {
   await env.importBusybox();

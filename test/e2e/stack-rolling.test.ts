@@ -3,35 +3,16 @@
  * port with deploy.update_config {order: start-first, parallelism: 1}; an environment change and `up -d`
  * under a loop of sequential GETs loses no request, and afterwards every replica runs the new config.
  */
-import http from 'node:http';
-import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../helpers/eventually.js';
+import { freePort, getBody } from '../helpers/http.js';
 import { StackEnv } from '../helpers/stack.js';
 
 const env = new StackEnv('roll');
 let port = 0;
 let p: { name: string; dir: string };
 
-const get = (): Promise<string> =>
-  new Promise((resolve, reject) => {
-    const r = http.get({ host: '127.0.0.1', port, path: '/', agent: false, timeout: 10_000 }, (res) => {
-      let b = '';
-      res.on('data', (d: Buffer) => (b += d.toString()));
-      res.on('end', () => (res.statusCode === 200 ? resolve(b.trim()) : reject(new Error(`status ${res.statusCode}`))));
-    });
-    r.on('timeout', () => r.destroy(new Error('timeout')));
-    r.on('error', reject);
-  });
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
+const get = (): Promise<string> => getBody(port);
 
 const compose = (version: string): string => `services:
   web:
