@@ -38,10 +38,13 @@ class Spawner {
       const dir = this.dir;
       process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
     }
+    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     const sh = spawn('/bin/sh', ['-s'], { stdio: ['pipe', 'pipe', 'ignore'], cwd: '/' });
     this.sh = sh;
     sh.on('error', () => undefined);
     sh.stdin?.on('error', () => undefined);
+    // the shell outlives a SIGKILLed Node only until it reads EOF on stdin: it removes the work dir then
+    sh.stdin?.write(`trap ${quote(`rm -rf ${quote(this.dir)}`)} EXIT\n`);
     sh.stdout?.setEncoding('utf8').on('data', (d: string) => this.onData(d));
     sh.on('exit', () => {
       if (this.sh === sh) this.sh = undefined;
