@@ -1,4 +1,5 @@
-// Build step: bundle the CLI (src/cli/main.ts) with esbuild into dist/cli/main.js plus shared chunks in
+// Build step: bundle the CLI (src/cli/main.ts) and the supervisor (src/supervisor/main.ts) with esbuild into
+// dist/cli/main.js and dist/supervisor/main.js plus shared chunks in
 // dist/chunks/, over tsc's per-file output of that entry. A cold `tscompose config -q` then reads a handful of
 // files instead of ~50 ESM modules and commander's CommonJS files, each resolved, read and linked on its own
 // (the resolution and linking, not our code, was most of the start-up time). Verbs stay lazy: every dynamic
@@ -71,7 +72,8 @@ const lazyBuiltins = {
 await rm(join(dist, 'chunks'), { recursive: true, force: true });
 await build({
   absWorkingDir: root,
-  entryPoints: { 'cli/main': join(src, 'cli/main.ts') },
+  // the supervisor too: `up` waits for its start, and it loaded ~120 ESM files one by one
+  entryPoints: { 'cli/main': join(src, 'cli/main.ts'), 'supervisor/main': join(src, 'supervisor/main.ts') },
   outdir: dist,
   chunkNames: 'chunks/[name]-[hash]',
   bundle: true,

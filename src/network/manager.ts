@@ -718,11 +718,16 @@ export class LocalNetworkManager implements NetworkManager {
 
   async cleanupProject(project: string): Promise<void> {
     const st = this.load(project);
-    for (const l of st.listeners) await this.lb.unlisten(l.key);
     for (const key of [...this.backends.keys()]) if (key.startsWith(`${project}/`)) this.backends.delete(key);
     const ctrs = Object.values(st.containers);
     const args = ctrs.flatMap((c) => (c.netns ? [c.netns, ...c.links.map((l) => l.hostIface)] : []));
-    if (args.length) await this.host.tscNet(['detach', ...args]);
+    // listeners, DNS and the containers' netns/veths are independent: all at once
+    const owned = Object.values(st.networks).filter((n) => n.owned);
+    await Promise.all([
+      ...st.listeners.map((l) => this.lb.unlisten(l.key)),
+      ...(args.length ? [this.host.tscNet(['detach', ...args])] : []),
+      ...(this.dns ? owned.map((n) => this.dns!.stop(n.gateway)) : []),
+    ]);
     for (const c of ctrs) for (const l of c.links) this.unlease(l.bridge, l.address);
     st.containers = {};
     rmSync(this.ctrDir(project), { recursive: true, force: true });
@@ -732,7 +737,6 @@ export class LocalNetworkManager implements NetworkManager {
       const own = Object.values(st.networks).filter((n) => n.owned);
       const dels = new Set<string>();
       for (const n of own) {
-        if (this.dns) await this.dns.stop(n.gateway);
         if (this.host.linkExists(n.bridge)) dels.add(n.bridge);
         rmSync(this.leaseDir(n.bridge), { recursive: true, force: true });
         const reg = join(this.runDir, 'networks', `${n.name}.json`);
