@@ -12,7 +12,7 @@ import { TscError } from '../errors.js';
 import { emptyState } from '../state/project-state.js';
 import type { Controller, OneShot } from './controller.js';
 import { lastLogLines } from './dependencies.js';
-import { L_HASH } from './labels.js';
+import { L_HASH, isServiceContainer } from './labels.js';
 import { withRestartDependents } from '../health/dependency.js';
 
 function pick(c: Controller, services: string[]): string[] {
@@ -202,7 +202,9 @@ export async function handleDown(c: Controller, project: Project | undefined, op
     if (opts.volumes) c.st.removeVolumes = true;
     const all = await c.observe();
     const known = new Set(c.project ? [...Object.keys(c.project.services), ...Object.keys(c.project.disabledServices)] : []);
-    const targets = opts.removeOrphans || !c.project ? all : all.filter((i) => known.has(i.service));
+    // as Compose: containers left by `run` (without --rm) go with the project too
+    const oneOffs = (await c.deps.runtime.list({ project: c.st.name })).filter((i) => !isServiceContainer(i) && i.project === c.st.name);
+    const targets = [...(opts.removeOrphans || !c.project ? all : all.filter((i) => known.has(i.service))), ...oneOffs];
     // one durable write before anything goes: the phase and every id about to be removed
     c.st.pending = [...new Set([...(c.st.pending ?? []), ...targets.map((i) => i.id)])];
     await c.save();

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { StackEnv } from '../helpers/stack.js';
+import { eventually } from '../helpers/eventually.js';
+import { StackEnv, leaksOf } from '../helpers/stack.js';
 import { NativeRuntime } from '../../src/runtime/native-runtime.js';
 
 const YAML = `services:
@@ -59,6 +60,23 @@ describe('tscompose run', () => {
     expect(c?.status).toBe('running');
     expect(c?.labels['com.docker.compose.oneoff']).toBe('True');
     await rt.remove(c?.id as string, { force: true });
+  });
+
+  it('down removes containers left by run (as Compose), with their network', async () => {
+    const q = env.project('rtrundown', `services:
+  web:
+    image: busybox:latest
+    command: ["sleep", "600"]
+`);
+    await env.ok(q, ['up', '-d']);
+    const r = await env.run(q, ['run', '-d', 'web', 'sleep', '600']);
+    expect(r.status, r.stderr).toBe(0);
+    const rt = new NativeRuntime({ root: env.root, runtimeRoot: join(env.runDir, 'runtime') });
+    expect((await rt.list({ project: q.name })).map((c) => c.name).sort()).toEqual([`${q.name}-web-1`, r.stdout.trim()].sort());
+    await env.ok(q, ['down', '-t', '1']);
+    expect(await rt.list({ project: q.name })).toEqual([]);
+    // the supervisor and the shims exit right after down answers
+    await eventually(() => (leaksOf(env, q.name).length === 0 ? true : undefined), { what: `nothing of ${q.name} left: ${leaksOf(env, q.name).join(', ')}`, timeoutMs: 30_000 });
   });
 
   it('starts the dependencies first, unless --no-deps', async () => {
