@@ -140,9 +140,14 @@ export class ContainerOps {
    * the network side to a caller that tears the project's networks down anyway (one call for all).
    */
   async remove(id: string, svc: Service | undefined, timeoutMs?: number, detach = true): Promise<void> {
+    const t0 = Date.now();
     const info = await this.deps.runtime.inspect(id).catch(() => undefined);
+    const t1 = Date.now();
     if (info && info.status === 'running') await this.stop(id, svc, timeoutMs).catch((e) => this.deps.log(`stop ${id}: ${String(e)}`));
+    const t2 = Date.now();
     if (info) await this.deps.runtime.remove(id, { force: true });
+    const t3 = Date.now();
     if (detach) await this.deps.network?.detach(id).catch((e) => this.deps.log(`detach ${id}: ${String(e)}`));
+    this.deps.log(`${info?.name ?? id}: inspect ${t1 - t0} stop ${t2 - t1} remove ${t3 - t2} detach ${Date.now() - t3} ms`);
   }
 }

@@ -33,6 +33,8 @@ export interface PassOptions {
   request?: boolean;
   /** Services being rolled back to their previous configuration (rollouts use rollback_config). */
   rollingBack?: ReadonlySet<string>;
+  /** A listing the caller just made in the same exclusive section (saves a second one). */
+  observed?: ContainerInfo[];
 }
 
 export interface PassResult {
@@ -40,7 +42,12 @@ export interface PassResult {
   orphans: string[];
 }
 
-const PARALLEL = 12;
+/**
+ * Creates at once: they are CPU bound (2 cores on the reference host), so more only adds contention.
+ * Removals are not capped: a removal mostly waits (for PID 1 to exit on its stop signal, then for the
+ * network's group-committed detach), and running them all at once makes those waits overlap.
+ */
+const PARALLEL = Number(process.env.TSCOMPOSE_PARALLEL) || 12;
 
 async function inParallel<T>(items: T[], limit: number, fn: (t: T) => Promise<void>): Promise<void> {
   let i = 0;
@@ -164,8 +171,9 @@ export class Controller {
 
   /** One observe -> plan -> execute pass. */
   async pass(opts: PassOptions): Promise<PassResult> {
+    const t0 = Date.now();
     const desired = this.desired(opts);
-    const infos = await this.observe();
+    const infos = opts.observed ?? (await this.observe());
     const now = Date.now();
     const noRestart = new Set(this.st.noRestart);
     const holds: Record<string, number> = {};
@@ -181,7 +189,7 @@ export class Controller {
       if (progress) for (const c of infos) if (desired.services[c.service] && c.status === 'running') progress({ type: 'resource', resource: `Container ${c.name}`, status: 'Running', done: true });
       return { changed: false, orphans: p.orphans };
     }
-    this.deps.log(`plan:\n${formatPlan(p, now)}`);
+    this.deps.log(`plan (observed in ${now - t0} ms):\n${formatPlan(p, now)}`);
     // Intent: ids about to be made, so a supervisor killed mid-pass can undo their half-made network.
     const ids = new Map<Action, string>();
     for (const a of p.actions) if (a.kind === 'create' || a.kind === 'recreate') ids.set(a, newContainerId(a.name));
@@ -234,17 +242,19 @@ export class Controller {
           rolling.set(a.service, l);
         } else rest.push(a);
       }
+      const run = (a: Action): Promise<void> => runOne(a, () => this.execute(a, ids.get(a), progress, restartsOf(a))).then(() => undefined);
       await Promise.all([
-        inParallel(rest, PARALLEL, async (a) => {
-          await runOne(a, () => this.execute(a, ids.get(a), progress, restartsOf(a)));
-        }),
+        ...rest.filter((a) => a.kind === 'remove').map(run),
+        inParallel(rest.filter((a) => a.kind !== 'remove'), PARALLEL, run),
         ...[...rolling].map(([s, list]) => this.rollout(s, list, ids, progress, runOne, restartsOf, errors, opts.rollingBack?.has(s) ?? false)),
       ]);
     }
-    this.st.pending = (this.st.pending ?? []).filter((id) => !pending.includes(id));
+    const te = Date.now();
+    this.st.pending = (this.st.pending ?? []).filter((id) => !pending.includes(id) || this.detaching.has(id));
     this.current = undefined; // images are looked up afresh by the next pass
-    await this.save();
-    await this.pushBackends();
+    // the journal's end and the LB's safety-net rebuild are independent
+    await Promise.all([this.save(), this.pushBackends()]);
+    this.deps.log(`pass: actions done in ${te - t0} ms, saved and pushed in ${Date.now() - te} ms`);
     if (this.rollbacks.size > 0) {
       // update_config failure_action: rollback — the previous configuration is back in st.project
       const rollingBack = new Set(this.rollbacks);
@@ -266,7 +276,8 @@ export class Controller {
       progress?.({ type: 'resource', resource: res, status, done, ...(detail ? { detail } : {}) });
     if (a.kind === 'remove' || a.kind === 'recreate') {
       say(a.kind === 'remove' ? 'Stopping' : 'Recreate', false, a.cause);
-      await this.retire(a.id, a.service, a.name, svc);
+      // a removed replica's netns goes after the reply (a recreate's successor takes its name: at once)
+      await this.retire(a.id, a.service, a.name, svc, undefined, a.kind === 'remove' ? 'later' : true);
       if (a.kind === 'remove') {
         this.forgetId(a.id);
         say('Removed', true);
@@ -384,15 +395,58 @@ export class Controller {
     this.st.noRestart = this.st.noRestart.filter((x) => x !== id);
   }
 
-  /** Take a container out of rotation, stop it and remove it (`detach: false`: its network goes with the project's). */
-  async retire(id: string, service: string, name: string, svc: Service | undefined, timeoutMs?: number, detach = true): Promise<void> {
+  /**
+   * Take a container out of rotation, stop it and remove it. `detach: false`: its network goes with the
+   * project's; `'later'`: in the background (see detachLater).
+   */
+  async retire(id: string, service: string, name: string, svc: Service | undefined, timeoutMs?: number, detach: boolean | 'later' = true): Promise<void> {
+    await this.leaveRotation(id, service, svc);
+    await this.ops().remove(id, svc, timeoutMs, detach === true);
+    if (detach === 'later') this.detachLater(id);
+    this.emit('destroy', { id, service, name });
+  }
+
+  /** No health checks, no new connections (open ones drained): the first half of a retire. */
+  private async leaveRotation(id: string, service: string, svc: Service | undefined): Promise<void> {
     await this.stopHealth(id);
     if (this.deps.network && svc) {
       await this.rotate(service, id, false);
       await this.deps.network.drain(this.st.name, service, id, svc.stopGracePeriodMs).catch(() => undefined);
     }
-    await this.ops().remove(id, svc, timeoutMs, detach);
-    this.emit('destroy', { id, service, name });
+  }
+
+  /** Out of rotation and stopped (grace, then SIGKILL), not removed: `down` removes after every stop. */
+  async quiesce(id: string, service: string, svc: Service | undefined, timeoutMs?: number): Promise<void> {
+    await this.leaveRotation(id, service, svc);
+    await this.ops().stop(id, svc, timeoutMs).catch((e) => this.deps.log(`stop ${id}: ${String(e)}`));
+  }
+
+  private readonly detaching = new Map<string, Promise<void>>();
+
+  /**
+   * The netns and veths of a removed container (it is out of the runtime, the LB and the service's DNS
+   * answer already) go without holding up the verb: deleting veths costs the kernel tens of ms each.
+   * The id stays in the journal (st.pending) until it is done, so a supervisor killed meanwhile has its
+   * successor finish it.
+   */
+  private detachLater(id: string): void {
+    const net = this.deps.network;
+    if (!net || this.detaching.has(id)) return;
+    const t0 = Date.now();
+    const p = net.detach(id).then(
+      () => this.deps.log(`${id}: network detached in ${Date.now() - t0} ms`),
+      (e: unknown) => this.deps.log(`detach ${id}: ${String(e)}`),
+    ).finally(() => {
+      this.detaching.delete(id);
+      // persisted by the next save; a stale entry only makes the next supervisor detach it again (idempotent)
+      if (this.st.pending?.includes(id)) this.st.pending = this.st.pending.filter((x) => x !== id);
+    });
+    this.detaching.set(id, p);
+  }
+
+  /** Resolves when background detaches are done (before a project's networks go, and at exit). */
+  async settled(): Promise<void> {
+    while (this.detaching.size) await Promise.all([...this.detaching.values()]);
   }
 
   /** Bookkeeping once a container's PID 1 runs: exit watch, health checks, events. */
@@ -475,5 +529,6 @@ export class Controller {
     this.closed = true;
     if (this.wakeTimer) clearTimeout(this.wakeTimer);
     for (const id of [...this.checkers.keys()]) await this.stopHealth(id);
+    await this.settled();
   }
 }

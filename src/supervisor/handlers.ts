@@ -100,7 +100,9 @@ export async function handleUp(c: Controller, project: Project, opts: UpOptions,
     const recreated = selected.filter((s) => opts.forceRecreate || infos.some((i) => i.service === s && i.labels[L_HASH] !== configHash(project.services[s] as Service)));
     if (!opts.noRecreate) for (const s of withRestartDependents(project.services, recreated)) if (oneShot[s] && !recreated.includes(s)) oneShot[s].forceRecreate = true;
     c.deps.log(`up: images ready at ${Date.now() - t0} ms`);
-    return c.pass({ oneShot, removeOrphans: opts.removeOrphans, onProgress: progress, request: true });
+    // the listing above is current: every change to the project runs in this exclusive section, and an
+    // exit since then kicks a pass of its own
+    return c.pass({ oneShot, removeOrphans: opts.removeOrphans, onProgress: progress, request: true, observed: infos });
   });
   if (opts.wait) await waitReady(c, Object.keys(c.st.active), opts.waitTimeoutMs ?? 300_000, progress);
   return result;
@@ -130,6 +132,7 @@ async function waitReady(c: Controller, services: string[], timeoutMs: number, p
 }
 
 export async function handleScale(c: Controller, project: Project, scale: Record<string, number>, progress: OnProgress): Promise<UpResult> {
+  c.deps.log('scale: request');
   return c.exclusive(async () => {
     for (const [s, n] of Object.entries(scale)) {
       if (!project.services[s]) throw new TscError('NOT_FOUND', `no such service: ${s}`);
@@ -144,8 +147,9 @@ export async function handleScale(c: Controller, project: Project, scale: Record
     }
     await c.save();
     // networks and volumes exist once the project runs; a scale of a project that never ran makes them
-    if ((await c.observe()).length === 0) await ensureProjectResources(c, project, () => undefined);
-    return c.pass({ onProgress: progress, request: true });
+    const observed = await c.observe();
+    if (observed.length === 0) await ensureProjectResources(c, project, () => undefined);
+    return c.pass({ onProgress: progress, request: true, observed });
   });
 }
 
@@ -197,45 +201,63 @@ export async function handleStart(c: Controller, services: string[], progress: O
 
 export async function handleDown(c: Controller, project: Project | undefined, opts: DownOptions, progress: OnProgress, stateFile: string, keepRunning = false): Promise<void> {
   await c.exclusive(async () => {
+    const t0 = Date.now();
     c.st.phase = 'down';
     if (project) c.st.project = project;
     if (opts.volumes) c.st.removeVolumes = true;
-    const all = await c.observe();
+    // one listing: the service containers and, as Compose, those left by `run` (without --rm)
+    const listed = (await c.deps.runtime.list({ project: c.st.name })).filter((i) => i.project === c.st.name);
+    const all = listed.filter(isServiceContainer);
+    const oneOffs = listed.filter((i) => !isServiceContainer(i));
     const known = new Set(c.project ? [...Object.keys(c.project.services), ...Object.keys(c.project.disabledServices)] : []);
-    // as Compose: containers left by `run` (without --rm) go with the project too
-    const oneOffs = (await c.deps.runtime.list({ project: c.st.name })).filter((i) => !isServiceContainer(i) && i.project === c.st.name);
     const targets = [...(opts.removeOrphans || !c.project ? all : all.filter((i) => known.has(i.service))), ...oneOffs];
     // one durable write before anything goes: the phase and every id about to be removed
     c.st.pending = [...new Set([...(c.st.pending ?? []), ...targets.map((i) => i.id)])];
     await c.save();
+    c.deps.log(`down: ${targets.length} containers listed at ${Date.now() - t0} ms`);
     for (const o of all.filter((i) => !targets.includes(i))) {
       progress({ type: 'message', level: 'warning', text: `Found orphan container (${o.name}) for this project. Run down with --remove-orphans to remove it.` });
     }
+    // stop in dependency order; then the containers' files and the project's networks go at once (the
+    // network teardown only needs every PID 1 gone)
     for (const group of stopGroups(c, targets)) {
       await Promise.all(group.map(async (i) => {
-        const res = `Container ${i.name}`;
-        progress({ type: 'resource', resource: res, status: i.status === 'running' ? 'Stopping' : 'Removing', done: false });
-        const t0 = Date.now();
-        await c.retire(i.id, i.service, i.name, c.service(i.service), opts.timeoutMs, false);
-        c.deps.log(`down: ${i.name} removed in ${Date.now() - t0} ms`);
-        progress({ type: 'resource', resource: res, status: 'Removed', done: true });
+        progress({ type: 'resource', resource: `Container ${i.name}`, status: i.status === 'running' ? 'Stopping' : 'Removing', done: false });
+        await c.quiesce(i.id, i.service, c.service(i.service), opts.timeoutMs);
       }));
     }
+    c.deps.log(`down: containers stopped at ${Date.now() - t0} ms`);
     const { network, volumes } = c.deps;
-    if (network) {
+    const removeContainers = async (): Promise<void> => {
+      await Promise.all(targets.map(async (i) => {
+        await c.ops().remove(i.id, c.service(i.service), opts.timeoutMs, false);
+        c.emit('destroy', i);
+        progress({ type: 'resource', resource: `Container ${i.name}`, status: 'Removed', done: true });
+      }));
+      c.deps.log(`down: containers removed at ${Date.now() - t0} ms`);
+      if (volumes && c.st.removeVolumes) {
+        for (const v of await volumes.removeProjectVolumes(c.st.name)) progress({ type: 'resource', resource: `Volume ${v}`, status: 'Removed', done: true });
+      } else if (volumes) {
+        // As Docker: anonymous volumes outlive `down` (dangling, for `volume prune`) but the next `up` gets fresh ones.
+        await volumes.releaseAnonymousVolumes(c.st.name);
+      }
+    };
+    const removeNetworks = async (): Promise<void> => {
+      if (!network) return;
+      await c.settled();
       // every container's netns and veths, the bridges and the nft table: one tsc-net, one ip, one nft
       await network.removeProjectNetworks(c.project ?? c.st.name);
+      c.deps.log(`down: networks removed at ${Date.now() - t0} ms`);
+    };
+    await Promise.all([removeContainers(), removeNetworks()]);
+    // reported after the containers, in Compose's order
+    if (network) {
       for (const n of Object.values(c.project?.networks ?? {})) {
         if (!n.external) progress({ type: 'resource', resource: `Network ${n.name}`, status: 'Removed', done: true });
       }
     }
-    if (volumes && c.st.removeVolumes) {
-      for (const v of await volumes.removeProjectVolumes(c.st.name)) progress({ type: 'resource', resource: `Volume ${v}`, status: 'Removed', done: true });
-    } else if (volumes) {
-      // As Docker: anonymous volumes outlive `down` (dangling, for `volume prune`) but the next `up` gets fresh ones.
-      await volumes.releaseAnonymousVolumes(c.st.name);
-    }
     await rm(stateFile, { force: true });
+    c.deps.log(`down: done in ${Date.now() - t0} ms`);
     c.st = emptyState(c.st.name);
     c.closed = !keepRunning;
   });
