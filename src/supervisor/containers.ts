@@ -9,7 +9,7 @@ import type { ContainerInfo, ContainerRuntime, ResolvedMount } from '../runtime/
 import type { ImageStoreApi, LocalImage } from '../image/api.js';
 import type { NetworkManager } from '../network/api.js';
 import type { VolumeManagerApi } from '../volume/api.js';
-import { TscError } from '../errors.js';
+import { TscError, isTscError } from '../errors.js';
 import { L_COMMAND, L_PORTS, L_FILES, L_HASH, L_IMAGE, L_IMAGE_REF, L_NUMBER, L_ONEOFF, L_PROJECT, L_SERVICE, L_VERSION, L_WORKDIR } from './labels.js';
 
 export interface EngineDeps {
@@ -140,14 +140,16 @@ export class ContainerOps {
    * the network side to a caller that tears the project's networks down anyway (one call for all).
    */
   async remove(id: string, svc: Service | undefined, timeoutMs?: number, detach = true): Promise<void> {
+    // no inspect first: stop is a no-op on a stopped container, and both say NOT_FOUND for a gone one
+    const gone = (e: unknown): boolean => isTscError(e) && e.code === 'NOT_FOUND';
     const t0 = Date.now();
-    const info = await this.deps.runtime.inspect(id).catch(() => undefined);
+    await this.stop(id, svc, timeoutMs).catch((e) => gone(e) || this.deps.log(`stop ${id}: ${String(e)}`));
     const t1 = Date.now();
-    if (info && info.status === 'running') await this.stop(id, svc, timeoutMs).catch((e) => this.deps.log(`stop ${id}: ${String(e)}`));
+    await this.deps.runtime.remove(id, { force: true }).catch((e) => {
+      if (!gone(e)) throw e;
+    });
     const t2 = Date.now();
-    if (info) await this.deps.runtime.remove(id, { force: true });
-    const t3 = Date.now();
     if (detach) await this.deps.network?.detach(id).catch((e) => this.deps.log(`detach ${id}: ${String(e)}`));
-    this.deps.log(`${info?.name ?? id}: inspect ${t1 - t0} stop ${t2 - t1} remove ${t3 - t2} detach ${Date.now() - t3} ms`);
+    this.deps.log(`${id}: stop ${t1 - t0} remove ${t2 - t1}${detach ? ` detach ${Date.now() - t2}` : ''} ms`);
   }
 }
