@@ -1,33 +1,52 @@
-// tsc-net: container network setup over rtnetlink, one process per container (no iproute2 processes).
+// tsc-net: container network setup over rtnetlink, and the project's nftables rules through libnftables.
+// One-shot verbs (a process per call) or `serve` (one long-lived process per supervisor, a request per line):
+// a supervisor pays no fork/exec, no `ip` and no `nft` process per step.
 //
 //   tsc-net attach NETNS_PATH [--link HOSTIF,BRIDGE,IFACE,ADDR/PREFIX]... [--gw ADDR]
 //       Creates the persistent netns at NETNS_PATH (unshare + bind mount, like `ip netns add`), then per
 //       --link a veth pair: HOSTIF in the host netns, enslaved to BRIDGE and up; its peer IFACE created
 //       directly in the netns with MAC 02:42 + the address's 4 bytes. Inside the netns: the address on
-//       IFACE, IFACE up, lo up, and a default route via --gw when given. On any failure everything made so far is removed.
-//   tsc-net detach NETNS_PATH [HOSTIF]... [NETNS_PATH [HOSTIF]...]...
-//       Deletes the host-side veths (if still there) and the netns mount + file of one or more containers
-//       (arguments starting with '/' are netns paths). Missing things are fine.
+//       IFACE, IFACE up, lo up, and a default route via --gw when given. On any failure everything made so
+//       far is removed.
+//   tsc-net detach [NETNS_PATH | LINK]...
+//       Deletes the host-side links (veths, bridges; if still there) and the netns mount + file of one or
+//       more containers (arguments starting with '/' are netns paths). Missing things are fine. All links
+//       go in ONE kernel batch (put into a random link group, then one RTM_DELLINK of the group): deleting
+//       links one by one costs an RCU grace period each (~30 ms on a loaded host).
+//   tsc-net setup [--bridge NAME,MAC,ADDR/PREFIX]... [--addr NAME,ADDR/PREFIX]...
+//       Creates bridges (fixed MAC, address, up) and puts further addresses on links (replace: idempotent).
+//   tsc-net nft             (script on stdin)   runs an `nft -f` script in-process (libnftables, dlopen'd).
+//   tsc-net serve
+//       Reads requests from stdin: "ID VERB ARG..." per line (arguments without spaces), for nft
+//       "ID nft LEN" followed by LEN bytes of script; answers "ID STATUS MESSAGE" per request, in order
+//       (STATUS 0 ok, 1 failed, 2 usage, 3 libnftables missing). Exits at EOF on stdin (its parent died or
+//       closed it), after finishing the request in hand: a request is never cut in the middle.
 //
-// Exit codes: 0 ok, 1 failure (one line on stderr: "tsc-net: <verb>: <what>: <strerror>"), 2 usage.
+// Exit codes: 0 ok, 1 failure (one line on stderr: "tsc-net: <verb>: <what>: <strerror>"), 2 usage,
+// 3 libnftables missing (nft).
 #define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
 #include <net/if.h>
+#include <poll.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #define TSC_MAX_LINKS 16
+#define TSC_MAX_ARGS 4096
 
 struct link {
   char host[IFNAMSIZ], bridge[IFNAMSIZ], iface[IFNAMSIZ];
@@ -44,9 +63,12 @@ struct req {
 
 static const char *verb = "?";
 static int seq;
+// the first failure of the request in hand ("tsc-net: verb: what: strerror"); printed or sent back
+static char errmsg[1024];
+static int hostns = -1;
 
 static int fail(const char *what, int err) {
-  fprintf(stderr, "tsc-net: %s: %s: %s\n", verb, what, strerror(err));
+  if (!errmsg[0]) snprintf(errmsg, sizeof errmsg, "tsc-net: %s: %s: %s", verb, what, strerror(err));
   return -1;
 }
 
@@ -97,12 +119,18 @@ static int talk(int fd, struct nlmsghdr *n) {
   }
 }
 
+static void linkmsg(struct req *r, int type, int flags) {
+  memset(r, 0, sizeof *r);
+  r->n.nlmsg_len = NLMSG_LENGTH(sizeof(struct ifinfomsg));
+  r->n.nlmsg_type = type;
+  r->n.nlmsg_flags = flags;
+  ((struct ifinfomsg *)NLMSG_DATA(&r->n))->ifi_family = AF_UNSPEC;
+}
+
 static int link_up(int fd, int ifindex) {
-  struct req r = {0};
-  r.n.nlmsg_len = NLMSG_LENGTH(sizeof(struct ifinfomsg));
-  r.n.nlmsg_type = RTM_NEWLINK;
+  struct req r;
+  linkmsg(&r, RTM_NEWLINK, 0);
   struct ifinfomsg *ifi = NLMSG_DATA(&r.n);
-  ifi->ifi_family = AF_UNSPEC;
   ifi->ifi_index = ifindex;
   ifi->ifi_flags = IFF_UP;
   ifi->ifi_change = IFF_UP;
@@ -110,22 +138,39 @@ static int link_up(int fd, int ifindex) {
 }
 
 static int link_del(int fd, const char *name) {
-  struct req r = {0};
-  r.n.nlmsg_len = NLMSG_LENGTH(sizeof(struct ifinfomsg));
-  r.n.nlmsg_type = RTM_DELLINK;
-  struct ifinfomsg *ifi = NLMSG_DATA(&r.n);
-  ifi->ifi_family = AF_UNSPEC;
+  struct req r;
+  linkmsg(&r, RTM_DELLINK, 0);
   addattr(&r.n, IFLA_IFNAME, name, strlen(name) + 1);
   return talk(fd, &r.n);
 }
 
+static int link_group(int fd, const char *name, unsigned group) {
+  struct req r;
+  linkmsg(&r, RTM_NEWLINK, 0);
+  addattr(&r.n, IFLA_IFNAME, name, strlen(name) + 1);
+  addattr(&r.n, IFLA_GROUP, &group, 4);
+  return talk(fd, &r.n);
+}
+
+static int group_del(int fd, unsigned group) {
+  struct req r;
+  linkmsg(&r, RTM_DELLINK, 0);
+  addattr(&r.n, IFLA_GROUP, &group, 4);
+  return talk(fd, &r.n);
+}
+
+// 02:42 + the IPv4 address's 4 bytes (as Docker's bridge driver): when an address is reused, neighbours'
+// ARP caches still point at the right MAC instead of black-holing traffic until the entry is probed away.
+static void mac_for(struct in_addr a, unsigned char mac[6]) {
+  mac[0] = 0x02;
+  mac[1] = 0x42;
+  memcpy(mac + 2, &a.s_addr, 4);
+}
+
 static int veth_add(int fd, const struct link *l, int brindex, int nsfd) {
-  struct req r = {0};
-  r.n.nlmsg_len = NLMSG_LENGTH(sizeof(struct ifinfomsg));
-  r.n.nlmsg_type = RTM_NEWLINK;
-  r.n.nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
+  struct req r;
+  linkmsg(&r, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
   struct ifinfomsg *ifi = NLMSG_DATA(&r.n);
-  ifi->ifi_family = AF_UNSPEC;
   ifi->ifi_flags = IFF_UP;
   ifi->ifi_change = IFF_UP;
   addattr(&r.n, IFLA_IFNAME, l->host, strlen(l->host) + 1);
@@ -136,11 +181,8 @@ static int veth_add(int fd, const struct link *l, int brindex, int nsfd) {
   struct rtattr *peer = nest(&r.n, VETH_INFO_PEER);
   r.n.nlmsg_len += sizeof(struct ifinfomsg); // the peer's (zeroed) ifinfomsg
   addattr(&r.n, IFLA_IFNAME, l->iface, strlen(l->iface) + 1);
-  // the container side's MAC is derived from its IPv4 address (02:42:a:b:c:d, as Docker's bridge driver):
-  // when a removed container's address is reused, neighbours' ARP caches still point at the right MAC
-  // instead of black-holing traffic to the new holder until the stale entry is probed away (~30-45 s).
-  unsigned char mac[6] = {0x02, 0x42};
-  memcpy(mac + 2, &l->addr.s_addr, 4);
+  unsigned char mac[6];
+  mac_for(l->addr, mac);
   addattr(&r.n, IFLA_ADDRESS, mac, 6);
   addattr(&r.n, IFLA_NET_NS_FD, &nsfd, 4);
   endnest(&r.n, peer);
@@ -149,11 +191,26 @@ static int veth_add(int fd, const struct link *l, int brindex, int nsfd) {
   return talk(fd, &r.n);
 }
 
-static int addr_add(int fd, int ifindex, struct in_addr a, int prefix) {
+static int bridge_add(int fd, const char *name, const unsigned char mac[6]) {
+  struct req r;
+  linkmsg(&r, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
+  struct ifinfomsg *ifi = NLMSG_DATA(&r.n);
+  ifi->ifi_flags = IFF_UP;
+  ifi->ifi_change = IFF_UP;
+  addattr(&r.n, IFLA_IFNAME, name, strlen(name) + 1);
+  addattr(&r.n, IFLA_ADDRESS, mac, 6);
+  struct rtattr *li = nest(&r.n, IFLA_LINKINFO);
+  addattr(&r.n, IFLA_INFO_KIND, "bridge", 6);
+  endnest(&r.n, li);
+  return talk(fd, &r.n);
+}
+
+// replace: an address that is already there is fine (idempotent adoption)
+static int addr_add(int fd, int ifindex, struct in_addr a, int prefix, int replace) {
   struct req r = {0};
   r.n.nlmsg_len = NLMSG_LENGTH(sizeof(struct ifaddrmsg));
   r.n.nlmsg_type = RTM_NEWADDR;
-  r.n.nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
+  r.n.nlmsg_flags = NLM_F_CREATE | (replace ? NLM_F_REPLACE : NLM_F_EXCL);
   struct ifaddrmsg *ifa = NLMSG_DATA(&r.n);
   ifa->ifa_family = AF_INET;
   ifa->ifa_prefixlen = prefix;
@@ -187,28 +244,47 @@ static void netns_remove(const char *path) {
   unlink(path);
 }
 
+// Back in the host netns, or this process must not go on (a later request would run in a container's).
+static void host_netns(void) {
+  if (setns(hostns, CLONE_NEWNET) < 0) {
+    fprintf(stderr, "tsc-net: cannot return to the host network namespace: %s\n", strerror(errno));
+    _exit(1);
+  }
+}
+
+static int parse_cidr(char *s, struct in_addr *a, int *prefix) {
+  char *slash = strchr(s, '/');
+  if (!slash) return -1;
+  *slash = 0;
+  char *end;
+  long p = strtol(slash + 1, &end, 10);
+  int ok = *end == 0 && p >= 1 && p <= 32 && inet_pton(AF_INET, s, a) == 1;
+  *slash = '/';
+  *prefix = (int)p;
+  return ok ? 0 : -1;
+}
+
+// Splits "a,b,c" into exactly n fields (in place).
+static int fields(char *s, char **f, int n) {
+  for (int i = 0; i < n; i++) {
+    f[i] = strsep(&s, ",");
+    if (!f[i] || !*f[i]) return -1;
+  }
+  return s ? -1 : 0;
+}
+
+static int ifname_ok(const char *s) { return strlen(s) < IFNAMSIZ; }
+
 static int parse_link(char *s, struct link *l) {
   char *f[4];
-  for (int i = 0; i < 4; i++) {
-    f[i] = strsep(&s, ",");
-    if (!f[i] || !*f[i] || strlen(f[i]) >= IFNAMSIZ * 2) return -1;
-  }
-  if (s) return -1;
-  if (strlen(f[0]) >= IFNAMSIZ || strlen(f[1]) >= IFNAMSIZ || strlen(f[2]) >= IFNAMSIZ) return -1;
+  if (fields(s, f, 4) < 0 || !ifname_ok(f[0]) || !ifname_ok(f[1]) || !ifname_ok(f[2])) return -1;
   strcpy(l->host, f[0]);
   strcpy(l->bridge, f[1]);
   strcpy(l->iface, f[2]);
-  char *slash = strchr(f[3], '/');
-  if (!slash) return -1;
-  *slash = 0;
-  l->prefix = atoi(slash + 1);
-  if (l->prefix < 1 || l->prefix > 32 || inet_pton(AF_INET, f[3], &l->addr) != 1) return -1;
-  return 0;
+  return parse_cidr(f[3], &l->addr, &l->prefix);
 }
 
 static int do_attach(const char *path, struct link *links, int nlinks, const struct in_addr *gw) {
-  int hostns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-  if (hostns < 0) return fail("open host netns", errno);
   char dir[4096];
   snprintf(dir, sizeof dir, "%s", path);
   char *sl = strrchr(dir, '/');
@@ -226,18 +302,20 @@ static int do_attach(const char *path, struct link *links, int nlinks, const str
   }
   if (mount("/proc/self/ns/net", path, "none", MS_BIND, NULL) < 0) {
     int e = errno;
-    setns(hostns, CLONE_NEWNET);
+    host_netns();
     unlink(path);
     return fail("bind netns", e);
   }
+  host_netns();
   int nsfd = open(path, O_RDONLY | O_CLOEXEC);
-  if (nsfd < 0 || setns(hostns, CLONE_NEWNET) < 0) {
+  if (nsfd < 0) {
     int e = errno;
     netns_remove(path);
     return fail("reopen netns", e);
   }
   int hfd = nlsock();
   if (hfd < 0) {
+    close(nsfd);
     netns_remove(path);
     return fail("netlink socket", -hfd);
   }
@@ -269,59 +347,173 @@ static int do_attach(const char *path, struct link *links, int nlinks, const str
       for (int i = 0; !e && i < nlinks; i++) {
         int idx = if_nametoindex(links[i].iface);
         if (!idx) e = errno;
-        else if (!(e = -addr_add(nfd, idx, links[i].addr, links[i].prefix))) e = -link_up(nfd, idx);
+        else if (!(e = -addr_add(nfd, idx, links[i].addr, links[i].prefix, 0))) e = -link_up(nfd, idx);
         if (e) snprintf(what, sizeof what, "address on %s", links[i].iface);
       }
       if (!e && (e = -link_up(nfd, 1))) snprintf(what, sizeof what, "lo up");
       if (!e && gw && (e = -route_default(nfd, *gw))) snprintf(what, sizeof what, "default route");
       if (nfd >= 0) close(nfd);
-      setns(hostns, CLONE_NEWNET);
+      host_netns();
     }
   }
   if (e) {
     for (int i = 0; i < made; i++) link_del(hfd, links[i].host);
     netns_remove(path);
-    return fail(what, e);
   }
   close(hfd);
   close(nsfd);
-  return 0;
+  return e ? fail(what, e) : 0;
 }
 
 static int do_detach(char **args, int n) {
   int hfd = nlsock();
   if (hfd < 0) return fail("netlink socket", -hfd);
-  int rc = 0;
+  int rc = 0, grouped = 0;
+  unsigned group = 0;
+  // a random group of our own (high bit set; 0 is everybody's default group), so that one RTM_DELLINK
+  // takes exactly these links
+  while (!group) {
+    if (getrandom(&group, sizeof group, 0) != sizeof group) group = (unsigned)getpid() * 2654435761u ^ (unsigned)seq;
+    group |= 0x80000000u;
+  }
   for (int i = 0; i < n; i++) {
-    if (args[i][0] == '/') {
-      if (umount2(args[i], MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT) rc = fail("umount netns", errno);
-      if (unlink(args[i]) < 0 && errno != ENOENT) rc = fail("unlink netns", errno);
+    if (args[i][0] == '/') continue;
+    if (!ifname_ok(args[i])) {
+      rc = fail(args[i], EINVAL);
       continue;
     }
-    int e = -link_del(hfd, args[i]);
-    if (e && e != ENODEV) rc = fail(args[i], e);
+    int e = -link_group(hfd, args[i], group);
+    if (!e) grouped++;
+    else if (e != ENODEV) rc = fail(args[i], e);
+  }
+  if (grouped) {
+    int e = -group_del(hfd, group);
+    if (e && e != ENODEV) {
+      // cannot happen on a current kernel; one by one then
+      for (int i = 0; i < n; i++) {
+        if (args[i][0] == '/') continue;
+        int e2 = -link_del(hfd, args[i]);
+        if (e2 && e2 != ENODEV) rc = fail(args[i], e2);
+      }
+    }
+  }
+  // the netns after their veths: nothing in them needs the kernel's (asynchronous) namespace cleanup then
+  for (int i = 0; i < n; i++) {
+    if (args[i][0] != '/') continue;
+    if (umount2(args[i], MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT) rc = fail("umount netns", errno);
+    if (unlink(args[i]) < 0 && errno != ENOENT) rc = fail("unlink netns", errno);
   }
   close(hfd);
   return rc;
 }
 
+static int do_setup(char **args, int n) {
+  int hfd = nlsock();
+  if (hfd < 0) return fail("netlink socket", -hfd);
+  int rc = 0;
+  for (int i = 0; i + 1 < n && !rc; i += 2) {
+    char *f[3];
+    char what[96];
+    struct in_addr a;
+    int prefix;
+    int bridge = !strcmp(args[i], "--bridge");
+    if (fields(args[i + 1], f, bridge ? 3 : 2) < 0 || !ifname_ok(f[0]) || parse_cidr(f[bridge ? 2 : 1], &a, &prefix) < 0) {
+      rc = fail(args[i + 1], EINVAL);
+      break;
+    }
+    if (bridge) {
+      unsigned char mac[6];
+      if (sscanf(f[1], "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx", &mac[0], &mac[1], &mac[2], &mac[3], &mac[4], &mac[5]) != 6) {
+        rc = fail(f[1], EINVAL);
+        break;
+      }
+      int e = -bridge_add(hfd, f[0], mac);
+      if (e) {
+        snprintf(what, sizeof what, "bridge %s", f[0]);
+        rc = fail(what, e);
+        break;
+      }
+    }
+    int idx = if_nametoindex(f[0]);
+    int e = idx ? -addr_add(hfd, idx, a, prefix, !bridge) : errno;
+    if (e) {
+      snprintf(what, sizeof what, "address %s on %s", f[bridge ? 2 : 1], f[0]);
+      rc = fail(what, e);
+    }
+  }
+  close(hfd);
+  return rc;
+}
+
+// ------------------------------------------------------------------------------------------------ nft
+// libnftables is the library `nft` itself is; dlopen'd so that only its runtime package is needed.
+struct nft_ctx;
+static struct {
+  int tried;
+  struct nft_ctx *ctx;
+  int (*run)(struct nft_ctx *, const char *);
+  const char *(*errbuf)(struct nft_ctx *);
+  const char *(*outbuf)(struct nft_ctx *);
+  void (*dry_run)(struct nft_ctx *, int);
+} nft;
+
+static int nft_load(void) {
+  if (nft.tried) return nft.ctx ? 0 : -1;
+  nft.tried = 1;
+  void *h = dlopen("libnftables.so.1", RTLD_NOW | RTLD_LOCAL);
+  if (!h) return -1;
+  struct nft_ctx *(*ctx_new)(unsigned) = (struct nft_ctx * (*)(unsigned)) dlsym(h, "nft_ctx_new");
+  int (*buf_out)(struct nft_ctx *) = (int (*)(struct nft_ctx *))dlsym(h, "nft_ctx_buffer_output");
+  int (*buf_err)(struct nft_ctx *) = (int (*)(struct nft_ctx *))dlsym(h, "nft_ctx_buffer_error");
+  nft.run = (int (*)(struct nft_ctx *, const char *))dlsym(h, "nft_run_cmd_from_buffer");
+  nft.errbuf = (const char *(*)(struct nft_ctx *))dlsym(h, "nft_ctx_get_error_buffer");
+  nft.outbuf = (const char *(*)(struct nft_ctx *))dlsym(h, "nft_ctx_get_output_buffer");
+  nft.dry_run = (void (*)(struct nft_ctx *, int))dlsym(h, "nft_ctx_set_dry_run");
+  if (!ctx_new || !buf_out || !buf_err || !nft.run || !nft.errbuf || !nft.outbuf || !(nft.ctx = ctx_new(0))) return -1;
+  // stdout is the serve protocol: nothing of nft's may reach it
+  buf_out(nft.ctx);
+  buf_err(nft.ctx);
+  return 0;
+}
+
+// 0 ok, -1 failed (errmsg set), -3 no libnftables
+static int do_nft(const char *script) {
+  if (nft_load() < 0) {
+    fail("libnftables.so.1", ENOENT);
+    return -3;
+  }
+  int r = nft.run(nft.ctx, script);
+  nft.outbuf(nft.ctx); // the buffers are reset by reading them
+  if (r == 0) {
+    nft.errbuf(nft.ctx); // drop warnings
+    return 0;
+  }
+  const char *e = nft.errbuf(nft.ctx);
+  snprintf(errmsg, sizeof errmsg, "nft: %s", e && *e ? e : "failed");
+  return -1;
+}
+
+// ------------------------------------------------------------------------------------------------ verbs
+
 static int usage(void) {
-  fprintf(stderr, "usage: tsc-net attach NETNS_PATH [--link HOSTIF,BRIDGE,IFACE,ADDR/PREFIX]... [--gw ADDR]\n"
-                  "       tsc-net detach NETNS_PATH [HOSTIF]... [NETNS_PATH [HOSTIF]...]...\n");
+  snprintf(errmsg, sizeof errmsg,
+           "usage: tsc-net attach NETNS_PATH [--link HOSTIF,BRIDGE,IFACE,ADDR/PREFIX]... [--gw ADDR] | "
+           "detach [NETNS_PATH|LINK]... | setup [--bridge NAME,MAC,ADDR/PREFIX | --addr NAME,ADDR/PREFIX]... | nft | serve");
   return 2;
 }
 
-int main(int argc, char **argv) {
-  if (argc < 3) return usage();
-  verb = argv[1];
-  const char *path = argv[2];
-  if (path[0] != '/') return usage();
+// argv[0] is the verb; returns the exit status
+static int dispatch(int argc, char **argv, const char *script) {
+  errmsg[0] = 0;
+  if (argc < 1) return usage();
+  verb = argv[0];
   if (!strcmp(verb, "attach")) {
+    if (argc < 2 || argv[1][0] != '/') return usage();
     struct link links[TSC_MAX_LINKS];
     int n = 0;
     struct in_addr gw;
     int hasgw = 0;
-    for (int i = 3; i < argc; i++) {
+    for (int i = 2; i < argc; i++) {
       if (!strcmp(argv[i], "--link") && i + 1 < argc) {
         if (n == TSC_MAX_LINKS || parse_link(argv[++i], &links[n]) < 0) return usage();
         n++;
@@ -331,8 +523,164 @@ int main(int argc, char **argv) {
       } else
         return usage();
     }
-    return do_attach(path, links, n, hasgw ? &gw : NULL) < 0 ? 1 : 0;
+    return do_attach(argv[1], links, n, hasgw ? &gw : NULL) < 0 ? 1 : 0;
   }
-  if (!strcmp(verb, "detach")) return do_detach(argv + 2, argc - 2) < 0 ? 1 : 0;
+  if (!strcmp(verb, "detach")) return do_detach(argv + 1, argc - 1) < 0 ? 1 : 0;
+  if (!strcmp(verb, "setup")) {
+    for (int i = 1; i < argc; i += 2)
+      if (i + 1 >= argc || (strcmp(argv[i], "--bridge") && strcmp(argv[i], "--addr"))) return usage();
+    return do_setup(argv + 1, argc - 1) < 0 ? 1 : 0;
+  }
+  if (!strcmp(verb, "nft")) {
+    if (!script) return usage();
+    int r = do_nft(script);
+    return r == -3 ? 3 : r < 0 ? 1 : 0;
+  }
   return usage();
+}
+
+// ------------------------------------------------------------------------------------------------ serve
+
+static char *inbuf;
+static size_t inlen, incap, inpos;
+
+// Reads more of stdin; 0 at EOF.
+static int fill(void) {
+  if (inpos > 0) {
+    memmove(inbuf, inbuf + inpos, inlen - inpos);
+    inlen -= inpos;
+    inpos = 0;
+  }
+  if (incap - inlen < 65536) {
+    incap = incap ? incap * 2 : 131072;
+    inbuf = realloc(inbuf, incap + 1);
+    if (!inbuf) _exit(1);
+  }
+  for (;;) {
+    ssize_t r = read(0, inbuf + inlen, incap - inlen);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) return 0;
+    inlen += (size_t)r;
+    return 1;
+  }
+}
+
+// The next line (without its newline) or NULL at EOF.
+static char *next_line(void) {
+  for (;;) {
+    char *nl = memchr(inbuf + inpos, '\n', inlen - inpos);
+    if (nl) {
+      *nl = 0;
+      char *line = inbuf + inpos;
+      inpos = (size_t)(nl - inbuf) + 1;
+      return line;
+    }
+    if (!fill()) return NULL;
+  }
+}
+
+static void reply(const char *id, int status) {
+  char out[1200];
+  // one line: newlines of the message become "; "
+  char msg[1024];
+  size_t j = 0;
+  for (size_t i = 0; errmsg[i] && j + 3 < sizeof msg; i++) {
+    if (errmsg[i] == '\n') {
+      if (errmsg[i + 1]) {
+        msg[j++] = ';';
+        msg[j++] = ' ';
+      }
+    } else
+      msg[j++] = errmsg[i];
+  }
+  msg[j] = 0;
+  int len = snprintf(out, sizeof out, "%s %d %s\n", id, status, status ? msg : "");
+  if (len > (int)sizeof out - 1) len = sizeof out - 1, out[len - 1] = '\n';
+  for (int off = 0; off < len;) {
+    ssize_t w = write(1, out + off, len - off);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) _exit(0); // nobody listens any more
+    off += (int)w;
+  }
+}
+
+// The first script a libnftables context runs costs 20-60 ms more than the next ones (parser and symbol
+// tables set up on first use): pay it while no request waits, with a dry run (checked, nothing committed)
+// of rules like the project tables' (nft.ts).
+static void nft_warm(void) {
+  struct pollfd p = {.fd = 0, .events = POLLIN};
+  if (poll(&p, 1, 0) != 0 || nft_load() < 0 || !nft.dry_run) return;
+  nft.dry_run(nft.ctx, 1);
+  nft.run(nft.ctx, "table inet tsc_warmup {\n"
+                   " chain f { type filter hook forward priority -1; policy accept;\n"
+                   "  oifname \"tscbwarmup\" iifname != \"tscbwarmup\" ct state established,related accept; }\n"
+                   " chain i { type filter hook input priority -1; policy accept;\n"
+                   "  ip daddr 10.0.0.0/24 iifname != { \"lo\", \"tscbwarmup\" } drop; }\n"
+                   " chain p { type nat hook postrouting priority 100; policy accept;\n"
+                   "  ip saddr 10.0.0.0/24 oifname != \"tscbwarmup\" masquerade; }\n"
+                   "}\n");
+  nft.dry_run(nft.ctx, 0);
+  nft.outbuf(nft.ctx);
+  nft.errbuf(nft.ctx);
+}
+
+static int serve(void) {
+  static char *argv[TSC_MAX_ARGS];
+  nft_warm();
+  for (;;) {
+    char *line = next_line();
+    if (!line) return 0;
+    int argc = 0;
+    for (char *tok = strtok(line, " "); tok && argc < TSC_MAX_ARGS; tok = strtok(NULL, " ")) argv[argc++] = tok;
+    if (argc < 2) continue;
+    char id[32];
+    snprintf(id, sizeof id, "%s", argv[0]);
+    char *script = NULL;
+    if (!strcmp(argv[1], "nft")) {
+      // "ID nft LEN" + LEN bytes: copied out, the input buffer may move while it fills
+      size_t len = argc > 2 ? strtoul(argv[2], NULL, 10) : 0;
+      while (inlen - inpos < len)
+        if (!fill()) return 0;
+      script = malloc(len + 1);
+      if (!script) _exit(1);
+      memcpy(script, inbuf + inpos, len);
+      script[len] = 0;
+      inpos += len;
+      argc = 2;
+    }
+    int status = dispatch(argc - 1, argv + 1, script);
+    free(script);
+    reply(id, status);
+  }
+}
+
+static char *read_all(int fd) {
+  size_t cap = 65536, len = 0;
+  char *b = malloc(cap + 1);
+  for (ssize_t r; b && (r = read(fd, b + len, cap - len)) != 0;) {
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    len += (size_t)r;
+    if (len == cap) b = realloc(b, (cap *= 2) + 1);
+  }
+  if (b) b[len] = 0;
+  return b;
+}
+
+int main(int argc, char **argv) {
+  hostns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+  if (hostns < 0) {
+    fprintf(stderr, "tsc-net: open host netns: %s\n", strerror(errno));
+    return 1;
+  }
+  if (argc >= 2 && !strcmp(argv[1], "serve")) {
+    signal(SIGPIPE, SIG_IGN);
+    return serve();
+  }
+  char *script = argc >= 2 && !strcmp(argv[1], "nft") ? read_all(0) : NULL;
+  int status = dispatch(argc - 1, argv + 1, script);
+  if (status && errmsg[0]) fprintf(stderr, "%s\n", errmsg);
+  return status;
 }

@@ -1,8 +1,9 @@
 /**
  * The host seam of the network layer: every process it runs and every global file it touches. Passed into
- * the manager (tests may wrap it). Commands: `ip -batch -` for bridges and addresses (once per network),
- * native/build/tsc-net for containers (one process each), `nft -f -` for rules — run from the runtime's
- * shared shell (src/runtime/spawner.ts), not forked from Node.
+ * the manager (tests may wrap it). tsc-net verbs (bridges, addresses, container netns/veths, link deletion)
+ * and nft scripts go to one long-lived `tsc-net serve` process (helper.ts; nft through libnftables in it, or
+ * `nft -f -` where libnftables is missing); `ip` (ipBatch, linkAddresses) runs from the runtime's shared
+ * shell (src/runtime/spawner.ts), not forked from Node.
  */
 import { execFile, spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -11,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { TscError } from '../errors.js';
 import { parseCidr, type Cidr } from './ipam.js';
 import { spawnerEnabled, spawnViaShell } from '../runtime/spawner.js';
+import { HelperError, NetHelper, NO_LIBNFTABLES } from './helper.js';
 
 export interface Host {
   ipBatch(lines: string[]): Promise<void>;
@@ -23,6 +25,10 @@ export interface Host {
   linkAddresses(name: string): Promise<string[]>;
   readSysctl(path: string): string;
   writeSysctl(path: string, value: string): void;
+  /** Start the helper process ahead of its first use (optional). */
+  warm?(): void;
+  /** Let the helper process go (optional; it also goes when this process exits). */
+  close?(): void;
 }
 
 /** Through the runtime's shared shell (no fork of Node per call) unless TSCOMPOSE_SPAWNER=0. */
@@ -66,16 +72,36 @@ export function defaultHelperPath(): string {
 }
 
 export function realHost(helperPath = defaultHelperPath()): Host {
+  let helper: NetHelper | undefined;
+  let noLibnftables = false;
+  const served = (): NetHelper => {
+    if (!existsSync(helperPath)) throw new TscError('NETWORK', `network helper not built: ${helperPath} (run npm run build)`);
+    return (helper ??= new NetHelper(helperPath));
+  };
   return {
     ipBatch: async (lines) => {
       if (lines.length) await runWithInput('ip', ['-batch', '-'], lines.join('\n') + '\n', 'ip -batch');
     },
     nft: async (script) => {
+      if (!noLibnftables) {
+        try {
+          return await served().run(['nft'], script);
+        } catch (e) {
+          if (!(e instanceof HelperError && e.status === NO_LIBNFTABLES)) throw e;
+          noLibnftables = true;
+        }
+      }
       await runWithInput('nft', ['-f', '-'], script, 'nft');
     },
     tscNet: async (args) => {
-      if (!existsSync(helperPath)) throw new TscError('NETWORK', `network helper not built: ${helperPath} (run npm run build)`);
-      await run(helperPath, args, `tsc-net ${args[0] ?? ''}`);
+      await served().run(args);
+    },
+    warm: () => {
+      if (existsSync(helperPath)) served().warm();
+    },
+    close: () => {
+      helper?.close();
+      helper = undefined;
     },
     usedPrefixes: async () => parseFibTrie(readFileSync('/proc/net/fib_trie', 'utf8')),
     linkExists: (name) => existsSync(`/sys/class/net/${name}`),

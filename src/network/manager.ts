@@ -92,6 +92,8 @@ export class LocalNetworkManager implements NetworkManager {
     this.pools = opts.pools ?? (process.env.TSCOMPOSE_NET_POOLS ? process.env.TSCOMPOSE_NET_POOLS.split(',') : DEFAULT_POOLS);
     this.pools.forEach(parsePool);
     this.host = opts.host ?? realHost(opts.helperPath);
+    // the helper's start-up overlaps whatever the caller does before its first network call
+    this.host.warm?.();
     this.lb = new LoadBalancer(opts.lbWorkers === undefined ? {} : { workers: opts.lbWorkers });
     this.dns = opts.dns === false ? undefined : new DnsServer({ lookup: (c, n) => this.lookup(c, n), mayForward: (c) => this.mayForward(c) });
   }
@@ -315,7 +317,7 @@ export class LocalNetworkManager implements NetworkManager {
     side.catch(() => undefined);
     const locked = this.withLock(async () => {
       let used: ReturnType<typeof parseCidr>[] | undefined;
-      const batch: string[] = [];
+      const setup: string[] = [];
       const created = new Set<string>();
       for (const key of [...wanted].sort()) {
         const spec = this.networkSpec(project, key);
@@ -350,7 +352,7 @@ export class LocalNetworkManager implements NetworkManager {
           used.push(parseCidr(subnet));
           gateway = pool?.gateway ?? defaultGateway(parseCidr(subnet));
           const prefix = parseCidr(subnet).prefix;
-          batch.push(`link add name ${bridge} address ${macForAddress(gateway)} type bridge`, `addr add ${gateway}/${prefix} dev ${bridge}`, `link set ${bridge} up`);
+          setup.push('--bridge', `${bridge},${macForAddress(gateway)},${gateway}/${prefix}`);
           created.add(bridge);
         }
         const net: NetState = { key, name: spec.name, bridge, subnet, gateway, internal: spec.internal, external: false, owned: true, vips: {} };
@@ -359,10 +361,11 @@ export class LocalNetworkManager implements NetworkManager {
         for (const aux of Object.values(pool?.auxAddresses ?? {})) this.lease(bridge, aux, 'aux');
         this.registry(net, project.name);
       }
-      batch.push(...this.allocateVips(project, st, created));
+      setup.push(...this.allocateVips(project, st, created));
       // recorded before the bridges exist: a crash in between leaves nothing cleanupProject cannot find
       this.save(st);
-      await this.host.ipBatch(batch);
+      // bridges (fixed MAC, gateway address, up) and virtual IPs: one helper request, rtnetlink
+      if (setup.length) await this.host.tscNet(['setup', ...setup]);
       bridgesUp();
       await this.applyRules(st, created.size > 0);
     });
@@ -372,7 +375,7 @@ export class LocalNetworkManager implements NetworkManager {
     return Object.values(st.networks).map(info);
   }
 
-  /** Per-service virtual IPs (services with known ports) on each of their networks; returns `ip` lines. */
+  /** Per-service virtual IPs (services with known ports) on each of their networks; returns `tsc-net setup` arguments. */
   private allocateVips(project: Project, st: ProjectState, created: ReadonlySet<string>): string[] {
     const lines: string[] = [];
     for (const [name, svc] of Object.entries(project.services)) {
@@ -381,7 +384,7 @@ export class LocalNetworkManager implements NetworkManager {
         const net = st.networks[key]!;
         if (!net.owned) continue; // no addresses of ours on somebody else's bridge
         if (net.vips[name] && this.leased(net.bridge).has(net.vips[name]!)) {
-          if (created.has(net.bridge)) lines.push(`addr replace ${net.vips[name]}/32 dev ${net.bridge}`);
+          if (created.has(net.bridge)) lines.push('--addr', `${net.bridge},${net.vips[name]}/32`);
           continue;
         }
         let vip: string | undefined;
@@ -390,7 +393,7 @@ export class LocalNetworkManager implements NetworkManager {
           if (this.lease(net.bridge, ip, `vip:${name}`)) vip = ip;
         }
         net.vips[name] = vip!;
-        lines.push(`addr replace ${vip}/32 dev ${net.bridge}`);
+        lines.push('--addr', `${net.bridge},${vip}/32`);
       }
     }
     return lines;
@@ -720,24 +723,25 @@ export class LocalNetworkManager implements NetworkManager {
     const st = this.load(project);
     for (const key of [...this.backends.keys()]) if (key.startsWith(`${project}/`)) this.backends.delete(key);
     const ctrs = Object.values(st.containers);
-    const args = ctrs.flatMap((c) => (c.netns ? [c.netns, ...c.links.map((l) => l.hostIface)] : []));
-    // listeners, DNS and the containers' netns/veths are independent: all at once
     const owned = Object.values(st.networks).filter((n) => n.owned);
-    await Promise.all([
-      ...st.listeners.map((l) => this.lb.unlisten(l.key)),
-      ...(args.length ? [this.host.tscNet(['detach', ...args])] : []),
-      ...(this.dns ? owned.map((n) => this.dns!.stop(n.gateway)) : []),
-    ]);
-    for (const c of ctrs) for (const l of c.links) this.unlease(l.bridge, l.address);
-    st.containers = {};
-    rmSync(this.ctrDir(project), { recursive: true, force: true });
-    this.ctrStamp.delete(project);
     const scope = projectScope(this.root, project);
-    await this.withLock(async () => {
-      const own = Object.values(st.networks).filter((n) => n.owned);
+    // Listeners, DNS and the kernel objects are independent: all at once. The containers' veths and the
+    // bridges go in ONE tsc-net detach (one kernel batch: a link deleted alone costs an RCU grace period),
+    // the nft table beside it; both under the host lock, as a subnet is free again once its bridge is gone.
+    const kernel = this.withLock(async () => {
       const dels = new Set<string>();
-      for (const n of own) {
-        if (this.host.linkExists(n.bridge)) dels.add(n.bridge);
+      for (const c of ctrs) if (c.netns) [c.netns, ...c.links.map((l) => l.hostIface)].forEach((x) => dels.add(x));
+      for (const n of owned) if (this.host.linkExists(n.bridge)) dels.add(n.bridge);
+      // leftovers of a crash before the state was written: bridges named for this project's keys
+      const keys = new Set([...Object.keys(st.networks), ...Object.keys(this.projects.get(project)?.networks ?? {}), 'default']);
+      for (const k of keys) {
+        const b = bridgeName(scope, k);
+        if (this.host.linkExists(b)) dels.add(b);
+      }
+      st.networks = {};
+      // the table first: the helper takes requests in order, and the links' deletion is the slow one
+      await Promise.all([this.applyRules(st), ...(dels.size ? [this.host.tscNet(['detach', ...dels])] : [])]);
+      for (const n of owned) {
         rmSync(this.leaseDir(n.bridge), { recursive: true, force: true });
         const reg = join(this.runDir, 'networks', `${n.name}.json`);
         try {
@@ -747,16 +751,12 @@ export class LocalNetworkManager implements NetworkManager {
           /* gone */
         }
       }
-      // leftovers of a crash before the state was written: bridges named for this project's keys
-      const keys = new Set([...Object.keys(st.networks), ...Object.keys(this.projects.get(project)?.networks ?? {}), 'default']);
-      for (const k of keys) {
-        const b = bridgeName(scope, k);
-        if (this.host.linkExists(b)) dels.add(b);
-      }
-      st.networks = {};
-      // the rules name bridges by string: the table and the bridges go independently, at once
-      await Promise.all([this.host.ipBatch([...dels].map((b) => `link del ${b}`)), this.applyRules(st)]);
     });
+    await Promise.all([...st.listeners.map((l) => this.lb.unlisten(l.key)), ...(this.dns ? owned.map((n) => this.dns!.stop(n.gateway)) : []), kernel]);
+    for (const c of ctrs) for (const l of c.links) this.unlease(l.bridge, l.address);
+    st.containers = {};
+    rmSync(this.ctrDir(project), { recursive: true, force: true });
+    this.ctrStamp.delete(project);
     st.listeners = [];
     this.states.delete(project);
     this.projects.delete(project);
@@ -771,6 +771,7 @@ export class LocalNetworkManager implements NetworkManager {
   async close(): Promise<void> {
     await this.lb.close();
     await this.dns?.close();
+    this.host.close?.();
   }
 }
 
