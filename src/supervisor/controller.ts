@@ -88,8 +88,22 @@ export class Controller {
     return this.st.project;
   }
 
-  async save(): Promise<void> {
-    await saveProjectState(this.stateFile, this.st);
+  private saving: Promise<void> = Promise.resolve();
+  private saveQueued: Promise<void> | undefined;
+
+  /**
+   * Durably writes the state as it is when the write starts. One write at a time, so an older snapshot
+   * never lands after a newer one; callers arriving while a write waits share it (it starts later).
+   */
+  save(): Promise<void> {
+    if (this.saveQueued) return this.saveQueued;
+    const run = this.saving.then(() => {
+      this.saveQueued = undefined;
+      return saveProjectState(this.stateFile, this.st);
+    });
+    this.saveQueued = run;
+    this.saving = run.catch(() => undefined);
+    return run;
   }
 
   /** Run `fn` when no pass or verb is running; serialises every change to the project. */
@@ -436,10 +450,12 @@ export class Controller {
     const p = net.detach(id).then(
       () => this.deps.log(`${id}: network detached in ${Date.now() - t0} ms`),
       (e: unknown) => this.deps.log(`detach ${id}: ${String(e)}`),
-    ).finally(() => {
+    ).then(async () => {
       this.detaching.delete(id);
-      // persisted by the next save; a stale entry only makes the next supervisor detach it again (idempotent)
-      if (this.st.pending?.includes(id)) this.st.pending = this.st.pending.filter((x) => x !== id);
+      if (!this.st.pending?.includes(id)) return;
+      this.st.pending = this.st.pending.filter((x) => x !== id);
+      // `down` writes (and then removes) the state itself; a lost write only repeats an idempotent detach
+      if (this.st.phase === 'up' && !this.closed) await this.save().catch(() => undefined);
     });
     this.detaching.set(id, p);
   }
