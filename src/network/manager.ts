@@ -299,6 +299,8 @@ export class LocalNetworkManager implements NetworkManager {
     if (opts.servicePorts) this.servicePorts.set(project.name, opts.servicePorts);
     const st = this.load(project.name);
     const scope = projectScope(this.root, project.name);
+    // TCP listeners ahead: tsc-lb starts now, alongside the bridges and rules
+    if (Object.keys(project.services).some((name) => this.portsOf(project, name).length > 0)) this.lb.warm();
     const wanted = new Set<string>(Object.keys(project.networks));
     for (const svc of Object.values(project.services)) for (const k of this.serviceNetworks(svc)) wanted.add(k);
 
@@ -440,6 +442,7 @@ export class LocalNetworkManager implements NetworkManager {
     // nothing changed since the last time (same networks, bridges kept, our ip_forward hold as it was)
     if (!force && own.length > 0 && st.rulesApplied === rules && hold === (rec?.holders.includes(me) ?? false) && hold === st.ipForwardHeld) return;
     let sysctl: string | undefined;
+    let dropGuard = false;
     if (hold && !rec?.holders.includes(me)) {
       if (!rec) {
         rec = { original: this.host.readSysctl(IP_FORWARD), holders: [] };
@@ -456,11 +459,14 @@ export class LocalNetworkManager implements NetworkManager {
         if (rec.original !== '1') {
           this.host.writeSysctl(IP_FORWARD, rec.original);
           script += `table inet ${GUARD_TABLE}\ndelete table inet ${GUARD_TABLE}\n`;
+          dropGuard = true;
         }
         rmSync(f, { force: true });
       } else writeFileSync(f, JSON.stringify(rec));
     }
-    await this.host.nft(script);
+    // a pure deletion needs no nft script: raw nf_tables messages, without libnftables' cache fetch + parse
+    if (own.length === 0) await this.host.tscNet(['nftdel', st.table, ...(dropGuard ? [GUARD_TABLE] : [])]);
+    else await this.host.nft(script);
     if (sysctl) this.host.writeSysctl(IP_FORWARD, sysctl);
     st.ipForwardHeld = hold;
     if (own.length > 0) st.rulesApplied = rules;

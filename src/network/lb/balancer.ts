@@ -66,6 +66,11 @@ export class LoadBalancer {
     return p;
   }
 
+  /** Starts tsc-lb ahead of the first TCP listener, so its start-up overlaps the caller's other work. */
+  warm(): void {
+    this.lb();
+  }
+
   private async restore(): Promise<void> {
     if (this.proc || !this.hasTcpListeners()) return;
     const p = this.lb();
