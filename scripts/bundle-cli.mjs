@@ -90,3 +90,18 @@ await build({
   legalComments: 'none',
   logLevel: 'warning',
 });
+// bin/'s first module, on its own (no shared chunks: every file it imports is one more read before `up` can
+// start its supervisor); the main bundle has its own copy, the two meet through a Symbol.for global
+await build({
+  absWorkingDir: root,
+  entryPoints: { 'cli/early': join(src, 'cli/early.ts') },
+  outdir: dist,
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  plugins: [keepMetaUrl],
+  allowOverwrite: true,
+  legalComments: 'none',
+  logLevel: 'warning',
+});

@@ -5,10 +5,10 @@
 import { connect, type Socket } from 'node:net';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync, closeSync, mkdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { TscError, type ErrorCode } from '../errors.js';
 import { projectDir, supervisorLogFile, supervisorSocket, type Paths } from '../state/paths.js';
 import { onLines, send, type Method } from './protocol.js';
+import { spawnSpare, supervisorMain, SUPERVISOR_NODE_FLAGS, takeEarlySpare } from '../cli/early.js';
 
 interface Pending {
   onEvent: (e: unknown) => void;
@@ -75,18 +75,12 @@ export async function findSupervisor(paths: Paths, project: string): Promise<Sup
   }
 }
 
-function spawnSupervisor(paths: Paths, project: string | undefined): ChildProcess {
-  const main = fileURLToPath(new URL('./main.js', import.meta.url));
+/** A supervisor for `project`, its output to the project's log file. */
+function spawnSupervisor(paths: Paths, project: string): ChildProcess {
   const env = { ...process.env, TSCOMPOSE_ROOT: paths.root, TSCOMPOSE_RUN_DIR: paths.runDir };
-  if (project === undefined) {
-    // a spare learns its project on stdin and opens its log file itself
-    const child = spawn(process.execPath, [main, '--spare'], { detached: true, cwd: '/', stdio: ['pipe', 'ignore', 'ignore', 'pipe'], env });
-    child.unref();
-    return child;
-  }
   mkdirSync(projectDir(paths, project), { recursive: true, mode: 0o700 });
   const logFd = openSync(supervisorLogFile(paths, project), 'a', 0o600);
-  const child = spawn(process.execPath, [main, project], { detached: true, cwd: '/', stdio: ['ignore', logFd, logFd, 'pipe'], env });
+  const child = spawn(process.execPath, [...SUPERVISOR_NODE_FLAGS, supervisorMain(), project], { detached: true, cwd: '/', stdio: ['ignore', logFd, logFd, 'pipe'], env });
   closeSync(logFd);
   child.unref();
   return child;
@@ -106,13 +100,9 @@ export class SpareSupervisor {
     private readonly child: ChildProcess,
   ) {}
 
+  /** The spare bin/ started before the CLI loaded (src/cli/early.ts), or a new one. */
   static start(paths: Paths): SpareSupervisor {
-    const child = spawnSupervisor(paths, undefined);
-    child.on('error', () => undefined);
-    child.stdin?.on('error', () => undefined);
-    // never keep the CLI alive for it
-    (child.stdin as Unrefable | null)?.unref?.();
-    (child.stdio[3] as Unrefable | null)?.unref?.();
+    const child = takeEarlySpare(paths) ?? spawnSpare({ ...process.env, TSCOMPOSE_ROOT: paths.root, TSCOMPOSE_RUN_DIR: paths.runDir });
     return new SpareSupervisor(paths, child);
   }
 

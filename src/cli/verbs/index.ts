@@ -1,4 +1,7 @@
 import type { Command } from 'commander';
+import { verbOf } from '../verb-of.js';
+
+export { verbOf };
 
 type Registrar = (program: Command) => void;
 
@@ -25,20 +28,6 @@ const VERBS: Record<string, () => Promise<Registrar>> = {
   exec: async () => (await import('./exec.js')).registerExec,
 };
 const LIFECYCLE = new Set(['stop', 'start', 'restart', 'kill']);
-
-/** Root options that take a value (so the word after them is not the verb). */
-const VALUE_OPTIONS = new Set(['-f', '--file', '-p', '--project-name', '--project-directory', '--profile', '--env-file', '--progress']);
-
-/** The verb the command line names, if any: the first word that is neither an option nor an option's value. */
-export function verbOf(args: readonly string[]): string | undefined {
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    if (a === '--') return args[i + 1];
-    if (!a.startsWith('-')) return a;
-    if (VALUE_OPTIONS.has(a)) i++;
-  }
-  return undefined;
-}
 
 export async function registerAll(program: Command, args?: readonly string[]): Promise<void> {
   const verb = args ? verbOf(args) : undefined;

@@ -1,0 +1,75 @@
+/**
+ * The first thing bin/tscompose.js runs, before commander and the CLI bundle load: for `up`, start the
+ * project's supervisor as a "spare" at once, so that its Node start and module loading overlap the CLI's
+ * own start and project load (the CLI was ~250 ms into its start before it got to spawn it). The child is
+ * left on globalThis for the CLI's engine to claim (src/supervisor/client.ts); a CLI that exits without
+ * claiming it closes the spare's stdin, and the spare exits. Only node: built-ins here, loaded on use.
+ * A bare `--version` is answered here too.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { defaultPaths, type Paths } from '../state/paths.js';
+import { verbOf } from './verb-of.js';
+
+/** Node/V8 flags of every supervisor (the spare and one started for a named project). */
+export const SUPERVISOR_NODE_FLAGS: readonly string[] = [];
+
+const KEY = Symbol.for('tscompose.early-spare');
+interface Early { child: ChildProcess; paths: Paths }
+type Unrefable = { ref?(): void; unref?(): void };
+
+export function supervisorMain(): string {
+  return fileURLToPath(new URL('../supervisor/main.js', import.meta.url));
+}
+
+/** A spare supervisor: learns its project on stdin; never keeps this process alive. */
+export function spawnSpare(env: NodeJS.ProcessEnv): ChildProcess {
+  const { spawn } = process.getBuiltinModule('node:child_process') as typeof import('node:child_process');
+  const child = spawn(process.execPath, [...SUPERVISOR_NODE_FLAGS, supervisorMain(), '--spare'], { detached: true, cwd: '/', stdio: ['pipe', 'ignore', 'ignore', 'pipe'], env });
+  child.on('error', () => undefined);
+  child.stdin?.on('error', () => undefined);
+  child.unref();
+  (child.stdin as Unrefable | null)?.unref?.();
+  (child.stdio[3] as Unrefable | null)?.unref?.();
+  return child;
+}
+
+/** Whether this command line starts a supervisor: `up`, not its --help. */
+export function wantsEarlySpare(args: readonly string[]): boolean {
+  if (verbOf(args) !== 'up') return false;
+  const end = args.indexOf('--');
+  return !(end < 0 ? args : args.slice(0, end)).some((a) => a === '-h' || a === '--help' || a === '-v' || a === '--version');
+}
+
+/**
+ * What bin/ runs before the CLI loads. Returns true when the command line is answered already: a bare
+ * `--version` needs neither commander nor the verbs.
+ */
+export function runEarly(args: readonly string[] = process.argv.slice(2)): boolean {
+  if (args.length === 1 && (args[0] === '-v' || args[0] === '--version')) {
+    const { readFileSync } = process.getBuiltinModule('node:fs') as typeof import('node:fs');
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    process.stdout.write(`tscompose version v${pkg.version}\n`);
+    return true;
+  }
+  if (wantsEarlySpare(args)) {
+    const early: Early = { child: spawnSpare(process.env), paths: defaultPaths() };
+    (globalThis as Record<symbol, unknown>)[KEY] = early;
+  }
+  return false;
+}
+
+/**
+ * The spare bin/ started, if it serves these state directories (else it is let go: it reads EOF and exits).
+ * Taken once.
+ */
+export function takeEarlySpare(paths: Paths): ChildProcess | undefined {
+  const g = globalThis as Record<symbol, unknown>;
+  const early = g[KEY] as Early | undefined;
+  delete g[KEY];
+  if (!early) return undefined;
+  if (early.paths.root === paths.root && early.paths.runDir === paths.runDir) return early.child;
+  early.child.stdin?.destroy();
+  (early.child.stdio[3] as { destroy?(): void } | null)?.destroy?.();
+  return undefined;
+}
