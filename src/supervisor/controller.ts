@@ -266,9 +266,16 @@ export class Controller {
     const te = Date.now();
     this.st.pending = (this.st.pending ?? []).filter((id) => !pending.includes(id) || this.detaching.has(id));
     this.current = undefined; // images are looked up afresh by the next pass
-    // the journal's end and the LB's safety-net rebuild are independent
-    await Promise.all([this.save(), this.pushBackends()]);
-    this.deps.log(`pass: actions done in ${te - t0} ms, saved and pushed in ${Date.now() - te} ms`);
+    // The journal's end and the LB's safety-net rebuild (each replica already joined or left its rotation
+    // as it started or retired). A verb's answer need not wait for them: they run next in the exclusive
+    // chain, before any other change; a supervisor killed before the write finds the journal's ids
+    // existing (kept) or gone (removal finished again, idempotent).
+    const tail = async (): Promise<void> => {
+      await Promise.all([this.save(), this.pushBackends()]);
+      this.deps.log(`pass: actions done in ${te - t0} ms, saved and pushed in ${Date.now() - te} ms`);
+    };
+    if (opts.request && this.rollbacks.size === 0) void this.exclusive(tail).catch((e: unknown) => this.deps.log(`after pass: ${String(e)}`));
+    else await tail();
     if (this.rollbacks.size > 0) {
       // update_config failure_action: rollback — the previous configuration is back in st.project
       const rollingBack = new Set(this.rollbacks);

@@ -85,8 +85,9 @@ export async function handleUp(c: Controller, project: Project, opts: UpOptions,
     const mine = new Set(infos.filter((i) => selected.includes(i.service)).map((i) => i.id));
     c.st.noRestart = c.st.noRestart.filter((id) => !mine.has(id));
     resetRestarts(c, selected);
-    await c.save();
-    await ensureProjectResources(c, project, progress, infos.length === 0);
+    // the intent is durable before any container is made (the pass's journal write queues behind this
+    // one); networks and volumes are idempotent and adopted by a successor, so they need not wait for it
+    await Promise.all([c.save(), ensureProjectResources(c, project, progress, infos.length === 0)]);
     c.deps.log(`up: networks and volumes ready at ${Date.now() - t0} ms`);
     const oneShot: OneShot = {};
     const ops = c.ops(true, opts.pull);
@@ -145,9 +146,8 @@ export async function handleScale(c: Controller, project: Project, scale: Record
       c.st.active[s] = { mode: 'running' };
       for (const d of withDependencies(project.services, [s])) c.st.active[d] ??= { mode: 'running' };
     }
-    await c.save();
     // networks and volumes exist once the project runs; a scale of a project that never ran makes them
-    const observed = await c.observe();
+    const [, observed] = await Promise.all([c.save(), c.observe()]);
     if (observed.length === 0) await ensureProjectResources(c, project, () => undefined);
     return c.pass({ onProgress: progress, request: true, observed });
   });
