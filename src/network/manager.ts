@@ -106,8 +106,12 @@ export class LocalNetworkManager implements NetworkManager {
 
   /** Container records live in one file each (<project>.d/<id>.json), so that two processes (the
    *  supervisor and a CLI `run`) attaching at once never overwrite each other's records. */
+  private readonly ctrDirs = new Map<string, string>();
+
   private ctrDir(project: string): string {
-    return join(this.root, 'network', `${project}.d`);
+    let d = this.ctrDirs.get(project);
+    if (d === undefined) this.ctrDirs.set(project, (d = join(this.root, 'network', `${project}.d`)));
+    return d;
   }
 
   private readonly ctrStamp = new Map<string, bigint>();
@@ -151,16 +155,15 @@ export class LocalNetworkManager implements NetworkManager {
   }
 
   private saveContainer(project: string, c: CtrState): void {
-    mkdirSync(this.ctrDir(project), { recursive: true });
-    const f = join(this.ctrDir(project), `${c.id}.json`);
+    const f = `${this.ctrDir(project)}/${c.id}.json`;
     this.ownChange(project, () => {
-      writeFileSync(`${f}.tmp-${process.pid}`, JSON.stringify(c));
+      inDir(this.ctrDir(project), () => writeFileSync(`${f}.tmp-${process.pid}`, JSON.stringify(c)));
       renameSync(`${f}.tmp-${process.pid}`, f);
     });
   }
 
   private removeContainer(project: string, id: string): void {
-    this.ownChange(project, () => rmSync(join(this.ctrDir(project), `${id}.json`), { force: true }));
+    this.ownChange(project, () => rmSync(`${this.ctrDir(project)}/${id}.json`, { force: true }));
   }
 
   private load(project: string): ProjectState {
@@ -225,9 +228,8 @@ export class LocalNetworkManager implements NetworkManager {
   }
 
   private lease(bridge: string, ip: string, owner: string): boolean {
-    mkdirSync(this.leaseDir(bridge), { recursive: true });
     try {
-      writeFileSync(join(this.leaseDir(bridge), ip), owner, { flag: 'wx' });
+      inDir(this.leaseDir(bridge), () => writeFileSync(`${this.leaseDir(bridge)}/${ip}`, owner, { flag: 'wx' }));
       return true;
     } catch (e) {
       if (errnoCode(e) === 'EEXIST') {
@@ -581,7 +583,12 @@ export class LocalNetworkManager implements NetworkManager {
   }
 
   async detach(containerId: string): Promise<void> {
-    for (const st of this.allStates()) {
+    // the projects already loaded first: a scale-down detaches many replicas of one of them
+    const loaded = [...this.states.values()].filter((st) => {
+      this.refreshContainers(st);
+      return st.containers[containerId] !== undefined;
+    });
+    for (const st of loaded.length ? loaded : this.allStates()) {
       const c = st.containers[containerId];
       if (!c) continue;
       if (c.netns) await this.detachBatched([c.netns, ...c.links.map((l) => l.hostIface)]);
@@ -783,6 +790,17 @@ export class LocalNetworkManager implements NetworkManager {
 
 function info(n: NetState | NetworkInfo): NetworkInfo {
   return { key: n.key, name: n.name, bridge: n.bridge, subnet: n.subnet, gateway: n.gateway, internal: n.internal, external: n.external };
+}
+
+/** A write into `dir`, which is made first if it does not exist (no mkdir per write on the hot path). */
+function inDir(dir: string, write: () => void): void {
+  try {
+    write();
+  } catch (e) {
+    if (errnoCode(e) !== 'ENOENT') throw e;
+    mkdirSync(dir, { recursive: true });
+    write();
+  }
 }
 
 function alive(pid: number): boolean {
