@@ -14,7 +14,7 @@ export interface ResourceProgress {
   status:
     | 'Creating' | 'Created' | 'Starting' | 'Started' | 'Running' | 'Recreate' | 'Recreated'
     | 'Stopping' | 'Stopped' | 'Removing' | 'Removed' | 'Killing' | 'Killed' | 'Restarting' | 'Restarted'
-    | 'Waiting' | 'Healthy' | 'Pulling' | 'Pulled' | 'Error' | 'Orphan';
+    | 'Waiting' | 'Healthy' | 'Pulling' | 'Pulled' | 'Error' | 'Orphan' | 'Paused' | 'Unpaused';
   /** Extra text (a cause, an error message). */
   detail?: string;
   /** true once this resource reached a final state for this operation. */
@@ -58,7 +58,7 @@ export interface DownOptions {
   timeoutMs?: number;
 }
 
-export type ContainerState = 'created' | 'running' | 'exited' | 'restarting';
+export type ContainerState = 'created' | 'running' | 'exited' | 'restarting' | 'paused';
 
 /** One row of `ps`; field names of `docker compose ps --format json`. */
 export interface ContainerSummary {
