@@ -38,6 +38,7 @@
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
+#include <malloc.h>
 #include <net/if.h>
 #include <poll.h>
 #include <sched.h>
@@ -759,6 +760,10 @@ int main(int argc, char **argv) {
   }
   if (argc >= 2 && !strcmp(argv[1], "serve")) {
     signal(SIGPIPE, SIG_IGN);
+    // libnftables allocates and frees 128 KiB hash tables per cached table on every run: from the heap,
+    // kept, rather than fresh mmaps whose pages fault in each time (3 ms -> 0.4 ms per script here)
+    mallopt(M_MMAP_THRESHOLD, 8 << 20);
+    mallopt(M_TRIM_THRESHOLD, 32 << 20);
     return serve();
   }
   char *script = argc >= 2 && !strcmp(argv[1], "nft") ? read_all(0) : NULL;
