@@ -10,6 +10,8 @@ import { TscError, isTscError } from '../errors.js';
 import type { Controller } from './controller.js';
 import { withRestartDependents } from '../health/dependency.js';
 import { handleDown, handleScale, handleStart, handleStop, handleUp } from './handlers.js';
+import { handlePause } from './handle-pause.js';
+import { handleRm } from './handle-rm.js';
 import { isRequest, onLines, send, type Request } from './protocol.js';
 import { willRestart } from './restarting.js';
 
@@ -59,6 +61,11 @@ async function dispatch(c: Controller, req: Request, sock: Socket, hooks: Server
       const infos = await c.observe();
       return infos.map((i) => ({ ...i, health: c.health.get(i.id) ?? '', restarting: willRestart(i, c.st, c.backoff) }));
     }
+    case 'pause':
+    case 'unpause':
+      return handlePause(c, strList(p.services), req.method === 'pause', progress);
+    case 'rm':
+      return handleRm(c, strList(p.ids), p.volumes === true, progress);
     case 'events': {
       const fn = (e: ContainerEvent): void => send(sock, { id: req.id, event: e });
       c.bus.on('event', fn);
