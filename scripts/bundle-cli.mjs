@@ -46,10 +46,12 @@ const keepMetaUrl = {
  * real module on first use: the same values, loaded when touched. Export names are taken from this Node.
  */
 const LAZY_BUILTINS = ['child_process', 'crypto', 'dgram', 'fs', 'fs/promises', 'net', 'os', 'readline', 'tls', 'zlib', 'http', 'https', 'dns', 'worker_threads'];
-const lazyBuiltins = {
+/** The supervisor needs nearly every built-in before it answers; not what only a pull uses. */
+const SUPERVISOR_LAZY_BUILTINS = ['tls', 'zlib', 'http', 'https'];
+const lazyBuiltins = (list) => ({
   name: 'lazy-builtins',
   setup(b) {
-    const filter = new RegExp(`^(node:)?(${LAZY_BUILTINS.join('|').replaceAll('/', '\\/')})$`);
+    const filter = new RegExp(`^(node:)?(${list.join('|').replaceAll('/', '\\/')})$`);
     b.onResolve({ filter }, (args) =>
       args.namespace === 'lazy-builtin' // the stand-in's own require of the real module
         ? { path: args.path, external: true }
@@ -67,13 +69,12 @@ const lazyBuiltins = {
       return { contents, loader: 'js' };
     });
   },
-};
+});
 
 await rm(join(dist, 'chunks'), { recursive: true, force: true });
 await build({
   absWorkingDir: root,
-  // the supervisor too: `up` waits for its start, and it loaded ~120 ESM files one by one
-  entryPoints: { 'cli/main': join(src, 'cli/main.ts'), 'supervisor/main': join(src, 'supervisor/main.ts') },
+  entryPoints: { 'cli/main': join(src, 'cli/main.ts') },
   outdir: dist,
   chunkNames: 'chunks/[name]-[hash]',
   bundle: true,
@@ -85,7 +86,7 @@ await build({
   external: ['koffi', 'ajv'],
   // bundled CommonJS (commander) calls require() for Node's built-ins
   banner: { js: "import { createRequire as __tscCreateRequire } from 'node:module';\nconst require = __tscCreateRequire(import.meta.url);" },
-  plugins: [keepMetaUrl, lazyBuiltins],
+  plugins: [keepMetaUrl, lazyBuiltins(LAZY_BUILTINS)],
   allowOverwrite: true,
   legalComments: 'none',
   logLevel: 'warning',
@@ -101,6 +102,23 @@ await build({
   platform: 'node',
   target: 'node20',
   plugins: [keepMetaUrl],
+  allowOverwrite: true,
+  legalComments: 'none',
+  logLevel: 'warning',
+});
+// the supervisor in one file: it loads nearly all of its modules before it can answer `up` anyway, and
+// one file is read, resolved and linked once instead of ~40 chunks one by one
+await build({
+  absWorkingDir: root,
+  entryPoints: { 'supervisor/main': join(src, 'supervisor/main.ts') },
+  outdir: dist,
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  external: ['koffi', 'ajv'],
+  banner: { js: "import { createRequire as __tscCreateRequire } from 'node:module';\nconst require = __tscCreateRequire(import.meta.url);" },
+  plugins: [keepMetaUrl, lazyBuiltins(SUPERVISOR_LAZY_BUILTINS)],
   allowOverwrite: true,
   legalComments: 'none',
   logLevel: 'warning',

@@ -8,7 +8,7 @@
  * loading overlap the CLI's own work; the project name arrives as one line on stdin (EOF without one:
  * the CLI did not need it, exit). Its log goes to the project's log file from then on.
  */
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, read, writeSync } from 'node:fs';
 import { rm, rmdir } from 'node:fs/promises';
 import { isTscError } from '../errors.js';
 import { acquireLock } from '../state/lock.js';
@@ -30,22 +30,26 @@ function log(msg: string): void {
   else writeSync(logFd, line);
 }
 
-/** The project name the CLI hands a spare supervisor (one line on stdin). */
-function readName(): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    let buf = '';
-    process.stdin.setEncoding('utf8');
-    process.stdin.on('data', (d: string) => {
-      buf += d;
-      const i = buf.indexOf('\n');
-      if (i < 0) return;
-      process.stdin.destroy();
-      const name = buf.slice(0, i).trim();
-      resolve(/^[a-z0-9][a-z0-9_-]*$/.test(name) ? name : undefined);
-    });
-    process.stdin.on('end', () => resolve(undefined));
-    process.stdin.on('error', () => resolve(undefined));
-  });
+/**
+ * The project name the CLI hands a spare supervisor (one line on stdin; EOF first: not needed). Read with
+ * plain fs reads: process.stdin would set up a stream over the pipe just for this one line.
+ */
+async function readName(): Promise<string | undefined> {
+  const buf = Buffer.alloc(256);
+  let text = '';
+  for (;;) {
+    const n = await new Promise<number | 'again'>((res) => read(0, buf, 0, buf.length, null, (err, got) => res(err?.code === 'EAGAIN' ? 'again' : err ? 0 : got)));
+    if (n === 'again') {
+      await new Promise((r) => setTimeout(r, 5)); // a non-blocking pipe: no line yet
+      continue;
+    }
+    if (n === 0) return undefined;
+    text += buf.toString('utf8', 0, n);
+    const i = text.indexOf('\n');
+    if (i < 0) continue;
+    const name = text.slice(0, i).trim();
+    return /^[a-z0-9][a-z0-9_-]*$/.test(name) ? name : undefined;
+  }
 }
 
 function signalReady(): void {
