@@ -12,6 +12,7 @@ import { ensureSupervisor, findSupervisor, SpareSupervisor, type SupervisorClien
 import { createRuntime } from '../supervisor/deps.js';
 import { isServiceContainer } from '../supervisor/labels.js';
 import { toSummary } from './format.js';
+import { markPaused } from './paused.js';
 import { streamLogs } from './logs.js';
 import { processesOf } from './top.js';
 
@@ -73,9 +74,8 @@ export function createEngine(paths: Paths = defaultPaths()): Engine {
     ps: async (project, opts) => {
       const rows = await containers(project);
       const now = Date.now();
-      return rows
-        .map((r) => toSummary(r.info, r.health, now, r.restarting === true))
-        .filter((s) => opts.all || s.State === 'running' || s.State === 'restarting')
+      return (await markPaused(rows.map((r) => toSummary(r.info, r.health, now, r.restarting === true))))
+        .filter((s) => opts.all || s.State === 'running' || s.State === 'restarting' || s.State === 'paused')
         .filter((s) => opts.services.length === 0 || opts.services.includes(s.Service))
         .sort((a, b) => a.Name.localeCompare(b.Name));
     },

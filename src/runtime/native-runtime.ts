@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { TscError } from '../errors.js';
 import type { ContainerCreateRequest, ContainerInfo, ContainerRuntime, ContainerStats, ExecRequest, ExecResult, ExitInfo } from './api.js';
 import { hostCgroupLayout, readCgroupStats } from './cgroup-stats.js';
+import { thaw } from './freezer.js';
 import { prepareContainer } from './container-prepare.js';
 import { parentCgroup, removeCgroups, removeContainerDir } from './container-remove.js';
 import { checkId, containerPaths, listRecords, readRecord, type ContainerRecord } from './container-store.js';
@@ -142,6 +143,7 @@ export class NativeRuntime implements ContainerRuntime {
     if (st.status === 'stopped') return st.exit;
     const signal = canonicalSignal(opts.signal ?? rec.stopSignal ?? 'SIGTERM');
     const grace = opts.timeoutMs ?? rec.stopGracePeriodMs ?? DEFAULT_GRACE_MS;
+    await thaw(rec.cgroupsPath); // a paused container takes its stop signal (as Docker unpauses it)
     const exited = this.wait(id);
     if (st.status === 'created') {
       // PID 1 never ran the workload: nothing to stop gracefully
@@ -173,6 +175,8 @@ export class NativeRuntime implements ContainerRuntime {
     const sig = canonicalSignal(signal);
     const st = await this.state(id);
     if (!st || st.status === 'stopped') throw new TscError('CONFLICT', `cannot kill ${rec.name}: container is not running`);
+    // as Docker: SIGKILL or the stop signal ends a pause (a frozen process would not take it); others stay queued
+    if (sig === 'SIGKILL' || sig === canonicalSignal(rec.stopSignal ?? 'SIGTERM')) await thaw(rec.cgroupsPath);
     await this.signal(id, sig);
   }
 
@@ -222,6 +226,7 @@ export class NativeRuntime implements ContainerRuntime {
     if (st && st.status !== 'stopped') {
       // as Docker: a created (never started) container goes without force, a running one needs it
       if (st.status === 'running' && !opts.force) throw new TscError('CONFLICT', `cannot remove ${name}: container is running; stop it first or force`);
+      if (rec) await thaw(rec.cgroupsPath);
       await this.signal(id, 'SIGKILL');
       await this.wait(id).catch(() => undefined);
     }
