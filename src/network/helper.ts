@@ -38,6 +38,11 @@ export class NetHelper {
 
   constructor(private readonly bin: string) {}
 
+  /** Pid of the running helper, if any (tests). */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   /** Starts the process ahead of the first request (its start-up then overlaps other work). */
   warm(): void {
     this.proc();
