@@ -4,12 +4,12 @@
  * own start and project load (the CLI was ~250 ms into its start before it got to spawn it). The child is
  * left on globalThis for the CLI's engine to claim (src/supervisor/client.ts); a CLI that exits without
  * claiming it closes the spare's stdin, and the spare exits. Only node: built-ins here, loaded on use.
- * A bare `--version` is answered here too.
+ * `--version` is answered here too.
  */
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { defaultPaths, type Paths } from '../state/paths.js';
-import { verbOf } from './verb-of.js';
+import { asksVersionOnly, verbOf } from './verb-of.js';
 
 /** Node/V8 flags of every supervisor (the spare and one started for a named project). */
 export const SUPERVISOR_NODE_FLAGS: readonly string[] = [];
@@ -42,11 +42,11 @@ export function wantsEarlySpare(args: readonly string[]): boolean {
 }
 
 /**
- * What bin/ runs before the CLI loads. Returns true when the command line is answered already: a bare
- * `--version` needs neither commander nor the verbs.
+ * What bin/ runs before the CLI loads. Returns true when the command line is answered already:
+ * `--version` (after global options only) needs neither commander nor the verbs.
  */
 export function runEarly(args: readonly string[] = process.argv.slice(2)): boolean {
-  if (args.length === 1 && (args[0] === '-v' || args[0] === '--version')) {
+  if (asksVersionOnly(args)) {
     const { readFileSync } = process.getBuiltinModule('node:fs') as typeof import('node:fs');
     const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
     process.stdout.write(`tscompose version v${pkg.version}\n`);

@@ -16,3 +16,15 @@ export function verbOf(args: readonly string[]): string | undefined {
   }
   return undefined;
 }
+
+/** Whether the command line only asks for the version: `-v`/`--version` among global options, no verb. */
+export function asksVersionOnly(args: readonly string[]): boolean {
+  let asked = false;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--' || !a.startsWith('-') || a === '-h' || a === '--help') return false;
+    if (a === '-v' || a === '--version') asked = true;
+    else if (VALUE_OPTIONS.has(a)) i++;
+  }
+  return asked;
+}
