@@ -738,22 +738,24 @@ export class LocalNetworkManager implements NetworkManager {
     const ctrs = Object.values(st.containers);
     const owned = Object.values(st.networks).filter((n) => n.owned);
     const scope = projectScope(this.root, project);
-    // Listeners, DNS and the kernel objects are independent: all at once. The containers' veths and the
-    // bridges go in ONE tsc-net detach (one kernel batch: a link deleted alone costs an RCU grace period),
-    // the nft table beside it; both under the host lock, as a subnet is free again once its bridge is gone.
-    const kernel = this.withLock(async () => {
-      const dels = new Set<string>();
-      for (const c of ctrs) if (c.netns) [c.netns, ...c.links.map((l) => l.hostIface)].forEach((x) => dels.add(x));
-      for (const n of owned) if (this.host.linkExists(n.bridge)) dels.add(n.bridge);
-      // leftovers of a crash before the state was written: bridges named for this project's keys
-      const keys = new Set([...Object.keys(st.networks), ...Object.keys(this.projects.get(project)?.networks ?? {}), 'default']);
-      for (const k of keys) {
-        const b = bridgeName(scope, k);
-        if (this.host.linkExists(b)) dels.add(b);
-      }
-      st.networks = {};
-      // the table first: the helper takes requests in order, and the links' deletion is the slow one
-      await Promise.all([this.applyRules(st), ...(dels.size ? [this.host.tscNet(['detach', ...dels])] : [])]);
+    // Listeners, DNS, rules and links are independent: all at once. The containers' veths and the bridges
+    // go in ONE tsc-net detach (one kernel batch: a link deleted alone costs an RCU grace period). Only the
+    // rules hold the host lock (they carry the ip_forward record); a bridge still there while another
+    // project picks a subnet merely keeps that subnet off its choice.
+    const dels = new Set<string>();
+    for (const c of ctrs) if (c.netns) [c.netns, ...c.links.map((l) => l.hostIface)].forEach((x) => dels.add(x));
+    for (const n of owned) if (this.host.linkExists(n.bridge)) dels.add(n.bridge);
+    // leftovers of a crash before the state was written: bridges named for this project's keys
+    const keys = new Set([...Object.keys(st.networks), ...Object.keys(this.projects.get(project)?.networks ?? {}), 'default']);
+    for (const k of keys) {
+      const b = bridgeName(scope, k);
+      if (this.host.linkExists(b)) dels.add(b);
+    }
+    st.networks = {};
+    // the rules first: the helper takes requests in order, and the links' deletion is the slow one
+    const rules = this.withLock(() => this.applyRules(st));
+    const links = dels.size ? this.host.tscNet(['detach', ...dels]) : Promise.resolve();
+    const kernel = Promise.all([rules, links]).then(() => {
       for (const n of owned) {
         rmSync(this.leaseDir(n.bridge), { recursive: true, force: true });
         const reg = join(this.runDir, 'networks', `${n.name}.json`);
