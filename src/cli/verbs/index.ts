@@ -26,6 +26,14 @@ const VERBS: Record<string, () => Promise<Registrar>> = {
   top: async () => (await import('./top.js')).registerTop,
   events: async () => (await import('./events.js')).registerEvents,
   exec: async () => (await import('./exec.js')).registerExec,
+  port: async () => (await import('./port.js')).registerPort,
+  ls: async () => (await import('./ls.js')).registerLs,
+  rm: async () => (await import('./rm.js')).registerRm,
+  create: async () => (await import('./create.js')).registerCreate,
+  pause: async () => (await import('./pause.js')).registerPause,
+  unpause: async () => (await import('./pause.js')).registerUnpause,
+  wait: async () => (await import('./wait.js')).registerWait,
+  version: async () => (await import('./version.js')).registerVersion,
 };
 const LIFECYCLE = new Set(['stop', 'start', 'restart', 'kill']);
 
