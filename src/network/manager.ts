@@ -104,10 +104,10 @@ export class LocalNetworkManager implements NetworkManager {
     return join(this.root, 'network', `${project}.json`);
   }
 
-  /** Container records live in one file each (<project>.d/<id>.json), so that two processes (the
-   *  supervisor and a CLI `run`) attaching at once never overwrite each other's records. */
   private readonly ctrDirs = new Map<string, string>();
 
+  /** Container records live in one file each (<project>.d/<id>.json), so that two processes (the
+   *  supervisor and a CLI `run`) attaching at once never overwrite each other's records. */
   private ctrDir(project: string): string {
     let d = this.ctrDirs.get(project);
     if (d === undefined) this.ctrDirs.set(project, (d = join(this.root, 'network', `${project}.d`)));
