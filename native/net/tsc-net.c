@@ -729,6 +729,8 @@ static int serve(void) {
       memcpy(script, inbuf + inpos, len);
       script[len] = 0;
       inpos += len;
+      // the tokens pointed into the input buffer, which fill() may have moved
+      argv[1] = "nft";
       argc = 2;
     }
     int status = dispatch(argc - 1, argv + 1, script);
