@@ -74,6 +74,15 @@ describe('tsc-net serve', () => {
     expect(await tables()).not.toContain(table);
   });
 
+  it('takes an nft script longer than a pipe buffer, and requests queued behind it', async () => {
+    const filler = Array.from({ length: 3000 }, (_, i) => `# ${i} ${'x'.repeat(60)}`).join('\n');
+    const script = `${filler}\ntable inet ${table} {\n  chain input {\n    type filter hook input priority -1; policy accept;\n  }\n}\n`;
+    await Promise.all([h.run(['nft'], script), h.run(['detach']), h.run(['nft'], script)]);
+    expect(await tables()).toContain(table);
+    await h.run(['nftdel', table]);
+    expect(await tables()).not.toContain(table);
+  });
+
   it('replaces a killed helper on the next request, and its process goes when its stdin closes', async () => {
     await h.run(['detach']);
     const first = h.pid!;
