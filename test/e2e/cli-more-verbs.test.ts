@@ -1,0 +1,179 @@
+/**
+ * The everyday Compose verbs besides up/down/ps: version, port, ls, create, pause/unpause, wait and rm,
+ * on busybox stacks through the real CLI, checked against `docker compose`'s documented behaviour.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { eventually } from '../helpers/eventually.js';
+import { freePort } from '../helpers/http.js';
+import { StackEnv } from '../helpers/stack.js';
+
+const env = new StackEnv('verbs');
+
+beforeAll(async () => {
+  await env.importBusybox();
+}, 120_000);
+afterAll(async () => {
+  await env.cleanup();
+}, 180_000);
+
+const LOOP = `["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1; done"]`;
+
+/** Whether the kernel's freezer holds this process: v1 freezer.state, or v2 cgroup.events. */
+function frozen(pid: number): boolean {
+  const lines = readFileSync(`/proc/${pid}/cgroup`, 'utf8').split('\n');
+  const v1 = lines.find((l) => /^\d+:freezer:/.test(l));
+  if (v1) {
+    const path = v1.split(':')[2] ?? '';
+    try {
+      return readFileSync(`/sys/fs/cgroup/freezer${path}/freezer.state`, 'utf8').trim() === 'FROZEN';
+    } catch {
+      return false;
+    }
+  }
+  const v2 = lines.find((l) => l.startsWith('0::'))?.slice(3) ?? '';
+  const root = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').find((l) => l.includes(' - cgroup2 '))?.split(' ')[4] ?? '/sys/fs/cgroup';
+  return /^frozen 1$/m.test(readFileSync(`${root}${v2}/cgroup.events`, 'utf8'));
+}
+
+describe('version', () => {
+  it('prints the version as docker compose version does (--short, --format json)', async () => {
+    const p = { name: 'none', dir: env.base };
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    expect((await env.ok(p, ['version'])).stdout).toBe(`tscompose version v${pkg.version}\n`);
+    expect((await env.ok(p, ['version', '--short'])).stdout).toBe(`${pkg.version}\n`);
+    expect(JSON.parse((await env.ok(p, ['version', '--format', 'json'])).stdout)).toEqual({ version: `v${pkg.version}` });
+  });
+});
+
+describe('port, ls, pause/unpause, wait', () => {
+  let p: { name: string; dir: string };
+  let hostPort: number;
+
+  beforeAll(async () => {
+    hostPort = await freePort();
+    p = env.project('verbs', `services:
+  web:
+    image: busybox:latest
+    command: ["httpd", "-f", "-p", "80"]
+    ports: ["127.0.0.1:${hostPort}:80"]
+  worker:
+    image: busybox:latest
+    command: ${LOOP}
+  job:
+    image: busybox:latest
+    command: ["sh", "-c", "while [ ! -e /tmp/go ]; do sleep 0.2; done; exit 3"]
+`);
+    await env.ok(p, ['up', '-d']);
+  }, 180_000);
+
+  it('port prints HOST:PORT of a published port; unknown ports and services fail', async () => {
+    expect((await env.ok(p, ['port', 'web', '80'])).stdout).toBe(`127.0.0.1:${hostPort}\n`);
+    expect((await env.ok(p, ['port', '--protocol', 'tcp', '--index', '1', 'web', '80'])).stdout).toBe(`127.0.0.1:${hostPort}\n`);
+    const none = await env.run(p, ['port', 'web', '81']);
+    expect(none.status).toBe(1);
+    expect(none.stderr).toContain('no port 81/tcp');
+    expect((await env.run(p, ['port', '--protocol', 'udp', 'web', '80'])).status).toBe(1);
+    const unknown = await env.run(p, ['port', 'nope', '80']);
+    expect(unknown.stderr).toContain('no such service: nope');
+  });
+
+  it('ls lists the running project with running(N) and its compose file; -q, json, --filter name=', async () => {
+    const row = await eventually(async () => {
+      const rows = JSON.parse((await env.ok(p, ['ls', '--format', 'json'])).stdout) as { Name: string; Status: string; ConfigFiles: string }[];
+      return rows.find((r) => r.Name === p.name && r.Status === 'running(3)');
+    }, { what: 'ls shows the project running(3)' });
+    expect(row?.ConfigFiles).toBe(`${p.dir}/compose.yaml`);
+    const table = (await env.ok(p, ['ls'])).stdout.split('\n');
+    expect(table[0]).toMatch(/^NAME +STATUS +CONFIG FILES$/);
+    expect(table.find((l) => l.startsWith(`${p.name} `))).toMatch(new RegExp(`^${p.name} +running\\(3\\) +${p.dir}/compose.yaml$`));
+    expect((await env.ok(p, ['ls', '-q'])).stdout.split('\n')).toContain(p.name);
+    expect((await env.ok(p, ['ls', '-q', '--filter', `name=${p.name}`])).stdout).toBe(`${p.name}\n`);
+    expect((await env.ok(p, ['ls', '-q', '--filter', 'name=no-such-project-x'])).stdout).toBe('');
+    expect((await env.run(p, ['ls', '--filter', 'status=running'])).status).toBe(2);
+  });
+
+  it('pause freezes the service (ps: paused), unpause thaws it; ps --status paused selects it', async () => {
+    const before = (await env.psJson(p)).find((r) => r.Service === 'worker');
+    expect(before?.Pid).toBeGreaterThan(0);
+    const r = await env.ok(p, ['pause', 'worker']);
+    expect(r.stderr).toContain(`Container ${p.name}-worker-1  Paused`);
+    expect(frozen(before?.Pid as number)).toBe(true);
+    const rows = await env.psJson(p, false);
+    const w = rows.find((x) => x.Service === 'worker');
+    expect(w?.State).toBe('paused');
+    expect(w?.Status).toMatch(/^Up .* \(Paused\)$/);
+    expect(rows.find((x) => x.Service === 'web')?.State).toBe('running');
+    expect((await env.ok(p, ['ps', '--status', 'paused', '--services'])).stdout).toBe('worker\n');
+    expect(JSON.parse((await env.ok(p, ['ls', '--format', 'json'])).stdout).find((x: { Name: string }) => x.Name === p.name)?.Status).toBe('paused(1), running(2)');
+    const u = await env.ok(p, ['unpause', 'worker']);
+    expect(u.stderr).toContain(`Container ${p.name}-worker-1  Unpaused`);
+    expect(frozen(before?.Pid as number)).toBe(false);
+    expect((await env.psJson(p)).find((x) => x.Service === 'worker')?.State).toBe('running');
+  });
+
+  it('a paused service still stops (its stop signal gets through), and starts again', async () => {
+    await env.ok(p, ['pause', 'worker']);
+    await env.ok(p, ['stop', 'worker']);
+    expect((await env.psJson(p)).find((x) => x.Service === 'worker')?.State).toBe('exited');
+    await env.ok(p, ['start', 'worker']);
+    await eventually(async () => (await env.psJson(p)).find((x) => x.Service === 'worker' && x.State === 'running'), { what: 'worker running again' });
+  });
+
+  it('wait blocks until the service stops and prints its exit code; its status is the container\'s', async () => {
+    const job = (await env.psJson(p)).find((x) => x.Service === 'job');
+    expect(job?.State).toBe('running');
+    const waiting = env.run(p, ['wait', 'job']);
+    await env.ok(p, ['exec', 'job', 'touch', '/tmp/go']);
+    const r = await waiting;
+    expect(r.stdout).toBe(`container "${job?.ID}" exited with status code 3\n`);
+    expect(r.status).toBe(3);
+    const none = await env.run(p, ['wait', 'job']);
+    expect(none.status).toBe(1);
+    expect(none.stderr).toContain(`no containers for project "${p.name}"`);
+  });
+});
+
+describe('create and rm', () => {
+  it('create makes the containers without starting them; rm removes stopped ones (-f, -s, -v)', async () => {
+    const p = env.project('verbsrm', `services:
+  a:
+    image: busybox:latest
+    command: ${LOOP}
+    volumes: ["/data"]
+  b:
+    image: busybox:latest
+    command: ${LOOP}
+`);
+    const c = await env.ok(p, ['create']);
+    expect(c.stderr).toContain(`Container ${p.name}-a-1  Created`);
+    let rows = await env.psJson(p);
+    expect(rows.map((r) => `${r.Service}:${r.State}`).sort()).toEqual(['a:created', 'b:created']);
+    expect(await env.psJson(p, false)).toEqual([]);
+    // without -f and without a terminal on stdin nobody can be asked: it goes ahead, as the list says
+    const rm = await env.ok(p, ['rm', 'a']);
+    expect(rm.stdout).toBe(`Going to remove ${p.name}-a-1\n`);
+    expect(rm.stderr).toContain(`Container ${p.name}-a-1  Removed`);
+    rows = await env.psJson(p);
+    expect(rows.map((r) => r.Service)).toEqual(['b']);
+    expect((await env.ok(p, ['volume', 'ls', '-q'])).stdout.trim()).not.toBe('');
+
+    await env.ok(p, ['up', '-d']);
+    await eventually(async () => (await env.psJson(p, false)).length === 2 || undefined, { what: 'a and b running' });
+    const nothing = await env.ok(p, ['rm', '-f']);
+    expect(nothing.stderr).toContain('No stopped containers');
+    expect((await env.psJson(p)).length).toBe(2);
+
+    const stopAndRemove = await env.ok(p, ['rm', '-s', '-f', '-v', 'a']);
+    expect(stopAndRemove.stdout).toBe(`Going to remove ${p.name}-a-1\n`);
+    expect(stopAndRemove.stderr).toContain(`Container ${p.name}-a-1  Removed`);
+    rows = await env.psJson(p);
+    expect(rows.map((r) => `${r.Service}:${r.State}`)).toEqual(['b:running']);
+    // the supervisor does not bring a removed service back by itself; up does
+    await env.ok(p, ['stop', 'b']);
+    await env.ok(p, ['rm', '-f']);
+    expect(await env.psJson(p)).toEqual([]);
+    await env.ok(p, ['up', '-d']);
+    await eventually(async () => (await env.psJson(p, false)).length === 2 || undefined, { what: 'up brings both back' });
+  });
+});
