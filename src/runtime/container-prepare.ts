@@ -3,13 +3,13 @@
  * OCI config (pure), then lay out the container directory (0700, CVE-2021-41091) with the bundle, the
  * writable layer dirs, /etc files and container.json. A failure leaves no directory behind.
  */
-import { promises as fsp, readFileSync, statSync } from 'node:fs';
+import { mkdirSync, promises as fsp, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { errnoCode, TscError } from '../errors.js';
 import type { ContainerCreateRequest } from './api.js';
 import { capabilitiesFromMask } from './capabilities.js';
-import { containerPaths, writeRecord, type ContainerRecord } from './container-store.js';
+import { containerPaths, writeNewRecord, type ContainerRecord } from './container-store.js';
 import { defaultHostsFile, hostsWithHostname, resolvConfFor } from './etc-files.js';
 import { readImageFile } from './layer-files.js';
 import { buildOciConfig, cgroupsPathFor, type ContainerPaths } from './oci-config.js';
@@ -51,11 +51,52 @@ export async function resolveImageUser(layerDirs: readonly string[], user: strin
   return resolveUser(user, groupAdd, passwd, group);
 }
 
+type EtcFiles = Promise<[string | undefined, string | undefined]>;
+const imageEtc = new Map<string, EtcFiles>();
+const IMAGE_ETC_MAX = 64;
+
+/**
+ * /etc/passwd and /etc/group of an image, read once per image and set of layers: image layers never
+ * change once unpacked (a layer dir is named by its digest), and every replica of a service asks again.
+ * Never for a container's own writable layer (exec), which does change.
+ */
+function imageEtcFiles(imageId: string, layerDirs: readonly string[]): EtcFiles {
+  const key = `${imageId}\0${layerDirs.join('\0')}`;
+  let p = imageEtc.get(key);
+  if (!p) {
+    p = Promise.all([readImageFile(layerDirs, '/etc/passwd'), readImageFile(layerDirs, '/etc/group')]);
+    // a failed read is not remembered
+    p.catch(() => imageEtc.delete(key));
+    if (imageEtc.size >= IMAGE_ETC_MAX) imageEtc.delete(imageEtc.keys().next().value as string);
+    imageEtc.set(key, p);
+  }
+  return p;
+}
+
 async function hostResolvConf(): Promise<string> {
   try {
     return await fsp.readFile('/etc/resolv.conf', 'utf8');
   } catch {
     return '';
+  }
+}
+
+/** `<root>/containers` made by this process already: one mkdir per root, not one per container. */
+const containerRoots = new Set<string>();
+
+function makeContainerDir(root: string, dir: string): void {
+  const parent = join(root, 'containers');
+  if (!containerRoots.has(parent)) {
+    mkdirSync(parent, { recursive: true, mode: 0o700 });
+    containerRoots.add(parent);
+  }
+  try {
+    mkdirSync(dir, { mode: 0o700 });
+  } catch (e) {
+    if (errnoCode(e) === 'EEXIST') throw new TscError('CONFLICT', `container id "${dir.slice(parent.length + 1)}" is already in use`);
+    // <root>/containers removed behind our back (a test's cleanup, a wiped root): make it again
+    if (errnoCode(e) === 'ENOENT' && containerRoots.delete(parent)) return makeContainerDir(root, dir);
+    throw new TscError('STATE', `cannot create ${dir}: ${String(e)}`, { cause: e });
   }
 }
 
@@ -65,9 +106,10 @@ export interface Prepared {
   record: ContainerRecord;
 }
 
-export async function prepareContainer(root: string, req: ContainerCreateRequest, opts: { volatileRootfs?: boolean } = {}): Promise<Prepared> {
+export async function prepareContainer(root: string, req: ContainerCreateRequest, opts: { volatileRootfs?: boolean } = {}): Promise<Prepared & { durable: Promise<void> }> {
   const spec = req.spec;
-  const user = await resolveImageUser(req.image.layerDirs, spec.user ?? req.image.config.user, spec.groupAdd);
+  const [passwd, group] = await imageEtcFiles(req.image.id, req.image.layerDirs);
+  const user = resolveUser(spec.user ?? req.image.config.user, spec.groupAdd, passwd, group);
   const paths = containerPaths(root, req.id);
   const caps = hostCapabilities();
   const config = buildOciConfig(req, { paths, user, cpuCount: availableParallelism(), deviceNumbers, ...(caps ? { hostCapabilities: caps } : {}), ...(opts.volatileRootfs ? { volatileRootfs: true } : {}) });
@@ -91,29 +133,25 @@ export async function prepareContainer(root: string, req: ContainerCreateRequest
     gid: user.gid,
   };
   if (stop !== undefined) record.stopSignal = canonicalSignal(stop);
+  const hostname = config.hostname;
+  const resolv = req.resolvConf ?? resolvConfFor(spec, await hostResolvConf(), req.netns === 'host');
 
-  await fsp.mkdir(join(root, 'containers'), { recursive: true, mode: 0o700 });
+  // A handful of small files in a fresh directory: synchronous calls cost less CPU and latency than a
+  // thread-pool round trip each (20 parallel creates would queue ~20 of them apiece).
+  makeContainerDir(root, paths.dir);
   try {
-    await fsp.mkdir(paths.dir, { mode: 0o700 });
+    mkdirSync(paths.rootfs, { recursive: true, mode: 0o700 });
+    mkdirSync(paths.upper, { mode: 0o755 });
+    mkdirSync(paths.work, { mode: 0o700 });
+    writeFileSync(paths.hosts, req.hostsFile !== undefined ? hostsWithHostname(req.hostsFile, hostname) : defaultHostsFile(hostname, spec.extraHosts), { mode: 0o644 });
+    writeFileSync(paths.hostname, `${hostname}\n`, { mode: 0o644 });
+    writeFileSync(paths.resolvConf, resolv, { mode: 0o644 });
+    // no fsync: config.json only matters to the create that follows; the record below is the durable part
+    writeFileSync(join(paths.bundle, 'config.json'), `${JSON.stringify(config)}\n`, { mode: 0o600 });
+    const { durable } = writeNewRecord(root, record);
+    return { paths, config, record, durable };
   } catch (e) {
-    if (errnoCode(e) === 'EEXIST') throw new TscError('CONFLICT', `container id "${req.id}" is already in use`);
-    throw new TscError('STATE', `cannot create ${paths.dir}: ${String(e)}`, { cause: e });
-  }
-  try {
-    await Promise.all([fsp.mkdir(paths.rootfs, { recursive: true, mode: 0o700 }), fsp.mkdir(paths.upper, { mode: 0o755 }), fsp.mkdir(paths.work, { mode: 0o700 })]);
-    const hostname = config.hostname;
-    const resolv = req.resolvConf ?? resolvConfFor(spec, await hostResolvConf(), req.netns === 'host');
-    await Promise.all([
-      fsp.writeFile(paths.hosts, req.hostsFile !== undefined ? hostsWithHostname(req.hostsFile, hostname) : defaultHostsFile(hostname, spec.extraHosts), { mode: 0o644 }),
-      fsp.writeFile(paths.hostname, `${hostname}\n`, { mode: 0o644 }),
-      fsp.writeFile(paths.resolvConf, resolv, { mode: 0o644 }),
-      // no fsync: config.json only matters to the create that follows; the record below is the durable part
-      fsp.writeFile(join(paths.bundle, 'config.json'), `${JSON.stringify(config)}\n`, { mode: 0o600 }),
-    ]);
-    await writeRecord(root, record);
-  } catch (e) {
-    await fsp.rm(paths.dir, { recursive: true, force: true }).catch(() => undefined);
+    rmSync(paths.dir, { recursive: true, force: true });
     throw e;
   }
-  return { paths, config, record };
 }

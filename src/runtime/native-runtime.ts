@@ -40,6 +40,7 @@ export class NativeRuntime implements ContainerRuntime {
   readonly runtimeRoot: string;
   readonly binary: string;
   private readonly waits = new Map<string, Promise<ExitInfo>>();
+  private rootMade: Promise<void> | undefined;
 
   constructor(opts: NativeRuntimeOptions = {}) {
     const env = opts.env ?? process.env;
@@ -90,15 +91,29 @@ export class NativeRuntime implements ContainerRuntime {
     return out;
   }
 
+  /** The runtime root, made once per instance (the tool makes it too; Node's own reads need it first). */
+  private async runtimeRootReady(): Promise<void> {
+    this.rootMade ??= fsp.mkdir(this.runtimeRoot, { recursive: true, mode: 0o700 }).then(() => undefined);
+    try {
+      await this.rootMade;
+    } catch (e) {
+      this.rootMade = undefined;
+      throw e;
+    }
+  }
+
   async create(req: ContainerCreateRequest): Promise<ContainerInfo> {
     checkId(req.id);
-    await fsp.mkdir(this.runtimeRoot, { recursive: true, mode: 0o700 });
-    const { paths, record } = await prepareContainer(this.root, req);
+    await this.runtimeRootReady();
+    const { paths, record, durable } = await prepareContainer(this.root, req);
     try {
       // create + start in one process (`run --detach`): a spawn is the costly part of a container start
       const verb = req.start ? ['run', '--detach'] : ['create'];
       await runToolOk(this.binary, this.tool([...verb, '--bundle', paths.bundle, '--log-path', paths.log, req.id]), `${req.start ? 'start' : 'create'} ${req.name}`);
+      // the record's fsync ran alongside the runtime: durable before create returns, as before
+      await durable;
     } catch (e) {
+      await durable.catch(() => undefined);
       await runTool(this.binary, this.tool(['delete', '--force', req.id])).catch(() => undefined);
       await removeCgroups(record.cgroupsPath);
       await removeContainerDir(paths.dir).catch(() => undefined);
@@ -114,8 +129,9 @@ export class NativeRuntime implements ContainerRuntime {
    */
   async runAttached(req: ContainerCreateRequest, opts: { onSpawn?: (pid: number) => void; volatileRootfs?: boolean } = {}): Promise<ExitInfo> {
     checkId(req.id);
-    await fsp.mkdir(this.runtimeRoot, { recursive: true, mode: 0o700 });
-    const { paths } = await prepareContainer(this.root, req, opts.volatileRootfs ? { volatileRootfs: true } : {});
+    await this.runtimeRootReady();
+    const { paths, durable } = await prepareContainer(this.root, req, opts.volatileRootfs ? { volatileRootfs: true } : {});
+    await durable;
     const r = await runTool(this.binary, this.tool(['run', '--bundle', paths.bundle, req.id]), {
       stdio: 'inherit',
       ...(opts.onSpawn ? { onSpawn: opts.onSpawn } : {}),

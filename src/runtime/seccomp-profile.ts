@@ -89,7 +89,20 @@ export function seccompOption(securityOpt: readonly string[]): 'default' | 'unco
   return v;
 }
 
+const profiles = new Map<string, OciSeccomp>();
+
+/**
+ * The profile depends only on the capability set: built once per set (every replica of a service, every
+ * service with Docker's default capabilities share it). Shared: callers serialise it, never change it.
+ */
 export function containerSeccomp(privileged: boolean, securityOpt: readonly string[], capabilities: readonly string[]): OciSeccomp | undefined {
   if (seccompOption(securityOpt) === 'unconfined' || privileged) return undefined;
-  return dockerDefaultSeccomp(capabilities);
+  const key = [...new Set(capabilities)].sort().join(',');
+  let p = profiles.get(key);
+  if (!p) {
+    p = dockerDefaultSeccomp(capabilities);
+    if (profiles.size >= 32) profiles.clear();
+    profiles.set(key, p);
+  }
+  return p;
 }

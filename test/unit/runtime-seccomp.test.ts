@@ -53,4 +53,14 @@ describe('Docker default seccomp profile', () => {
     expect(containerSeccomp(false, ['no-new-privileges:true'], DEFAULT_CAPABILITIES)?.defaultAction).toBe('SCMP_ACT_ERRNO');
     expect(() => containerSeccomp(false, ['seccomp=/etc/profile.json'], DEFAULT_CAPABILITIES)).toThrow(/only seccomp=unconfined/);
   });
+
+  it('is built once per capability set (any order) and matches a fresh build', () => {
+    const a = containerSeccomp(false, [], DEFAULT_CAPABILITIES);
+    const b = containerSeccomp(false, [], [...DEFAULT_CAPABILITIES].reverse());
+    expect(b).toBe(a);
+    expect(a).toEqual(dockerDefaultSeccomp(DEFAULT_CAPABILITIES));
+    const admin = containerSeccomp(false, [], [...DEFAULT_CAPABILITIES, 'CAP_SYS_ADMIN']);
+    expect(admin).not.toBe(a);
+    expect(admin).toEqual(dockerDefaultSeccomp([...DEFAULT_CAPABILITIES, 'CAP_SYS_ADMIN']));
+  });
 });
