@@ -11,8 +11,12 @@ import { fileURLToPath } from 'node:url';
 import { defaultPaths, type Paths } from '../state/paths.js';
 import { asksVersionOnly, verbOf } from './verb-of.js';
 
-/** Node/V8 flags of every supervisor (the spare and one started for a named project). */
-export const SUPERVISOR_NODE_FLAGS: readonly string[] = [];
+/**
+ * Node/V8 flags of every supervisor (the spare and one started for a named project). A young generation
+ * capped at 2 MiB semi-spaces (V8's default grows them to 16 MiB): RSS with 100 containers 80.8 -> 72.0 MiB
+ * (1 MiB: 70, 4 MiB: 74), measured side by side.
+ */
+export const SUPERVISOR_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=2'];
 
 const KEY = Symbol.for('tscompose.early-spare');
 interface Early { child: ChildProcess; paths: Paths }
