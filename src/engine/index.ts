@@ -12,7 +12,7 @@ import { ensureSupervisor, findSupervisor, SpareSupervisor, type SupervisorClien
 import { createRuntime } from '../supervisor/deps.js';
 import { isServiceContainer } from '../supervisor/labels.js';
 import { toSummary } from './format.js';
-import { markPaused } from './paused.js';
+import { markPaused, refusePaused } from './paused.js';
 import { streamLogs } from './logs.js';
 import { processesOf } from './top.js';
 
@@ -123,6 +123,7 @@ export function createEngine(paths: Paths = defaultPaths()): Engine {
       const rows = select(await containers(project), [opts.service]).filter((c) => c.number === opts.index);
       const target = rows.find((c) => c.status === 'running');
       if (!target) throw new TscError('NOT_FOUND', `service "${opts.service}" is not running container #${opts.index}`);
+      await refusePaused(target);
       const rt = await createRuntime(paths);
       const r = await rt.exec(target.id, {
         argv: opts.argv,

@@ -105,6 +105,9 @@ describe('port, ls, pause/unpause, wait', () => {
     expect(w?.Status).toMatch(/^Up .* \(Paused\)$/);
     expect(rows.find((x) => x.Service === 'web')?.State).toBe('running');
     expect((await env.ok(p, ['ps', '--status', 'paused', '--services'])).stdout).toBe('worker\n');
+    const ex = await env.run(p, ['exec', 'worker', 'true']);
+    expect(ex.status).toBe(1);
+    expect(ex.stderr).toContain('is paused, unpause the container before exec');
     expect(JSON.parse((await env.ok(p, ['ls', '--format', 'json'])).stdout).find((x: { Name: string }) => x.Name === p.name)?.Status).toBe('paused(1), running(2)');
     const u = await env.ok(p, ['unpause', 'worker']);
     expect(u.stderr).toContain(`Container ${p.name}-worker-1  Unpaused`);
