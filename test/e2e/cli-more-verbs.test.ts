@@ -7,6 +7,8 @@ import { readFileSync } from 'node:fs';
 import { eventually } from '../helpers/eventually.js';
 import { freePort } from '../helpers/http.js';
 import { StackEnv } from '../helpers/stack.js';
+import { importBusybox } from '../helpers/busybox-image.js';
+import { ImageStore } from '../../src/image/store.js';
 
 const env = new StackEnv('verbs');
 
@@ -178,5 +180,33 @@ describe('create and rm', () => {
     expect(await env.psJson(p)).toEqual([]);
     await env.ok(p, ['up', '-d']);
     await eventually(async () => (await env.psJson(p, false)).length === 2 || undefined, { what: 'up brings both back' });
+  });
+});
+
+describe('down --rmi', () => {
+  it('local keeps tagged images; all removes the services\' images, except one still in use elsewhere', async () => {
+    const tag = `rmi${process.pid}:one`;
+    const other = `rmi${process.pid}:two`;
+    await importBusybox(new ImageStore({ root: env.root }), tag);
+    await importBusybox(new ImageStore({ root: env.root }), other);
+    const yaml = (image: string): string => `services:\n  a:\n    image: ${image}\n    command: ${LOOP}\n`;
+    const images = async (): Promise<string> => (await env.ok({ name: 'none', dir: env.base }, ['image', 'ls'])).stdout;
+    const p = env.project('rmi', yaml(tag));
+    await env.ok(p, ['up', '-d']);
+    await env.ok(p, ['down', '--rmi', 'local', '-t', '1']);
+    expect(await images()).toContain(`rmi${process.pid}`);
+    await env.ok(p, ['up', '-d']);
+    const d = await env.ok(p, ['down', '--rmi', 'all', '-t', '1']);
+    expect(d.stderr).toContain(`Image ${tag}  Removed`);
+    expect(await images()).not.toMatch(new RegExp(`rmi${process.pid} +one`));
+    // an image another project's container uses stays, with a warning
+    const user = env.project('rmiuser', yaml(other));
+    const q = env.project('rmiq', yaml(other));
+    await env.ok(user, ['up', '-d']);
+    await env.ok(q, ['up', '-d']);
+    const w = await env.ok(q, ['down', '--rmi', 'all', '-t', '1']);
+    expect(w.stderr).toContain(`Image ${other}: Resource is still in use`);
+    expect(await images()).toMatch(new RegExp(`rmi${process.pid} +two`));
+    expect((await env.run(q, ['down', '--rmi', 'some'])).status).toBe(2);
   });
 });

@@ -1,4 +1,4 @@
-/** `down [-v] [--remove-orphans] [-t N]`: stop and remove containers, networks (and volumes with -v). */
+/** `down [-v] [--remove-orphans] [-t N] [--rmi local|all]`: stop and remove containers, networks (volumes with -v, images with --rmi). */
 import type { Command } from 'commander';
 
 export function registerDown(program: Command): void {
@@ -8,15 +8,21 @@ export function registerDown(program: Command): void {
     .option('-v, --volumes', 'remove named volumes declared in the volumes section and anonymous volumes')
     .option('--remove-orphans', 'remove containers for services not defined in the compose file')
     .option('-t, --timeout <seconds>', 'shutdown timeout in seconds')
+    .option('--rmi <type>', 'remove images used by services: "local" only those without a custom tag, or "all"')
     .option('--progress <mode>', 'progress output: auto, tty, plain, json, quiet')
-    .action(async (flags: { volumes?: boolean; removeOrphans?: boolean; timeout?: string }, cmd: Command) => {
-      const [{ createEngine }, ref, { withProgress }] = await Promise.all([
-        import('../../engine/index.js'), import('../project-ref.js'), import('../progress.js'),
+    .action(async (flags: { volumes?: boolean; removeOrphans?: boolean; timeout?: string; rmi?: string }, cmd: Command) => {
+      const [{ createEngine }, ref, { withProgress }, rmi] = await Promise.all([
+        import('../../engine/index.js'), import('../project-ref.js'), import('../progress.js'), import('./down-rmi.js'),
       ]);
+      const mode = rmi.parseRmi(flags.rmi);
       const p = await ref.projectRef(cmd);
       const t = ref.timeoutMs(flags.timeout);
-      await withProgress(ref.progressMode(cmd), `Removing project ${p.name}`, (on) =>
-        createEngine().down(p.project ?? p.name, { volumes: flags.volumes === true, removeOrphans: flags.removeOrphans === true, ...(t !== undefined ? { timeoutMs: t } : {}) }, on),
-      );
+      const engine = createEngine();
+      // the images are known before the containers that name them go
+      const images = mode ? rmi.imagesToRemove(mode, p.project, p.project ? [] : (await engine.ps(p.name, { all: true, services: [] })).map((r) => r.Image)) : [];
+      await withProgress(ref.progressMode(cmd), `Removing project ${p.name}`, async (on) => {
+        await engine.down(p.project ?? p.name, { volumes: flags.volumes === true, removeOrphans: flags.removeOrphans === true, ...(t !== undefined ? { timeoutMs: t } : {}) }, on);
+        await rmi.removeImages(images, on);
+      });
     });
 }
