@@ -6,6 +6,8 @@ import { combinedStatus, lsTable, parseLsFilters, projectRows } from '../../src/
 import { asPaused } from '../../src/engine/paused.js';
 import { versionText } from '../../src/cli/verbs/version.js';
 import { isYes } from '../../src/cli/verbs/rm-run.js';
+import { imagesToRemove, parseRmi } from '../../src/cli/verbs/down-rmi.js';
+import type { Project } from '../../src/spec/model.js';
 
 const row = (o: Partial<ContainerSummary>): ContainerSummary => ({
   ID: 'id1', Name: 'p-web-1', Project: 'p', Service: 'web', Number: 1, Image: 'busybox', Command: '""', State: 'running',
@@ -81,5 +83,16 @@ describe('version, rm prompt, paused rows', () => {
   it('a paused container reads "Up ... (Paused)" as in Docker', () => {
     expect(asPaused(row({ Status: 'Up 5 minutes (healthy)' }))).toMatchObject({ State: 'paused', Status: 'Up 5 minutes (Paused)' });
     expect(asPaused(row({ Status: 'Up Less than a second' })).Status).toBe('Up Less than a second (Paused)');
+  });
+});
+
+describe('down --rmi', () => {
+  const project = { name: 'p', services: { a: { name: 'a', image: 'busybox:1' }, b: { name: 'b' }, c: { name: 'c', image: 'busybox:1' } } } as unknown as Project;
+  it('all: every service image once; local: only the default-named ones', () => {
+    expect(imagesToRemove('all', project, [])).toEqual(['busybox:1', 'p-b']);
+    expect(imagesToRemove('local', project, [])).toEqual(['p-b']);
+    expect(imagesToRemove('all', undefined, ['x:1', 'x:1', 'y:2'])).toEqual(['x:1', 'y:2']);
+    expect(parseRmi(undefined)).toBeUndefined();
+    expect(() => parseRmi('none')).toThrow('invalid --rmi');
   });
 });
