@@ -12,7 +12,7 @@ import { ensureSupervisor, findSupervisor, SpareSupervisor, type SupervisorClien
 import { createRuntime } from '../supervisor/deps.js';
 import { isServiceContainer } from '../supervisor/labels.js';
 import { toSummary } from './format.js';
-import { markPaused, refusePaused } from './paused.js';
+import { asPaused, markPaused, refusePaused } from './paused.js';
 import { streamLogs } from './logs.js';
 import { processesOf } from './top.js';
 
@@ -39,12 +39,13 @@ export function createEngine(paths: Paths = defaultPaths()): Engine {
     spare = undefined;
     return s;
   };
-  const containers = async (project: string): Promise<{ info: ContainerInfo; health: string; restarting?: boolean }[]> => {
+  /** `paused` comes from the supervisor (which has the runtime loaded); undefined: not known here. */
+  const containers = async (project: string): Promise<{ info: ContainerInfo; health: string; restarting?: boolean; paused?: boolean }[]> => {
     const sup = await findSupervisor(paths, project);
     if (sup) {
       try {
-        const rows = (await sup.request('ps', {})) as (ContainerInfo & { health: string; restarting?: boolean })[];
-        return rows.map((r) => ({ info: r, health: r.health, restarting: r.restarting === true }));
+        const rows = (await sup.request('ps', {})) as (ContainerInfo & { health: string; restarting?: boolean; paused?: boolean })[];
+        return rows.map((r) => ({ info: r, health: r.health, restarting: r.restarting === true, ...(typeof r.paused === 'boolean' ? { paused: r.paused } : {}) }));
       } finally {
         sup.close();
       }
@@ -74,7 +75,12 @@ export function createEngine(paths: Paths = defaultPaths()): Engine {
     ps: async (project, opts) => {
       const rows = await containers(project);
       const now = Date.now();
-      return (await markPaused(rows.map((r) => toSummary(r.info, r.health, now, r.restarting === true))))
+      const summaries = rows.map((r) => {
+        const s = toSummary(r.info, r.health, now, r.restarting === true);
+        return r.paused === true && s.State === 'running' ? asPaused(s) : s;
+      });
+      // without a supervisor's answer, the CLI reads the cgroup freezers itself
+      return (rows.every((r) => r.paused !== undefined) ? summaries : await markPaused(summaries))
         .filter((s) => opts.all || s.State === 'running' || s.State === 'restarting' || s.State === 'paused')
         .filter((s) => opts.services.length === 0 || opts.services.includes(s.Service))
         .sort((a, b) => a.Name.localeCompare(b.Name));

@@ -14,6 +14,8 @@ import { handlePause } from './handle-pause.js';
 import { handleRm } from './handle-rm.js';
 import { isRequest, onLines, send, type Request } from './protocol.js';
 import { willRestart } from './restarting.js';
+import { isFrozen } from '../runtime/freezer.js';
+import { cgroupsPathFor } from '../runtime/oci-config.js';
 
 export interface ServerHooks {
   stateFile: string;
@@ -59,7 +61,13 @@ async function dispatch(c: Controller, req: Request, sock: Socket, hooks: Server
     }
     case 'ps': {
       const infos = await c.observe();
-      return infos.map((i) => ({ ...i, health: c.health.get(i.id) ?? '', restarting: willRestart(i, c.st, c.backoff) }));
+      // paused (cgroup frozen) here, where the runtime is loaded: the CLI's `ps` then needs none of it
+      return Promise.all(infos.map(async (i) => ({
+        ...i,
+        health: c.health.get(i.id) ?? '',
+        restarting: willRestart(i, c.st, c.backoff),
+        paused: i.status === 'running' && (await isFrozen(cgroupsPathFor(i.project, i.id)).catch(() => false)),
+      })));
     }
     case 'pause':
     case 'unpause':
