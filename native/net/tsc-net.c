@@ -47,6 +47,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -626,6 +627,14 @@ static int dispatch(int argc, char **argv, const char *script) {
 
 static char *inbuf;
 static size_t inlen, incap, inpos;
+// SIGTERM (also sent when the thread that started us exits: PR_SET_PDEATHSIG) = EOF: the request in hand
+// is finished first
+static volatile sig_atomic_t quit;
+
+static void on_term(int sig) {
+  (void)sig;
+  quit = 1;
+}
 
 // Reads more of stdin; 0 at EOF.
 static int fill(void) {
@@ -640,6 +649,7 @@ static int fill(void) {
     if (!inbuf) _exit(1);
   }
   for (;;) {
+    if (quit) return 0;
     ssize_t r = read(0, inbuf + inlen, incap - inlen);
     if (r < 0 && errno == EINTR) continue;
     if (r <= 0) return 0;
@@ -709,8 +719,14 @@ static void nft_warm(void) {
 
 static int serve(void) {
   static char *argv[TSC_MAX_ARGS];
+  pid_t parent = getppid();
+  struct sigaction sa = {.sa_handler = on_term}; // no SA_RESTART: a blocked read() returns EINTR
+  sigaction(SIGTERM, &sa, NULL);
+  prctl(PR_SET_PDEATHSIG, SIGTERM);
+  if (getppid() != parent) return 0; // it died before prctl took effect
   nft_warm();
   for (;;) {
+    if (quit) return 0;
     char *line = next_line();
     if (!line) return 0;
     int argc = 0;

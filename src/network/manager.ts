@@ -92,9 +92,11 @@ export class LocalNetworkManager implements NetworkManager {
     this.pools = opts.pools ?? (process.env.TSCOMPOSE_NET_POOLS ? process.env.TSCOMPOSE_NET_POOLS.split(',') : DEFAULT_POOLS);
     this.pools.forEach(parsePool);
     this.host = opts.host ?? realHost(opts.helperPath);
-    // the helper's start-up overlaps whatever the caller does before its first network call
+    // the helper's and tsc-lb's start-up overlap whatever the caller does before its first network call (a
+    // spare supervisor waits for its project): neither is on the path of `up` then
     this.host.warm?.();
     this.lb = new LoadBalancer(opts.lbWorkers === undefined ? {} : { workers: opts.lbWorkers });
+    this.lb.warm();
     this.dns = opts.dns === false ? undefined : new DnsServer({ lookup: (c, n) => this.lookup(c, n), mayForward: (c) => this.mayForward(c) });
   }
 
@@ -301,8 +303,9 @@ export class LocalNetworkManager implements NetworkManager {
     if (opts.servicePorts) this.servicePorts.set(project.name, opts.servicePorts);
     const st = this.load(project.name);
     const scope = projectScope(this.root, project.name);
-    // TCP listeners ahead: tsc-lb starts now, alongside the bridges and rules
-    if (Object.keys(project.services).some((name) => this.portsOf(project, name).length > 0)) this.lb.warm();
+    // TCP listeners ahead: tsc-lb runs (it was warmed at construction; again if it was released since)
+    const tcp = Object.keys(project.services).some((name) => this.portsOf(project, name).length > 0);
+    if (tcp) this.lb.warm();
     const wanted = new Set<string>(Object.keys(project.networks));
     for (const svc of Object.values(project.services)) for (const k of this.serviceNetworks(svc)) wanted.add(k);
 
@@ -376,6 +379,7 @@ export class LocalNetworkManager implements NetworkManager {
     locked.catch((e: unknown) => bridgesFailed(e));
     await Promise.all([locked, side]);
     this.save(st);
+    if (!tcp) void this.lb.release().catch(() => undefined);
     return Object.values(st.networks).map(info);
   }
 

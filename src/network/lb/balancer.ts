@@ -66,9 +66,24 @@ export class LoadBalancer {
     return p;
   }
 
-  /** Starts tsc-lb ahead of the first TCP listener, so its start-up overlaps the caller's other work. */
+  /**
+   * Starts tsc-lb ahead of the first TCP listener, so that its start-up (exec, threads; 10-100 ms on a busy
+   * host) overlaps the caller's other work. A missing binary is reported by the first listen instead.
+   */
   warm(): void {
-    this.lb();
+    try {
+      this.lb();
+    } catch {
+      /* not built: listen() says so */
+    }
+  }
+
+  /** Stops a warmed tsc-lb that no TCP listener needs (started again by the next one). */
+  async release(): Promise<void> {
+    if (!this.proc || this.hasTcpListeners() || this.opening.size > 0) return;
+    const p = this.proc;
+    this.proc = undefined;
+    await p.close();
   }
 
   private async restore(): Promise<void> {
