@@ -46,6 +46,7 @@ describe('network host work is batched and not repeated', () => {
   it('skips nft on an unchanged project and detaches many containers in fewer tsc-net calls', async () => {
     await nm.ensureNetworks(p);
     expect(calls.nft).toBe(1);
+    expect(nm.lb.pid).toBeUndefined(); // warmed with the manager, let go: no TCP port in this project
     await nm.ensureNetworks(p);
     expect(calls.nft).toBe(1); // same rules, bridges kept: nothing to load
 
