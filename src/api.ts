@@ -148,6 +148,8 @@ export interface ExecOptions {
   workdir?: string;
   tty: boolean;
   interactive: boolean;
+  /** `exec -d`: run the command in the background. */
+  detach?: boolean;
 }
 
 export interface Engine {

@@ -138,6 +138,7 @@ export function createEngine(paths: Paths = defaultPaths()): Engine {
         ...(opts.workdir ? { workingDir: opts.workdir } : {}),
         tty: opts.tty,
         inheritStdio: true,
+        ...(opts.detach ? { detach: true } : {}),
       });
       if (r.stdout) process.stdout.write(r.stdout);
       if (r.stderr) process.stderr.write(r.stderr);

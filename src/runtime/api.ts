@@ -76,6 +76,8 @@ export interface ExecRequest {
   /** Wire to the caller's stdio (interactive `exec -it`); otherwise output is captured. */
   inheritStdio?: boolean;
   timeoutMs?: number;
+  /** Start the command in the background and return at once (exit status 0; `exec -d`). */
+  detach?: boolean;
 }
 
 export interface ExecResult {

@@ -261,14 +261,15 @@ export class NativeRuntime implements ContainerRuntime {
     const st = await this.state(id);
     if (st?.status !== 'running') throw new TscError('CONFLICT', `cannot exec in ${rec.name}: container is not running`);
     const args = this.tool(await execArgs(rec, req, containerPaths(this.root, id).upper));
-    if (req.inheritStdio) {
+    if (req.inheritStdio && !req.detach) {
       const r = await runTool(this.binary, args, { stdio: 'inherit', ...(req.timeoutMs !== undefined ? { timeoutMs: req.timeoutMs } : {}) });
       if (r.timedOut) throw new TscError('TIMEOUT', `exec in ${rec.name}: timed out after ${req.timeoutMs} ms`);
       return { exitCode: r.code, stdout: '', stderr: '' };
     }
     const r = await runTool(this.binary, args, req.timeoutMs !== undefined ? { timeoutMs: req.timeoutMs } : {});
     if (r.timedOut) throw new TscError('TIMEOUT', `exec in ${rec.name}: timed out after ${req.timeoutMs} ms`);
-    return { exitCode: r.code, stdout: r.stdout, stderr: r.stderr };
+    // detached: tsc-runtime prints the command's pid, which docker's exec -d does not show
+    return { exitCode: r.code, stdout: req.detach ? '' : r.stdout, stderr: r.stderr };
   }
 
   async stats(id: string): Promise<ContainerStats | undefined> {

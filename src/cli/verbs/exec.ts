@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { TscError, isTscError } from '../../errors.js';
 
 export interface ExecArgs {
-  service: string; argv: string[]; index: number; env: string[]; user?: string; workdir?: string; tty: boolean; interactive: boolean;
+  service: string; argv: string[]; index: number; env: string[]; user?: string; workdir?: string; tty: boolean; interactive: boolean; detach?: true;
   /** -T given: never a TTY (without -t or -T, a TTY when our stdout is one, as Compose). */
   noTty?: true;
 }
@@ -35,9 +35,11 @@ export function parseExecArgs(args: string[]): ExecArgs {
     else if (/^-[itd]+$/.test(flag)) {
       if (flag.includes('t')) r.tty = true;
       if (flag.includes('i')) r.interactive = true;
+      if (flag.includes('d')) r.detach = true;
     } else if (flag === '--interactive') r.interactive = true;
     else if (flag === '--tty') r.tty = true;
-    else if (flag === '--privileged' || flag === '--detach') continue;
+    else if (flag === '--detach') r.detach = true;
+    else if (flag === '--privileged') continue;
     else throw new TscError('USAGE', `unknown flag: ${flag}`);
   }
   r.service = args[i] ?? '';
@@ -68,7 +70,9 @@ export function registerExec(program: Command): void {
       process.exitCode = await createEngine().exec(p.name, {
         service: a.service, index: a.index, argv: a.argv, env, interactive: a.interactive,
         // Compose allocates a TTY by default when its output is a terminal; -T turns that off
-        tty: a.tty || (a.noTty !== true && process.stdout.isTTY === true && process.stdin.isTTY === true),
+        // a detached command has no terminal to talk to (as Compose: -d and -t do not mix)
+        tty: a.detach !== true && (a.tty || (a.noTty !== true && process.stdout.isTTY === true && process.stdin.isTTY === true)),
+        ...(a.detach ? { detach: true } : {}),
         ...(a.user ? { user: a.user } : {}), ...(a.workdir ? { workdir: a.workdir } : {}),
       }).catch(async (e: unknown) => {
         if (isTscError(e) && e.code === 'NOT_FOUND') await ref.checkServices(cmd, [a.service]); // "no such service" first
