@@ -125,6 +125,12 @@ describe('port, ls, pause/unpause, wait', () => {
     await eventually(async () => (await env.psJson(p)).find((x) => x.Service === 'worker' && x.State === 'running'), { what: 'worker running again' });
   });
 
+  it('exec -d returns at once, printing nothing, and the command runs on in the background', async () => {
+    const r = await env.ok(p, ['exec', '-d', 'worker', 'sh', '-c', 'sleep 1; echo done > /tmp/flag']);
+    expect(r.stdout).toBe('');
+    await eventually(async () => ((await env.run(p, ['exec', 'worker', 'cat', '/tmp/flag'])).stdout === 'done\n' ? true : undefined), { what: 'the detached command wrote its file' });
+  });
+
   it('wait blocks until the service stops and prints its exit code; its status is the container\'s', async () => {
     const job = (await env.psJson(p)).find((x) => x.Service === 'job');
     expect(job?.State).toBe('running');
