@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { TscError, isTscError } from '../../errors.js';
 
 export interface ExecArgs {
-  service: string; argv: string[]; index: number; env: string[]; user?: string; workdir?: string; tty: boolean; interactive: boolean; detach?: true;
+  service: string; argv: string[]; index: number; env: string[]; user?: string; workdir?: string; tty: boolean; interactive: boolean; detach?: true; privileged?: true;
   /** -T given: never a TTY (without -t or -T, a TTY when our stdout is one, as Compose). */
   noTty?: true;
 }
@@ -39,7 +39,7 @@ export function parseExecArgs(args: string[]): ExecArgs {
     } else if (flag === '--interactive') r.interactive = true;
     else if (flag === '--tty') r.tty = true;
     else if (flag === '--detach') r.detach = true;
-    else if (flag === '--privileged') continue;
+    else if (flag === '--privileged') r.privileged = true;
     else throw new TscError('USAGE', `unknown flag: ${flag}`);
   }
   r.service = args[i] ?? '';
@@ -58,6 +58,8 @@ export function registerExec(program: Command): void {
     .allowExcessArguments(true)
     .action(async (args: string[], _f: unknown, cmd: Command) => {
       const a = parseExecArgs(args);
+      // never silently ignored: the runtime's exec has no way yet to widen a process's privileges
+      if (a.privileged) process.stderr.write('WARNING: exec --privileged is not supported yet; the command runs with the container\'s capabilities\n');
       const [{ createEngine }, ref] = await Promise.all([import('../../engine/index.js'), import('../project-ref.js')]);
       const p = await ref.projectRef(cmd, true);
       const env: Record<string, string> = {};
