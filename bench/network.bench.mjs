@@ -1,4 +1,4 @@
-// Network setup cost per container: tscompose's NetworkManager.attach (one tsc-net process: netns + veth +
+// Network setup cost per container: tscompose's NetworkManager.attach (one request to its long-lived `tsc-net serve`: netns + veth +
 // address + routes over rtnetlink) vs the same setup with one `ip` process per step and with `ip -batch`;
 // then scale 1 -> 20 (20 attaches in parallel + LB rotation) wall time. Real bridges/netns; cleaned up.
 import { execFileSync } from 'node:child_process';
@@ -26,7 +26,7 @@ try {
   const att = [], det = [];
   for (let i = 1; i <= N; i++) att.push(await t(() => nm.attach({ project, containerId: `${name}-w-${i}`, containerName: `${name}-w-${i}`, service: 'w', number: i })));
   for (let i = 1; i <= N; i++) det.push(await t(() => nm.detach(`${name}-w-${i}`)));
-  rows.push(row('NetworkManager.attach per container (tsc-net, rtnetlink), sequential', att));
+  rows.push(row('NetworkManager.attach per container (tsc-net serve, rtnetlink), sequential', att));
   rows.push(row('NetworkManager.detach per container', det));
 
   // peers: the same setup through iproute2
