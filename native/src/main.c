@@ -33,7 +33,7 @@ static int fail(const struct err *e) {
 
 static int usage(const char *msg) {
   fprintf(stderr, "tsc-runtime: %s: %s\n", g_verb, msg);
-  fprintf(stderr, "usage: tsc-runtime [--root DIR] create|start|run|state|kill|delete|exec|list ... (see native/README.md)\n");
+  fprintf(stderr, "usage: tsc-runtime [--root DIR] create|start|run|state|kill|delete|exec|list|sealed-exec ... (see native/README.md)\n");
   return 2;
 }
 
@@ -399,6 +399,16 @@ static int cmd_list(int argc, char **argv) {
   return 0;
 }
 
+/* sealed-exec FD PROG [ARG...]: see selfexe.h */
+static int cmd_sealed_exec(int argc, char **argv) {
+  struct err e = {0};
+  char *end = NULL;
+  long fd = argc >= 3 ? strtol(argv[1], &end, 10) : -1;
+  if (argc < 3 || !end || *end || fd < 3 || fd > 255) return usage("expected FD (3-255) and a program");
+  selfexe_hold_and_exec((int)fd, argv + 2, &e);
+  return fail(&e);
+}
+
 int main(int argc, char **argv, char **envp) {
   int i = 1;
   for (; i < argc && argv[i][0] == '-'; i++) {
@@ -435,6 +445,7 @@ int main(int argc, char **argv, char **envp) {
     if (selfexe_ensure_sealed(argv, envp, &e) < 0) return fail(&e);
   }
   optind = 1;
+  if (!strcmp(g_verb, "sealed-exec")) return cmd_sealed_exec(sub_argc, sub);
   if (!strcmp(g_verb, "create")) return cmd_create_run(sub_argc, sub, false);
   if (!strcmp(g_verb, "run")) return cmd_create_run(sub_argc, sub, true);
   if (!strcmp(g_verb, "start")) return cmd_start(sub_argc, sub);

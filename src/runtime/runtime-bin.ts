@@ -41,7 +41,7 @@ export interface RunOpts {
 export async function runTool(bin: string, args: readonly string[], opts: RunOpts = {}): Promise<ToolResult & { timedOut: boolean }> {
   // plain calls go through the shared shell (no fork of Node); timeouts, own stdio and pids need a real child
   if (spawnerEnabled() && opts.stdio === undefined && opts.timeoutMs === undefined && opts.onSpawn === undefined && existsSync(bin)) {
-    const r = await spawnViaShell(bin, args, opts.input);
+    const r = await spawnViaShell(bin, args, opts.input, { sealedRuntime: true });
     return { ...r, signal: null, timedOut: false };
   }
   return runChild(bin, args, opts);

@@ -10,7 +10,7 @@
  * If the shell dies, pending commands fail with a status of 127 and the next call starts a new one.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -22,24 +22,57 @@ export interface SpawnerResult {
 
 const quote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
+/** Where a sealed shell keeps its copy of tsc-runtime (`tsc-runtime sealed-exec`, native/README.md). */
+const SEALED_FD = 9;
+
+interface FileIdentity {
+  ino: number;
+  size: number;
+  mtimeMs: number;
+}
+
+function identity(path: string): FileIdentity | undefined {
+  try {
+    const st = statSync(path);
+    return { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs };
+  } catch {
+    return undefined;
+  }
+}
+
 class Spawner {
   private sh: ChildProcess | undefined;
   private dir: string | undefined;
   private next = 1;
   private buf = '';
   private readonly pending = new Map<number, (code: number) => void>();
+  /** The binary as it was when the shell sealed its copy: a rebuilt one is run from its path instead. */
+  private sealedIdentity: FileIdentity | undefined;
+  /** A sealed shell that died before answering anything (e.g. a binary without sealed-exec). */
+  broken = false;
+  private answered = false;
+
+  /**
+   * sealedBin: this shell is started by `sealedBin sealed-exec 9 /bin/sh -s` and runs that binary as
+   * /proc/self/fd/9, a sealed copy made once; otherwise tsc-runtime copies itself to a sealed memfd and
+   * re-executes at every call that enters a container (CVE-2019-5736), an exec of a 1 MiB binary per create.
+   */
+  constructor(private readonly sealedBin?: string) {}
 
   private shell(): { sh: ChildProcess; dir: string } {
     if (this.sh && this.dir && this.sh.exitCode === null && this.sh.signalCode === null) return { sh: this.sh, dir: this.dir };
     if (!this.dir) {
-      this.dir = join(tmpdir(), `tsc-spawn-${process.pid}`);
+      this.dir = join(tmpdir(), `tsc-spawn-${process.pid}${this.sealedBin ? '-rt' : ''}`);
       removeStale();
       mkdirSync(this.dir, { recursive: true, mode: 0o700 });
       const dir = this.dir;
       process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
     }
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-    const sh = spawn('/bin/sh', ['-s'], { stdio: ['pipe', 'pipe', 'ignore'], cwd: '/' });
+    this.sealedIdentity = this.sealedBin ? identity(this.sealedBin) : undefined;
+    const sh = this.sealedBin
+      ? spawn(this.sealedBin, ['sealed-exec', String(SEALED_FD), '/bin/sh', '-s'], { stdio: ['pipe', 'pipe', 'ignore'], cwd: '/' })
+      : spawn('/bin/sh', ['-s'], { stdio: ['pipe', 'pipe', 'ignore'], cwd: '/' });
     this.sh = sh;
     sh.on('error', () => undefined);
     sh.stdin?.on('error', () => undefined);
@@ -48,6 +81,7 @@ class Spawner {
     sh.stdout?.setEncoding('utf8').on('data', (d: string) => this.onData(d));
     sh.on('exit', () => {
       if (this.sh === sh) this.sh = undefined;
+      if (this.sealedBin && !this.answered) this.broken = true;
       for (const done of this.pending.values()) done(127);
       this.pending.clear();
     });
@@ -66,6 +100,7 @@ class Spawner {
       this.buf = this.buf.slice(i + 1);
       const done = this.pending.get(Number(id));
       this.pending.delete(Number(id));
+      this.answered = true;
       done?.(Number(code));
     }
     this.refState();
@@ -86,7 +121,8 @@ class Spawner {
     const code = await new Promise<number>((resolve) => {
       this.pending.set(id, resolve);
       this.refState();
-      const cmd = [bin, ...args].map(quote).join(' ');
+      const sealed = bin === this.sealedBin && this.sealedIdentity !== undefined && sameIdentity(identity(bin), this.sealedIdentity);
+      const cmd = [sealed ? `/proc/self/fd/${SEALED_FD}` : bin, ...args].map(quote).join(' ');
       sh.stdin?.write(`( { ${cmd} <${quote(input !== undefined ? f('in') : '/dev/null')} >${quote(f('out'))} 2>${quote(f('err'))}; echo "${id} $?"; } & )\n`);
     });
     // tiny files in a private tmp dir: read and unlinked synchronously, which costs less than five
@@ -117,11 +153,15 @@ class Spawner {
   }
 }
 
+function sameIdentity(a: FileIdentity | undefined, b: FileIdentity): boolean {
+  return a !== undefined && a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs;
+}
+
 /** Work dirs of processes that are gone (a SIGKILLed supervisor). */
 function removeStale(): void {
   try {
     for (const d of readdirSync(tmpdir())) {
-      const m = /^tsc-spawn-(\d+)$/.exec(d);
+      const m = /^tsc-spawn-(\d+)(?:-rt)?$/.exec(d);
       if (!m || Number(m[1]) === process.pid) continue;
       try {
         process.kill(Number(m[1]), 0);
@@ -135,20 +175,40 @@ function removeStale(): void {
 }
 
 let shared: Spawner | undefined;
+const sealedShells = new Map<string, Spawner>();
+const sealedBroken = new Set<string>();
 
 /** Whether tools go through the shell (TSCOMPOSE_SPAWNER=0 turns it off). */
 export function spawnerEnabled(env: Record<string, string | undefined> = process.env): boolean {
   return env.TSCOMPOSE_SPAWNER !== '0';
 }
 
-/** Run a tool to completion through the shared shell: never throws for a non-zero status. */
-export function spawnViaShell(bin: string, args: readonly string[], input?: string): Promise<SpawnerResult> {
+/**
+ * Run a tool to completion through a shared shell: never throws for a non-zero status.
+ * `sealedRuntime`: bin is tsc-runtime; it runs from a shell that holds one sealed copy of it (see Spawner).
+ */
+export async function spawnViaShell(bin: string, args: readonly string[], input?: string, opts: { sealedRuntime?: boolean } = {}): Promise<SpawnerResult> {
+  if (opts.sealedRuntime && !sealedBroken.has(bin)) {
+    let s = sealedShells.get(bin);
+    if (!s) {
+      s = new Spawner(bin);
+      sealedShells.set(bin, s);
+    }
+    const r = await s.run(bin, args, input);
+    if (!s.broken) return r;
+    // that binary cannot start a sealed shell (an older build): the command never ran; plain shell from now on
+    sealedBroken.add(bin);
+    sealedShells.delete(bin);
+    s.close();
+  }
   shared ??= new Spawner();
   return shared.run(bin, args, input);
 }
 
-/** Stop the shared shell (the supervisor's exit). */
+/** Stop the shared shells (the supervisor's exit). */
 export function closeSpawner(): void {
   shared?.close();
   shared = undefined;
+  for (const s of sealedShells.values()) s.close();
+  sealedShells.clear();
 }

@@ -72,7 +72,8 @@ describe('NativeRuntime lifecycle', () => {
     expect(started.status).toBe('running');
     expect(started.pid).toBeGreaterThan(1);
     expect(Number.isNaN(Date.parse(started.startedAt ?? ''))).toBe(false);
-    expect(readFileSync(`/proc/${started.pid}/cmdline`, 'utf8').split('\0')[0]).toBe('sleep');
+    // start releases PID 1, which then execs the workload
+    await eventually(() => readFileSync(`/proc/${started.pid}/cmdline`, 'utf8').split('\0')[0] === 'sleep' || undefined, { what: 'PID 1 runs sleep' });
     expect((await rt.start(req.id)).pid).toBe(started.pid); // idempotent
     const exit = await rt.stop(req.id);
     expect(exit?.exitCode).toBe(137);

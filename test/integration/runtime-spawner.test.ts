@@ -1,12 +1,13 @@
 /** The shared shell that runs the helper tools: status, stdout, stderr, stdin and quoting, many at once. */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { spawnViaShell } from '../../src/runtime/spawner.js';
 import { eventually } from '../helpers/eventually.js';
 import { REPO } from '../helpers/stack.js';
+import { RUNTIME } from '../helpers/oci-bundle.js';
 
 describe('spawner', () => {
   it('reports status, output and input of each command, with arguments passed verbatim', async () => {
@@ -23,6 +24,29 @@ describe('spawner', () => {
       expect(r.stdout).toBe(`${i}\n`);
       expect(r.code).toBe(i % 7);
     });
+  });
+
+  it('runs tsc-runtime from one sealed copy held by its own shell, with arguments verbatim', async () => {
+    const r = await spawnViaShell(RUNTIME, ['--version'], undefined, { sealedRuntime: true });
+    expect(r).toEqual({ code: 0, stdout: 'tsc-runtime 0.1.0\n', stderr: '' });
+    const bad = await spawnViaShell(RUNTIME, ['--root', "/nonexistent/it's", 'state', 'nope'], undefined, { sealedRuntime: true });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/^tsc-runtime: state: /);
+  });
+
+  it('falls back to the plain shell for a binary that cannot hold a sealed copy', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tsc-spawn-test-'));
+    try {
+      // an older tsc-runtime: no sealed-exec verb (usage error), every other call works
+      const bin = join(dir, 'old-runtime');
+      writeFileSync(bin, '#!/bin/sh\nif [ "$1" = sealed-exec ]; then echo usage >&2; exit 2; fi\necho "ran $*"\n');
+      chmodSync(bin, 0o755);
+      const rs = await Promise.all([1, 2, 3].map((i) => spawnViaShell(bin, ['call', String(i)], undefined, { sealedRuntime: true })));
+      expect(rs.map((r) => [r.code, r.stdout])).toEqual([[0, 'ran call 1\n'], [0, 'ran call 2\n'], [0, 'ran call 3\n']]);
+      expect((await spawnViaShell(bin, ['again'], undefined, { sealedRuntime: true })).stdout).toBe('ran again\n');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('leaves no work dir behind when its Node process is SIGKILLed', async () => {
