@@ -197,7 +197,8 @@ export class LocalNetworkManager implements NetworkManager {
   private async withLock<T>(fn: () => Promise<T>): Promise<T> {
     mkdirSync(HOST_DIR, { recursive: true });
     const lock = join(HOST_DIR, 'lock');
-    for (let i = 0; ; i++) {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
       try {
         const fd = openSync(lock, 'wx');
         writeFileSync(fd, String(process.pid));
@@ -212,8 +213,9 @@ export class LocalNetworkManager implements NetworkManager {
           /* released meanwhile */
         }
         if (Number.isInteger(holder) && holder > 0 && !alive(holder)) rmSync(lock, { force: true });
-        if (i > 3000) throw new TscError('CONFLICT', `network lock ${lock} is held by pid ${holder}`);
-        await new Promise((r) => setTimeout(r, 10));
+        if (Date.now() > deadline) throw new TscError('CONFLICT', `network lock ${lock} is held by pid ${holder}`);
+        // held for a few ms (one helper request or two): poll often
+        await new Promise((r) => setTimeout(r, 2));
       }
     }
     try {
