@@ -175,7 +175,11 @@ describe('create and rm', () => {
     expect(nothing.stderr).toContain('No stopped containers');
     expect((await env.psJson(p)).length).toBe(2);
 
+    const vols = async (): Promise<string[]> => (await env.ok(p, ['volume', 'ls', '-q'])).stdout.trim().split('\n').filter(Boolean);
+    const before = await vols();
     const stopAndRemove = await env.ok(p, ['rm', '-s', '-f', '-v', 'a']);
+    // -v: a-1's anonymous volume went with it (the one left by the first rm stays, dangling)
+    expect((await vols()).length).toBe(before.length - 1);
     expect(stopAndRemove.stdout).toBe(`Going to remove ${p.name}-a-1\n`);
     expect(stopAndRemove.stderr).toContain(`Container ${p.name}-a-1  Removed`);
     rows = await env.psJson(p);
