@@ -9,6 +9,8 @@ import { freePort } from '../helpers/http.js';
 import { StackEnv } from '../helpers/stack.js';
 import { importBusybox } from '../helpers/busybox-image.js';
 import { ImageStore } from '../../src/image/store.js';
+import { runInPty } from '../helpers/pty-run.js';
+import { REPO } from '../helpers/stack.js';
 
 const env = new StackEnv('verbs');
 
@@ -190,6 +192,23 @@ describe('create and rm', () => {
     expect(await env.psJson(p)).toEqual([]);
     await env.ok(p, ['up', '-d']);
     await eventually(async () => (await env.psJson(p, false)).length === 2 || undefined, { what: 'up brings both back' });
+  });
+});
+
+describe('rm at a terminal', () => {
+  it('asks before removing: no keeps the containers, yes removes them', async () => {
+    const p = env.project('verbsask', `services:\n  c:\n    image: busybox:latest\n    command: ${LOOP}\n`);
+    await env.ok(p, ['create']);
+    const rm = (answer: string): Promise<{ code: number; out: string; pending: number }> =>
+      runInPty([process.execPath, `${REPO}/bin/tscompose.js`, '-p', p.name, 'rm'], [{ waitFor: '(y/N)', send: `${answer}\r` }], { env: env.env, cwd: p.dir, timeoutMs: 120_000 });
+    const no = await rm('n');
+    expect(no.out).toContain(`Going to remove ${p.name}-c-1`);
+    expect(no.code).toBe(0);
+    expect((await env.psJson(p)).length).toBe(1);
+    const yes = await rm('y');
+    expect(yes.code).toBe(0);
+    expect(yes.pending).toBe(0);
+    expect(await env.psJson(p)).toEqual([]);
   });
 });
 
