@@ -1,16 +1,16 @@
 /**
- * The everyday Compose verbs besides up/down/ps: version, port, ls, create, pause/unpause, wait and rm,
+ * The everyday Compose verbs besides up/down/ps: version, port, ls, create, pause/unpause, wait, rm,
+ * exec -d and down --rmi,
  * on busybox stacks through the real CLI, checked against `docker compose`'s documented behaviour.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { eventually } from '../helpers/eventually.js';
 import { freePort } from '../helpers/http.js';
-import { StackEnv } from '../helpers/stack.js';
+import { REPO, StackEnv } from '../helpers/stack.js';
 import { importBusybox } from '../helpers/busybox-image.js';
 import { ImageStore } from '../../src/image/store.js';
 import { runInPty } from '../helpers/pty-run.js';
-import { REPO } from '../helpers/stack.js';
 
 const env = new StackEnv('verbs');
 
