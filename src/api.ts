@@ -41,6 +41,8 @@ export interface UpOptions {
   /** Return only once every container runs (and is healthy where it has a healthcheck). */
   wait: boolean;
   waitTimeoutMs?: number;
+  /** `up --no-deps SERVICE...`: the named services only, not their depends_on services. */
+  noDeps?: boolean;
   /** `up --pull`: this policy instead of each service's pull_policy (build services keep theirs). */
   pull?: 'always' | 'missing' | 'never';
 }

@@ -63,7 +63,8 @@ async function ensureProjectResources(c: Controller, project: Project, progress:
 
 export async function handleUp(c: Controller, project: Project, opts: UpOptions, progress: OnProgress): Promise<UpResult> {
   const result = await c.exclusive(async () => {
-    const selected = opts.services.length ? withDependencies(project.services, opts.services) : Object.keys(project.services);
+    const named = opts.noDeps === true ? opts.services.filter((s) => project.services[s]) : withDependencies(project.services, opts.services);
+    const selected = opts.services.length ? named : Object.keys(project.services);
     for (const [s, n] of Object.entries(opts.scale)) {
       if (!project.services[s]) throw new TscError('NOT_FOUND', `no such service: ${s}`);
       if (!Number.isInteger(n) || n < 0) throw new TscError('USAGE', `invalid scale for ${s}: ${n}`);

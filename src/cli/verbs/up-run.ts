@@ -29,6 +29,7 @@ export async function runUp(cmd: Command, services: string[], flags: UpFlags): P
       wait: flags.wait === true,
       ...(waitMs !== undefined ? { waitTimeoutMs: waitMs } : {}),
       ...(pull !== undefined ? { pull } : {}),
+      ...(flags.deps === false ? { noDeps: true } : {}),
     }, composeWords('up', on)),
   );
   if (!result.changed) process.stderr.write(`Project ${project.name} is up to date: nothing to change\n`);

@@ -15,6 +15,8 @@ interface UpFlags {
   wait?: boolean;
   waitTimeout?: string;
   pull?: string;
+  /** false with --no-deps. */
+  deps?: boolean;
   logPrefix: boolean;
   timestamps?: boolean;
   color: boolean;
@@ -37,6 +39,10 @@ export function registerUp(program: Command): void {
     .option('--wait', 'wait for services to be running|healthy (implies detached mode)')
     .option('--wait-timeout <seconds>', 'maximum duration to wait for the project to be running|healthy')
     .option('--pull <policy>', 'pull image before running ("always"|"missing"|"never")')
+    .option('--no-deps', 'don\'t start linked services')
+    .option('--quiet-pull', 'pull without printing progress information (accepted)')
+    .option('--no-build', 'don\'t build an image (accepted: tscompose does not build yet)')
+    .option('-y, --yes', 'assume "yes" as answer to all prompts (accepted)')
     .option('--no-log-prefix', 'don\'t print prefix in logs')
     .option('--timestamps', 'show timestamps')
     .option('--no-color', 'produce monochrome output')
