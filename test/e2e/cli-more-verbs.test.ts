@@ -195,6 +195,16 @@ describe('create and rm', () => {
   });
 });
 
+describe('up --no-deps', () => {
+  it('starts the named service only, not what it depends on', async () => {
+    const p = env.project('verbsnodeps', `services:\n  db:\n    image: busybox:latest\n    command: ${LOOP}\n  web:\n    image: busybox:latest\n    command: ${LOOP}\n    depends_on: [db]\n`);
+    await env.ok(p, ['up', '-d', '--no-deps', 'web']);
+    expect((await env.psJson(p)).map((r) => `${r.Service}:${r.State}`)).toEqual(['web:running']);
+    await env.ok(p, ['up', '-d', 'web']);
+    expect((await env.psJson(p)).map((r) => `${r.Service}:${r.State}`).sort()).toEqual(['db:running', 'web:running']);
+  });
+});
+
 describe('rm at a terminal', () => {
   it('asks before removing: no keeps the containers, yes removes them', async () => {
     const p = env.project('verbsask', `services:\n  c:\n    image: busybox:latest\n    command: ${LOOP}\n`);
