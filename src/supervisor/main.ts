@@ -65,8 +65,13 @@ async function main(arg: string): Promise<void> {
   const paths = defaultPaths();
   const spare = arg === '--spare';
   // the collaborators' modules load while a spare waits for its project
-  const [name, deps] = await Promise.all([spare ? readName() : Promise.resolve(arg), createDeps(paths, log)]);
+  const depsReady = createDeps(paths, log);
+  depsReady.catch(() => undefined); // awaited below; a dismissed spare exits first
+  const name = spare ? await readName() : arg;
+  // dismissed (the project's supervisor runs, or the CLI failed): go at once, not after the collaborators
+  // started their helpers; those read EOF from us and exit too
   if (name === undefined) process.exit(0);
+  const deps = await depsReady;
   if (spare) {
     mkdirSync(projectDir(paths, name), { recursive: true, mode: 0o700 });
     logFd = openSync(supervisorLogFile(paths, name), 'a', 0o600);
