@@ -152,6 +152,8 @@ export interface ExecOptions {
   interactive: boolean;
   /** `exec -d`: run the command in the background. */
   detach?: boolean;
+  /** `exec --privileged`: every capability for the command. */
+  privileged?: boolean;
 }
 
 export interface Engine {

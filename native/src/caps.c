@@ -39,6 +39,11 @@ static int last_cap(void) {
   return last;
 }
 
+uint64_t caps_all(void) {
+  int last = last_cap();
+  return last >= 63 ? ~0ULL : (1ULL << (last + 1)) - 1;
+}
+
 int creds_apply(uint32_t uid, uint32_t gid, const uint32_t *groups, size_t ngroups, const struct caps_spec *caps,
                 bool nnp, struct err *e) {
   int last = last_cap();

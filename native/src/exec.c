@@ -1,4 +1,4 @@
-/* exec.c: `exec [-t] [--cwd DIR] [--env K=V]... [--user U[:G]] [--detach] ID -- CMD...`
+/* exec.c: `exec [-t] [--cwd DIR] [--env K=V]... [--user U[:G]] [--detach] [--privileged] ID -- CMD...`
  * Joins the container's cgroup (from the host's view), then its namespaces (mnt last), forks into its pid
  * namespace and execs with the container's capability sets and no_new_privs. -t: a pty from the container's
  * own devpts, relayed to our stdio. We already run from the sealed memfd copy (selfexe.c). */
@@ -66,8 +66,8 @@ static int relay(int master, pid_t child) {
 int cmd_exec(int argc, char **argv, const char *root) {
   static const struct option lo[] = {{"tty", 0, 0, 't'},  {"cwd", 1, 0, 'w'},    {"env", 1, 0, 'e'},
                                      {"user", 1, 0, 'u'}, {"detach", 0, 0, 'd'}, {"interactive", 0, 0, 'i'},
-                                     {0, 0, 0, 0}};
-  bool tty = false, detach = false;
+                                     {"privileged", 0, 0, 'P'}, {0, 0, 0, 0}};
+  bool tty = false, detach = false, privileged = false;
   const char *cwd = NULL, *user = NULL;
   const char **extra = calloc((size_t)argc + 1, sizeof *extra);
   size_t nextra = 0;
@@ -83,6 +83,7 @@ int cmd_exec(int argc, char **argv, const char *root) {
       case 'u': user = optarg; break;
       case 'd': detach = true; break;
       case 'i': break;
+      case 'P': privileged = true; break;
       default: return 2;
     }
   }
@@ -197,6 +198,10 @@ int cmd_exec(int argc, char **argv, const char *root) {
         dprintf(rep[1], "setrlimit %s: %s", cfg.rlimits[i].name, strerror(errno));
         _exit(126);
       }
+    }
+    if (privileged) { /* as docker exec --privileged: every capability (the container's seccomp filter stays) */
+      cfg.caps.present = true;
+      cfg.caps.bounding = cfg.caps.permitted = cfg.caps.effective = caps_all();
     }
     if ((!cfg.nnp && seccomp_apply(cfg.seccomp, &e) < 0) ||
         creds_apply(u.uid, u.gid, groups, ngroups, &cfg.caps, cfg.nnp, &e) < 0 ||

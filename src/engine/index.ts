@@ -139,6 +139,7 @@ export function createEngine(paths: Paths = defaultPaths()): Engine {
         tty: opts.tty,
         inheritStdio: true,
         ...(opts.detach ? { detach: true } : {}),
+        ...(opts.privileged ? { privileged: true } : {}),
       });
       if (r.stdout) process.stdout.write(r.stdout);
       if (r.stderr) process.stderr.write(r.stderr);

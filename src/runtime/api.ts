@@ -78,6 +78,8 @@ export interface ExecRequest {
   timeoutMs?: number;
   /** Start the command in the background and return at once (exit status 0; `exec -d`). */
   detach?: boolean;
+  /** Every capability for this process (`exec --privileged`); the container's seccomp filter stays. */
+  privileged?: boolean;
 }
 
 export interface ExecResult {

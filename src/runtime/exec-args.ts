@@ -13,6 +13,7 @@ export async function execArgs(rec: ContainerRecord, req: ExecRequest, upper: st
   const args = ['exec'];
   if (req.tty) args.push('-t');
   if (req.detach) args.push('--detach');
+  if (req.privileged) args.push('--privileged');
   if (req.workingDir !== undefined && req.workingDir !== '') args.push('--cwd', req.workingDir);
   for (const [k, v] of Object.entries(req.env ?? {})) args.push('--env', `${k}=${v}`);
   if (req.user !== undefined && req.user !== '') {

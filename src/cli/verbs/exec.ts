@@ -1,5 +1,5 @@
 /**
- * `exec [-i] [-t|-T] [-d] [--index N] [-e K=V] [-u USER] [-w DIR] SERVICE COMMAND [ARGS...]`.
+ * `exec [-i] [-t|-T] [-d] [--privileged] [--index N] [-e K=V] [-u USER] [-w DIR] SERVICE COMMAND [ARGS...]`.
  * Options end at the service name, so the command keeps its own flags (`exec web ls -la`).
  */
 import type { Command } from 'commander';
@@ -58,8 +58,6 @@ export function registerExec(program: Command): void {
     .allowExcessArguments(true)
     .action(async (args: string[], _f: unknown, cmd: Command) => {
       const a = parseExecArgs(args);
-      // never silently ignored: the runtime's exec has no way yet to widen a process's privileges
-      if (a.privileged) process.stderr.write('WARNING: exec --privileged is not supported yet; the command runs with the container\'s capabilities\n');
       const [{ createEngine }, ref] = await Promise.all([import('../../engine/index.js'), import('../project-ref.js')]);
       const p = await ref.projectRef(cmd, true);
       const env: Record<string, string> = {};
@@ -75,6 +73,7 @@ export function registerExec(program: Command): void {
         // a detached command has no terminal to talk to (as Compose: -d and -t do not mix)
         tty: a.detach !== true && (a.tty || (a.noTty !== true && process.stdout.isTTY === true && process.stdin.isTTY === true)),
         ...(a.detach ? { detach: true } : {}),
+        ...(a.privileged ? { privileged: true } : {}),
         ...(a.user ? { user: a.user } : {}), ...(a.workdir ? { workdir: a.workdir } : {}),
       }).catch(async (e: unknown) => {
         if (isTscError(e) && e.code === 'NOT_FOUND') await ref.checkServices(cmd, [a.service]); // "no such service" first
