@@ -6,7 +6,7 @@
 
 struct caps_spec;
 int cap_from_name(const char *name); /* "CAP_CHOWN" or "chown" -> number, -1 unknown */
-uint64_t caps_all(void);             /* every capability this kernel knows (exec --privileged) */
+uint64_t caps_all(void);             /* every capability we hold (exec --privileged) */
 
 /* Switch to uid/gid/groups and set the five capability sets exactly as given (when caps->present),
  * then no_new_privs. Must run as root with full capabilities. */

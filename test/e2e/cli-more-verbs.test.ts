@@ -133,6 +133,19 @@ describe('port, ls, pause/unpause, wait', () => {
     await eventually(async () => ((await env.run(p, ['exec', 'worker', 'cat', '/tmp/flag'])).stdout === 'done\n' ? true : undefined), { what: 'the detached command wrote its file' });
   });
 
+  it('exec --privileged gives the command every capability; without it, the container\'s set', async () => {
+    const capEff = async (args: string[]): Promise<bigint> => {
+      const out = (await env.ok(p, ['exec', ...args, 'worker', 'grep', 'CapEff', '/proc/self/status'])).stdout;
+      return BigInt(`0x${/CapEff:\s*([0-9a-f]+)/.exec(out)?.[1] ?? '0'}`);
+    };
+    // every capability root holds here (a sandboxed host may withhold some from root itself)
+    const all = BigInt(`0x${/CapPrm:\s*([0-9a-f]+)/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? '0'}`);
+    expect(await capEff(['--privileged'])).toBe(all);
+    const normal = await capEff([]);
+    expect(normal).not.toBe(all);
+    expect(normal & (1n << 21n)).toBe(0n); // CAP_SYS_ADMIN is not among Docker's defaults
+  });
+
   it('wait blocks until the service stops and prints its exit code; its status is the container\'s', async () => {
     const job = (await env.psJson(p)).find((x) => x.Service === 'job');
     expect(job?.State).toBe('running');
