@@ -1,14 +1,14 @@
-// Build step: bundle the CLI (src/cli/main.ts) and the supervisor (src/supervisor/main.ts) with esbuild into
-// dist/cli/main.js and dist/supervisor/main.js plus shared chunks in
-// dist/chunks/, over tsc's per-file output of that entry. A cold `tscompose config -q` then reads a handful of
+// Build step: bundle the CLI (src/cli/main.ts) with esbuild into dist/cli/main.js plus shared chunks in
+// dist/chunks/, over tsc's per-file output of that entry; bin/'s first module (src/cli/early.ts) and the
+// supervisor (src/supervisor/main.ts) each into one file of their own. A cold `tscompose config -q` then reads a handful of
 // files instead of ~50 ESM modules and commander's CommonJS files, each resolved, read and linked on its own
 // (the resolution and linking, not our code, was most of the start-up time). Verbs stay lazy: every dynamic
 // import() is a split point, so a verb's module and what it needs load only when that verb runs.
 //
 // Files that find things next to themselves (`new URL('../../schemas/…', import.meta.url)`, the standalone
 // validator, the supervisor's main.js, native binaries) get `import.meta.url` replaced by the URL their
-// tsc-compiled twin has in dist/, so they resolve exactly as unbundled. That holds because the entry
-// (dist/cli/) and the chunks (dist/chunks/) sit at the same depth below dist/.
+// tsc-compiled twin has in dist/, so they resolve exactly as unbundled. That holds because the entries
+// (dist/cli/, dist/supervisor/) and the chunks (dist/chunks/) sit at the same depth below dist/.
 import { readFile, rm } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
