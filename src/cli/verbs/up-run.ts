@@ -39,8 +39,9 @@ export async function runUp(cmd: Command, services: string[], flags: UpFlags): P
 
 /** Compose's up flags that only make sense attached, checked before anything starts. */
 function checkAttachFlags(flags: UpFlags, services: string[], known: (s: string) => boolean): void {
-  const abort = flags.abortOnContainerExit === true || flags.exitCodeFrom !== undefined;
-  if (abort && (flags.detach || flags.wait)) throw new TscError('USAGE', '--abort-on-container-exit and --exit-code-from are incompatible with --detach and --wait');
+  const abort = flags.abortOnContainerExit === true || flags.abortOnContainerFailure === true || flags.exitCodeFrom !== undefined;
+  if (abort && (flags.detach || flags.wait)) throw new TscError('USAGE', '--abort-on-container-exit, --abort-on-container-failure and --exit-code-from are incompatible with --detach and --wait');
+  if (flags.abortOnContainerExit && flags.abortOnContainerFailure) throw new TscError('USAGE', '--abort-on-container-exit and --abort-on-container-failure are incompatible');
   const from = flags.exitCodeFrom;
   if (from !== undefined && !known(from)) throw new TscError('NOT_FOUND', `no such service: ${from}`);
   if (from !== undefined && services.length > 0 && !services.includes(from)) throw new TscError('USAGE', `--exit-code-from ${from}: not among the services to start`);
@@ -54,7 +55,9 @@ function checkAttachFlags(flags: UpFlags, services: string[], known: (s: string)
  */
 async function attach(engine: ReturnType<typeof createEngine>, name: string, services: string[], flags: UpFlags, t0: number): Promise<number> {
   const ac = new AbortController();
-  const abortOnExit = flags.abortOnContainerExit === true || flags.exitCodeFrom !== undefined;
+  const abortOnExit = flags.abortOnContainerExit === true || flags.abortOnContainerFailure === true || flags.exitCodeFrom !== undefined;
+  // --abort-on-container-failure: only an exit with a non-zero status stops the stack
+  const failureOnly = flags.abortOnContainerFailure === true && flags.abortOnContainerExit !== true && flags.exitCodeFrom === undefined;
   const stopTimeout = timeoutMs(flags.timeout);
   const stopOpts = stopTimeout !== undefined ? { timeoutMs: stopTimeout } : {};
   const shown = await engine.ps(name, { all: true, services }).catch(() => []);
@@ -93,7 +96,7 @@ async function attach(engine: ReturnType<typeof createEngine>, name: string, ser
         announced.add(r.ID);
         process.stdout.write(`${r.Service}-${r.Number} exited with code ${r.ExitCode}\n`);
       }
-      const first = exited[0];
+      const first = failureOnly ? exited.find((r) => r.ExitCode !== 0) : exited[0];
       if (abortOnExit && first && !stopping && interrupts === 0) {
         process.stderr.write('Aborting on container exit...\n');
         status = first.ExitCode;

@@ -21,6 +21,7 @@ interface UpFlags {
   timestamps?: boolean;
   color: boolean;
   abortOnContainerExit?: boolean;
+  abortOnContainerFailure?: boolean;
   exitCodeFrom?: string;
   timeout?: string;
 }
@@ -47,6 +48,7 @@ export function registerUp(program: Command): void {
     .option('--timestamps', 'show timestamps')
     .option('--no-color', 'produce monochrome output')
     .option('--abort-on-container-exit', 'stops all containers if any container was stopped (incompatible with -d)')
+    .option('--abort-on-container-failure', 'stops all containers if any container exited with failure (incompatible with -d)')
     .option('--exit-code-from <service>', 'return the exit code of the selected service container (implies --abort-on-container-exit)')
     .option('-t, --timeout <seconds>', 'shutdown timeout in seconds when attached (Ctrl-C, --abort-on-container-exit)')
     .option('--progress <mode>', 'progress output: auto, tty, plain, json, quiet')
