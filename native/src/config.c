@@ -192,6 +192,19 @@ static int parse_resources(struct resources *r, json_t *res, struct err *e) {
   return 0;
 }
 
+
+/* An exact "allow TYPE MAJOR:MINOR rwm" among rules[0..n) with no later deny that could match the device. */
+static bool dev_allowed_already(const struct dev_rule *rules, size_t n, char type, int64_t major, int64_t minor) {
+  for (size_t i = n; i-- > 0;) {
+    const struct dev_rule *r = &rules[i];
+    bool matches = r->type == 'a' || (r->type == type && (r->major == -1 || r->major == major) && (r->minor == -1 || r->minor == minor));
+    if (!matches) continue;
+    if (!r->allow) return false;
+    if (r->type == type && r->major == major && r->minor == minor && !strcmp(r->access, "rwm")) return true;
+  }
+  return false;
+}
+
 static int parse_linux(struct config *c, json_t *l, struct err *e) {
   if (!json_is_object(l)) return 0;
   json_t *ns = json_object_get(l, "namespaces");
@@ -253,7 +266,8 @@ static int parse_linux(struct config *c, json_t *l, struct err *e) {
       d->gid = (uint32_t)jint(v, "gid", 0);
     }
   }
-  /* like runc: the default devices and linux.devices stay usable whatever the rules say */
+  /* like runc: the default devices and linux.devices stay usable whatever the rules say (a default the rules
+   * already allow, with no deny after that could touch it, is not written twice: Docker's list has them all) */
   if (c->res.ndevs) {
     static const struct {
       char type;
@@ -263,13 +277,18 @@ static int parse_linux(struct config *c, json_t *l, struct err *e) {
     struct dev_rule *nr = realloc(c->res.devs, (c->res.ndevs + ndefs + c->ndevices + 1) * sizeof *nr);
     if (!nr) return err_set(e, ENOMEM, "config.json");
     c->res.devs = nr;
+    size_t given = c->res.ndevs;
     for (size_t i = 0; i < ndefs + c->ndevices; i++) {
+      char type = i < ndefs ? defs[i].type : (c->devices[i - ndefs].type == 'b' ? 'b' : 'c');
+      int64_t major = i < ndefs ? defs[i].major : c->devices[i - ndefs].major;
+      int64_t minor = i < ndefs ? defs[i].minor : c->devices[i - ndefs].minor;
+      if (dev_allowed_already(c->res.devs, given, type, major, minor)) continue;
       struct dev_rule *dr = &c->res.devs[c->res.ndevs++];
       memset(dr, 0, sizeof *dr);
       dr->allow = true;
-      dr->type = i < ndefs ? defs[i].type : (c->devices[i - ndefs].type == 'b' ? 'b' : 'c');
-      dr->major = i < ndefs ? defs[i].major : c->devices[i - ndefs].major;
-      dr->minor = i < ndefs ? defs[i].minor : c->devices[i - ndefs].minor;
+      dr->type = type;
+      dr->major = major;
+      dr->minor = minor;
       snprintf(dr->access, sizeof dr->access, "rwm");
     }
   }

@@ -26,6 +26,24 @@ async function stopped(id: string, env?: NodeJS.ProcessEnv): Promise<Record<stri
 }
 
 describe('tsc-runtime cgroups v1', () => {
+  it('device rules: Docker\'s list as given; the default devices stay allowed even after a deny of one', () => {
+    const list = (rules: unknown[]): string[] => {
+      const id = s.id('dev');
+      const cg = s.cgroupPath(id);
+      const b = s.bundle(id, { args: ['true'], cgroupsPath: cg, resources: { devices: rules } });
+      s.ok(['create', '--bundle', b.dir, id]);
+      const out = readFileSync(`/sys/fs/cgroup/devices/${cg}/devices.list`, 'utf8').trim().split('\n').sort();
+      s.ok(['delete', '--force', id]);
+      return out;
+    };
+    const c = (major: number, minor?: number, allow = true) => ({ allow, type: 'c', major, ...(minor !== undefined ? { minor } : {}), access: 'rwm' });
+    const defaults = ['c 1:3 rwm', 'c 1:5 rwm', 'c 1:7 rwm', 'c 1:8 rwm', 'c 1:9 rwm', 'c 136:* rwm', 'c 5:0 rwm', 'c 5:1 rwm', 'c 5:2 rwm'].sort();
+    const docker = [{ allow: false, access: 'rwm' }, c(1, 5), c(1, 3), c(1, 9), c(1, 8), c(5, 0), c(5, 1), c(1, 7), c(5, 2), c(136), c(10, 229, false)];
+    expect(list(docker)).toEqual(defaults);
+    expect(list([{ allow: false, access: 'rwm' }, c(1, 3), c(1, 3, false)])).toEqual(defaults);
+    expect(list([{ allow: false, access: 'rwm' }, c(10, 200)])).toEqual([...defaults, 'c 10:200 rwm'].sort());
+  });
+
   it('a 32 MiB limit with a 100 MB allocation ends OOMKilled (PID 1 killed: 137)', async () => {
     const id = s.id('oom');
     const cg = s.cgroupPath(id);
