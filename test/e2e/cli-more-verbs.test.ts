@@ -218,6 +218,31 @@ describe('up --no-deps', () => {
   });
 });
 
+describe('up --abort-on-container-failure', () => {
+  it('a clean exit does not stop the stack; the first failure does, and is up\'s status', async () => {
+    const p = env.project('verbsfail', `services:
+  ok:
+    image: busybox:latest
+    command: ["sh", "-c", "echo fine; exit 0"]
+  bad:
+    image: busybox:latest
+    command: ["sh", "-c", "while [ ! -e /tmp/go ]; do sleep 0.2; done; exit 4"]
+  loop:
+    image: busybox:latest
+    command: ${LOOP}
+`);
+    const up = env.run(p, ['up', '--abort-on-container-failure']);
+    await eventually(async () => ((await env.psJson(p)).find((r) => r.Service === 'ok' && r.State === 'exited') ? true : undefined), { what: 'ok exited', timeoutMs: 60_000 });
+    await eventually(async () => ((await env.psJson(p, false)).some((r) => r.Service === 'bad') ? true : undefined), { what: 'bad running' });
+    await env.ok(p, ['exec', 'bad', 'touch', '/tmp/go']);
+    const r = await up;
+    expect(r.status).toBe(4);
+    expect(r.stdout).toContain('ok-1 exited with code 0');
+    expect(r.stdout).toContain('bad-1 exited with code 4');
+    expect(await env.psJson(p, false)).toEqual([]);
+  });
+});
+
 describe('rm at a terminal', () => {
   it('asks before removing: no keeps the containers, yes removes them', async () => {
     const p = env.project('verbsask', `services:\n  c:\n    image: busybox:latest\n    command: ${LOOP}\n`);
