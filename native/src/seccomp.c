@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -193,6 +194,19 @@ int seccomp_build(json_t *spec, void **out, struct err *e) {
   if (seccomp_cache_dir)
     snprintf(path, sizeof path, "%s/%016llx.bpf", seccomp_cache_dir, (unsigned long long)fnv64(text, tlen));
   struct bpf_prog *b = path[0] ? from_cache(path, text, tlen) : NULL;
+  /* a miss: one compile per profile, not one per container when a fresh cache meets an `up` of many
+   * (the others wait on the lock, then read what the first wrote); released when we exit, whatever happens */
+  _cleanup_close_ int lock = -1;
+  if (!b && path[0] && mkdir_p(seccomp_cache_dir, 0700) == 0) {
+    char lp[4300];
+    snprintf(lp, sizeof lp, "%s/.lock", seccomp_cache_dir);
+    lock = open(lp, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (lock >= 0) {
+      while (flock(lock, LOCK_EX) < 0 && errno == EINTR) {
+      }
+      b = from_cache(path, text, tlen);
+    }
+  }
   if (!b) {
     scmp_filter_ctx ctx = NULL;
     if (compile_ctx(spec, &ctx, e) < 0) {

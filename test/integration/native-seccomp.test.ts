@@ -3,13 +3,13 @@
  * blocks fail with EPERM (keyctl always; unshare and namespace flags of clone without CAP_SYS_ADMIN), while a
  * normal workload runs; without the section (seccomp=unconfined) the same calls go through. Also in `exec`.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dockerDefaultSeccomp } from '../../src/runtime/seccomp-profile.js';
 import { busyboxRootfs } from '../helpers/busybox.js';
-import { DOCKER_CAPS, Scratch } from '../helpers/oci-bundle.js';
+import { DOCKER_CAPS, RUNTIME, Scratch } from '../helpers/oci-bundle.js';
 import { eventually } from '../helpers/eventually.js';
 
 // keyctl(KEYCTL_GET_KEYRING_ID, KEY_SPEC_SESSION_KEYRING, 1) and socket(AF_INET): prints "<ret> <errno>" each
@@ -93,6 +93,26 @@ describe('tsc-runtime linux.seccomp', () => {
     const r = run('recache', dockerDefaultSeccomp(DOCKER_CAPS));
     expect(r.status).toBe(0);
     expect(r.out.trim().split('\n')[0]).toBe('keyctl -1 1');
+  });
+
+  it('parallel creates on an empty cache all get the filter; the profile is cached once', async () => {
+    const cache = join(s.base, 'cold-cache');
+    const env = { ...process.env, TSC_SECCOMP_CACHE: cache };
+    const ids = [1, 2, 3, 4].map((i) => s.id(`cold${i}`));
+    const runs = ids.map((id) => {
+      const b = s.bundle(id, { args: ['sh', '-c', SCRIPT], extraLowers: [probeLayer], seccomp: dockerDefaultSeccomp(DOCKER_CAPS) });
+      return new Promise<{ code: number | null; out: string }>((resolve) => {
+        const c = spawn(RUNTIME, ['--root', s.root, 'run', '--rm', '--bundle', b.dir, id], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+        let out = '';
+        c.stdout.on('data', (d: Buffer) => (out += d.toString()));
+        c.on('close', (code) => resolve({ code, out }));
+      });
+    });
+    for (const r of await Promise.all(runs)) {
+      expect(r.code).toBe(0);
+      expect(r.out.trim().split('\n')[0]).toBe('keyctl -1 1');
+    }
+    expect(readdirSync(cache).filter((f) => f.endsWith('.bpf'))).toHaveLength(1);
   });
 
   it('a malformed profile fails create with a message', () => {
