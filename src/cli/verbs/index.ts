@@ -34,6 +34,7 @@ const VERBS: Record<string, () => Promise<Registrar>> = {
   unpause: async () => (await import('./pause.js')).registerUnpause,
   wait: async () => (await import('./wait.js')).registerWait,
   version: async () => (await import('./version.js')).registerVersion,
+  stats: async () => (await import('./stats.js')).registerStats,
 };
 const LIFECYCLE = new Set(['stop', 'start', 'restart', 'kill']);
 

@@ -1,0 +1,44 @@
+/** `stats [-a] [--no-stream] [--format table|json] [--no-trunc] [SERVICE...]`: live resource usage, as `docker compose stats`. */
+import type { Command } from 'commander';
+
+interface StatsFlags { all?: boolean; stream: boolean; format: string }
+
+export function registerStats(program: Command): void {
+  program
+    .command('stats')
+    .description('Display a live stream of container(s) resource usage statistics')
+    .argument('[service...]')
+    .option('-a, --all', 'show all containers (default shows just running)')
+    .option('--no-stream', 'disable streaming stats and only pull the first result')
+    .option('--format <format>', 'table or json (one object per line)', 'table')
+    .option('--no-trunc', 'do not truncate output (accepted)')
+    .action(async (services: string[], flags: StatsFlags, cmd: Command) => {
+      const [{ createEngine }, ref, st, { createRuntime }, { TscError }, { defaultPaths }] = await Promise.all([
+        import('../../engine/index.js'), import('../project-ref.js'), import('../../engine/stats.js'), import('../../supervisor/deps.js'), import('../../errors.js'), import('../../state/paths.js'),
+      ]);
+      if (flags.format !== 'table' && flags.format !== 'json') throw new TscError('USAGE', `invalid format "${flags.format}": use table or json`);
+      const p = await ref.projectRef(cmd, true);
+      const engine = createEngine();
+      const rt = await createRuntime(defaultPaths());
+      let stop = false;
+      process.once('SIGINT', () => (stop = true));
+      let prev = new Map<string, Awaited<ReturnType<typeof st.sample>>>();
+      for (let first = true; ; first = false) {
+        const rows = await engine.ps(p.name, { all: flags.all === true, services });
+        if (first) await ref.checkServices(cmd, services, new Set(rows.map((r) => r.Service)));
+        const before = first ? new Map(await Promise.all(rows.map(async (r) => [r.ID, await st.sample((id) => rt.stats(id), r)] as const))) : prev;
+        // the first reading needs a second one to measure CPU over
+        if (first) await new Promise((r) => setTimeout(r, 500));
+        const now = new Map(await Promise.all(rows.map(async (r) => [r.ID, await st.sample((id) => rt.stats(id), r)] as const)));
+        // our ids are names with a suffix, short already: --no-trunc changes nothing
+        const out = rows.map((r) => st.statsRow(r, before.get(r.ID) ?? (now.get(r.ID) as never), now.get(r.ID) as never));
+        const text = flags.format === 'json' ? out.map((o) => `${JSON.stringify(o)}\n`).join('') : st.statsTable(out);
+        // streaming to a terminal redraws in place, as docker stats
+        process.stdout.write(flags.stream && process.stdout.isTTY ? `\x1b[2J\x1b[H${text}` : text);
+        if (!flags.stream || stop) return;
+        prev = now;
+        await new Promise((r) => setTimeout(r, 1000));
+        if (stop) return;
+      }
+    });
+}
