@@ -219,22 +219,30 @@ export async function handleDown(c: Controller, project: Project | undefined, op
     for (const o of all.filter((i) => !targets.includes(i))) {
       progress({ type: 'message', level: 'warning', text: `Found orphan container (${o.name}) for this project. Run down with --remove-orphans to remove it.` });
     }
-    // stop in dependency order; then the containers' files and the project's networks go at once (the
-    // network teardown only needs every PID 1 gone)
+    // As Compose: dependents stop (and are reported removed) before their dependencies. A group's files go
+    // while the next group stops, and the last ones while the project's networks go (the network
+    // teardown only needs every PID 1 gone); "Removed" lines keep the stop order.
+    const { network, volumes } = c.deps;
+    const removals: Promise<void>[] = [];
+    let reported: Promise<void> = Promise.resolve();
     for (const group of stopGroups(c, targets)) {
       await Promise.all(group.map(async (i) => {
         progress({ type: 'resource', resource: `Container ${i.name}`, status: i.status === 'running' ? 'Stopping' : 'Removing', done: false });
         await c.quiesce(i.id, i.service, c.service(i.service), opts.timeoutMs);
       }));
-    }
-    c.deps.log(`down: containers stopped at ${Date.now() - t0} ms`);
-    const { network, volumes } = c.deps;
-    const removeContainers = async (): Promise<void> => {
-      await Promise.all(targets.map(async (i) => {
+      const removed = Promise.all(group.map(async (i) => {
         await c.ops().remove(i.id, c.service(i.service), opts.timeoutMs, false);
         c.emit('destroy', i);
-        progress({ type: 'resource', resource: `Container ${i.name}`, status: 'Removed', done: true });
       }));
+      reported = Promise.all([reported, removed]).then(() => {
+        for (const i of group) progress({ type: 'resource', resource: `Container ${i.name}`, status: 'Removed', done: true });
+      });
+      reported.catch(() => undefined); // awaited below; not "unhandled" while the next group stops
+      removals.push(reported);
+    }
+    c.deps.log(`down: containers stopped at ${Date.now() - t0} ms`);
+    const removeContainers = async (): Promise<void> => {
+      await Promise.all(removals);
       c.deps.log(`down: containers removed at ${Date.now() - t0} ms`);
       if (volumes && c.st.removeVolumes) {
         for (const v of await volumes.removeProjectVolumes(c.st.name)) progress({ type: 'resource', resource: `Volume ${v}`, status: 'Removed', done: true });
