@@ -1,6 +1,6 @@
 /**
  * The everyday Compose verbs besides up/down/ps: version, port, ls, create, pause/unpause, wait, rm,
- * exec -d and down --rmi,
+ * stats, exec -d/--privileged, up --no-deps/--abort-on-container-failure and down --rmi,
  * on busybox stacks through the real CLI, checked against `docker compose`'s documented behaviour.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -144,6 +144,17 @@ describe('port, ls, pause/unpause, wait', () => {
     const normal = await capEff([]);
     expect(normal).not.toBe(all);
     expect(normal & (1n << 21n)).toBe(0n); // CAP_SYS_ADMIN is not among Docker's defaults
+  });
+
+  it('stats --no-stream prints docker stats\' table once; --format json one object per container', async () => {
+    const table = (await env.ok(p, ['stats', '--no-stream'])).stdout.split('\n');
+    expect(table[0]).toMatch(/^CONTAINER ID +NAME +CPU % +MEM USAGE \/ LIMIT +MEM % +NET I\/O +BLOCK I\/O +PIDS$/);
+    expect(table.find((l) => l.includes(`${p.name}-worker-1 `))).toMatch(/ \d+\.\d\d% +[\d.]+[KMG]?i?B \/ [\d.]+[KMGT]?i?B +\d+\.\d\d% /);
+    const rows = (await env.ok(p, ['stats', '--no-stream', '--format', 'json', 'worker'])).stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, string>);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ Name: `${p.name}-worker-1` });
+    expect(Number(rows[0]?.PIDs)).toBeGreaterThanOrEqual(1);
+    expect(rows[0]?.CPUPerc).toMatch(/^\d+\.\d\d%$/);
   });
 
   it('wait blocks until the service stops and prints its exit code; its status is the container\'s', async () => {

@@ -8,6 +8,7 @@ import { versionText } from '../../src/cli/verbs/version.js';
 import { isYes } from '../../src/cli/verbs/rm-run.js';
 import { imagesToRemove, parseRmi } from '../../src/cli/verbs/down-rmi.js';
 import type { Project } from '../../src/spec/model.js';
+import { bytesSize, parseNetDev, statsRow, statsTable } from '../../src/engine/stats.js';
 
 const row = (o: Partial<ContainerSummary>): ContainerSummary => ({
   ID: 'id1', Name: 'p-web-1', Project: 'p', Service: 'web', Number: 1, Image: 'busybox', Command: '""', State: 'running',
@@ -94,5 +95,19 @@ describe('down --rmi', () => {
     expect(imagesToRemove('all', undefined, ['x:1', 'x:1', 'y:2'])).toEqual(['x:1', 'y:2']);
     expect(parseRmi(undefined)).toBeUndefined();
     expect(() => parseRmi('none')).toThrow('invalid --rmi');
+  });
+});
+
+describe('stats', () => {
+  it('formats as docker stats: binary memory units, decimal network units, CPU over wall time', () => {
+    expect(bytesSize(512)).toBe('512B');
+    expect(bytesSize(1536 * 1024)).toBe('1.5MiB');
+    const dev = 'Inter-|   Receive\n face |bytes packets\n    lo: 999 1 0 0 0 0 0 0 999 1 0 0 0 0 0 0\n  eth0: 1200 3 0 0 0 0 0 0 648 2 0 0 0 0 0 0\n';
+    expect(parseNetDev(dev)).toEqual({ rx: 1200, tx: 648 });
+    const a = { at: 1000, stats: { memoryBytes: 0, cpuUsageNs: 0, pids: 1 }, net: { rx: 0, tx: 0 } };
+    const b = { at: 2000, stats: { memoryBytes: 2 * 1024 * 1024, memoryLimitBytes: 8 * 1024 * 1024, cpuUsageNs: 250_000_000, pids: 3 }, net: { rx: 1200, tx: 648 } };
+    const r = statsRow({ ID: 'p-web-1-ab', Name: 'p-web-1' }, a, b);
+    expect(r).toEqual({ BlockIO: '0B / 0B', CPUPerc: '25.00%', Container: 'p-web-1-ab', ID: 'p-web-1-ab', MemPerc: '25.00%', MemUsage: '2MiB / 8MiB', Name: 'p-web-1', NetIO: '1.2kB / 648B', PIDs: '3' });
+    expect(statsTable([r]).split('\n')[0]).toBe('CONTAINER ID   NAME      CPU %    MEM USAGE / LIMIT   MEM %    NET I/O        BLOCK I/O   PIDS');
   });
 });
