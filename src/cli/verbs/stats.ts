@@ -22,6 +22,7 @@ export function registerStats(program: Command): void {
       const rt = await createRuntime(defaultPaths());
       let stop = false;
       process.once('SIGINT', () => (stop = true));
+      process.stdout.on('error', () => (stop = true)); // the reader went away (`stats | head`)
       let prev = new Map<string, Awaited<ReturnType<typeof st.sample>>>();
       for (let first = true; ; first = false) {
         const rows = await engine.ps(p.name, { all: flags.all === true, services });
