@@ -161,7 +161,8 @@ describe('port, ls, pause/unpause, wait', () => {
     const job = (await env.psJson(p)).find((x) => x.Service === 'job');
     expect(job?.State).toBe('running');
     const waiting = env.run(p, ['wait', 'job']);
-    await env.ok(p, ['exec', 'job', 'touch', '/tmp/go']);
+    // the job ends a while later: wait (as Compose's) only takes containers running when it lists them
+    await env.ok(p, ['exec', '-d', 'job', 'sh', '-c', 'sleep 8; touch /tmp/go']);
     const r = await waiting;
     expect(r.stdout).toBe(`container "${job?.ID}" exited with status code 3\n`);
     expect(r.status).toBe(3);
