@@ -1,0 +1,168 @@
+/**
+ * File copying for `cp` that cannot be led out of a container's root by symlinks (the docker cp CVEs:
+ * CVE-2018-15664, CVE-2019-14271). Everything works on directory file descriptors: a path is resolved one
+ * component at a time below a root fd we hold (an absolute symlink restarts at that root, ".." never climbs
+ * above it, as Docker's FollowSymlinkInScope), and each step opens `/proc/self/fd/DIR/NAME` with O_NOFOLLOW,
+ * so a component the container swaps for a symlink mid-copy makes the copy fail (ELOOP), never escape.
+ * The container's root is `/proc/PID/root`, which also shows its volumes and bind mounts (its mount
+ * namespace's tree), which the overlay directory on the host would not.
+ */
+import { constants as C, promises as fs, type Stats } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
+
+const MAX_LINKS = 40; // as the kernel's path walk
+
+/** An entry named `name` in the directory `dir` ("." for the directory itself). */
+export interface Loc {
+  dir: FileHandle;
+  name: string;
+}
+
+export const procPath = (fd: number, name = '.'): string => `/proc/self/fd/${fd}/${name}`;
+const locPath = (l: Loc): string => procPath(l.dir.fd, l.name);
+
+function fsError(code: string, message: string): NodeJS.ErrnoException {
+  return Object.assign(new Error(message), { code });
+}
+
+/** Opens directories and closes them all at the end (a resolution holds its ancestors open). */
+export class FdScope {
+  private readonly open = new Set<FileHandle>();
+
+  async dir(path: string): Promise<FileHandle> {
+    const h = await fs.open(path, C.O_RDONLY | C.O_DIRECTORY | C.O_NOFOLLOW);
+    this.open.add(h);
+    return h;
+  }
+
+  /** A root: the path's own symlinks are followed (`/proc/PID/root` is one). */
+  async root(path: string): Promise<FileHandle> {
+    const h = await fs.open(path, C.O_RDONLY | C.O_DIRECTORY);
+    this.open.add(h);
+    return h;
+  }
+
+  async release(h: FileHandle): Promise<void> {
+    if (this.open.delete(h)) await h.close();
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.open].map((h) => h.close().catch(() => undefined)));
+    this.open.clear();
+  }
+}
+
+/**
+ * Resolve `path` (relative to `root` whatever its spelling) inside `root`. The last component is returned
+ * unresolved (it may not exist) unless `followFinal` and it is a symlink. Throws ENOENT/ENOTDIR/ELOOP.
+ */
+export async function resolveInRoot(scope: FdScope, root: FileHandle, path: string, followFinal: boolean): Promise<Loc> {
+  const queue = path.split('/').filter((c) => c !== '' && c !== '.');
+  let stack: FileHandle[] = [root];
+  let links = 0;
+  for (let c = queue.shift(); c !== undefined; c = queue.shift()) {
+    const top = stack[stack.length - 1] ?? root;
+    if (c === '..') {
+      if (stack.length > 1) stack.pop();
+      continue;
+    }
+    const last = queue.length === 0;
+    let st: Stats;
+    try {
+      st = await fs.lstat(procPath(top.fd, c));
+    } catch (e) {
+      if (last && (e as NodeJS.ErrnoException).code === 'ENOENT') return { dir: top, name: c };
+      throw e;
+    }
+    if (st.isSymbolicLink() && (!last || followFinal)) {
+      if (++links > MAX_LINKS) throw fsError('ELOOP', `too many levels of symbolic links in ${path}`);
+      const target = await fs.readlink(procPath(top.fd, c));
+      if (target.startsWith('/')) stack = [root];
+      queue.unshift(...target.split('/').filter((x) => x !== '' && x !== '.'));
+      continue;
+    }
+    if (last) return { dir: top, name: c };
+    if (!st.isDirectory()) throw fsError('ENOTDIR', `not a directory: ${c} in ${path}`);
+    stack.push(await scope.dir(procPath(top.fd, c)));
+  }
+  return { dir: stack[stack.length - 1] ?? root, name: '.' };
+}
+
+export async function lstatAt(l: Loc): Promise<Stats | undefined> {
+  try {
+    return await fs.lstat(locPath(l));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+}
+
+/** Open a resolved location that is a directory (for copying into it). */
+export function openDirAt(scope: FdScope, l: Loc): Promise<FileHandle> {
+  return scope.dir(locPath(l));
+}
+
+export interface CopyOptions {
+  /** Keep the source's uid/gid (-a); otherwise files belong to whoever copies (root here, as Docker's). */
+  archive: boolean;
+}
+
+async function copyFile(src: Loc, dst: Loc, st: Stats, o: CopyOptions): Promise<void> {
+  const r = await fs.open(locPath(src), C.O_RDONLY | C.O_NOFOLLOW);
+  try {
+    const w = await fs.open(locPath(dst), C.O_WRONLY | C.O_CREAT | C.O_TRUNC | C.O_NOFOLLOW, st.mode & 0o7777);
+    try {
+      const buf = Buffer.allocUnsafe(1 << 20);
+      for (;;) {
+        const { bytesRead } = await r.read(buf, 0, buf.length, null);
+        if (bytesRead === 0) break;
+        let off = 0;
+        while (off < bytesRead) off += (await w.write(buf, off, bytesRead - off)).bytesWritten;
+      }
+      if (o.archive) await w.chown(st.uid, st.gid);
+      await w.chmod(st.mode & 0o7777); // after chown, which clears set-id bits
+      await w.utimes(st.atime, st.mtime);
+    } finally {
+      await w.close();
+    }
+  } finally {
+    await r.close();
+  }
+}
+
+/**
+ * Copy the entry at `src` to `dst` (created or replaced; a directory is merged into an existing one),
+ * recursively, keeping modes and times (and owners with `archive`), symlinks as symlinks. Sockets, fifos and
+ * devices are left out.
+ */
+export async function copyTree(scope: FdScope, src: Loc, dst: Loc, o: CopyOptions): Promise<void> {
+  const st = await fs.lstat(locPath(src));
+  const existing = await lstatAt(dst);
+  const name = dst.name;
+  if (st.isDirectory()) {
+    if (existing && !existing.isDirectory()) throw fsError('EEXIST', `cannot overwrite non-directory "${name}" with a directory`);
+    if (!existing) await fs.mkdir(locPath(dst), { mode: 0o700 });
+    const s = await scope.dir(locPath(src));
+    const d = await scope.dir(locPath(dst));
+    try {
+      for (const n of await fs.readdir(procPath(s.fd))) await copyTree(scope, { dir: s, name: n }, { dir: d, name: n }, o);
+      if (o.archive) await d.chown(st.uid, st.gid);
+      await d.chmod(st.mode & 0o7777);
+      await d.utimes(st.atime, st.mtime);
+    } finally {
+      await scope.release(s);
+      await scope.release(d);
+    }
+    return;
+  }
+  if (existing?.isDirectory()) throw fsError('EISDIR', `cannot overwrite directory "${name}" with a non-directory`);
+  if (st.isFile()) {
+    if (existing && !existing.isFile()) await fs.unlink(locPath(dst));
+    await copyFile(src, dst, st, o);
+  } else if (st.isSymbolicLink()) {
+    if (existing) await fs.unlink(locPath(dst));
+    await fs.symlink(await fs.readlink(locPath(src)), locPath(dst));
+    if (o.archive) await fs.lchown(locPath(dst), st.uid, st.gid);
+    await fs.lutimes(locPath(dst), st.atime, st.mtime);
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * `cp` between the host and a container, with docker cp's destination rules:
+ * - SRC a file: DEST missing -> a file DEST (DEST "x/" missing: error); DEST a file -> overwritten;
+ *   DEST a directory -> DEST/basename(SRC).
+ * - SRC a directory: DEST missing -> created with SRC's contents; DEST a file -> error; DEST a directory ->
+ *   DEST/basename(SRC), or SRC's contents merged into DEST when SRC ends in "/.".
+ * Container paths are relative to the container's root whatever their spelling; the source's own symlink
+ * is copied as a symlink unless -L. Both ends go through copy-fs's fd-based walk (the host end from "/").
+ */
+import { TscError } from '../errors.js';
+import { copyTree, FdScope, lstatAt, openDirAt, resolveInRoot, type Loc } from './copy-fs.js';
+import { pathIntent } from './copy-args.js';
+
+/** One end of a copy: a root directory and a path below it; `container` names it in messages. */
+export interface CopyEndpoint {
+  root: string;
+  path: string;
+  container?: string;
+}
+
+export interface CopyFlags {
+  archive: boolean;
+  followLink: boolean;
+}
+
+/** A host path as the user typed it, made absolute against the working directory (".." stays physical). */
+export function hostEndpoint(p: string, cwd = process.cwd()): CopyEndpoint {
+  return { root: '/', path: p.startsWith('/') ? p : `${cwd}/${p}` };
+}
+
+export function containerEndpoint(pid: number, name: string, p: string): CopyEndpoint {
+  return { root: `/proc/${pid}/root`, path: p, container: name };
+}
+
+const where = (e: CopyEndpoint): string => (e.container ? `${e.container}:${e.path}` : e.path);
+
+function asTscError(e: unknown, end: CopyEndpoint, role: 'source' | 'destination'): TscError {
+  if (e instanceof TscError) return e;
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT' && role === 'source') {
+    return new TscError('NOT_FOUND', end.container ? `Could not find the file ${end.path} in container ${end.container}` : `stat ${end.path}: no such file or directory`, { cause: e });
+  }
+  if (code === 'ENOENT') return new TscError('NOT_FOUND', `no such directory: the parent of ${where(end)} must exist`, { cause: e });
+  const why = code === 'ELOOP' ? 'a path component changed into a symbolic link during the copy, or too many symbolic links'
+    : code === 'ENOTDIR' ? 'a path component is not a directory'
+      : code === 'EROFS' ? 'read-only file system'
+        : (e as Error).message;
+  return new TscError('RUNTIME', `copying ${role === 'source' ? 'from' : 'to'} ${where(end)}: ${why}`, { cause: e });
+}
+
+export async function copyBetween(src: CopyEndpoint, dst: CopyEndpoint, flags: CopyFlags): Promise<void> {
+  const si = pathIntent(src.path);
+  const di = pathIntent(dst.path);
+  const scope = new FdScope();
+  try {
+    let from: Loc;
+    try {
+      const root = await scope.root(src.root);
+      from = await resolveInRoot(scope, root, src.path, flags.followLink || si.mustBeDir);
+    } catch (e) {
+      throw asTscError(e, src, 'source');
+    }
+    const st = await lstatAt(from).catch((e: unknown) => {
+      throw asTscError(e, src, 'source');
+    });
+    if (!st) throw asTscError(Object.assign(new Error('missing'), { code: 'ENOENT' }), src, 'source');
+    if (si.mustBeDir && !st.isDirectory()) throw new TscError('RUNTIME', `not a directory: ${where(src)}`);
+    try {
+      const root = await scope.root(dst.root);
+      const to = await resolveInRoot(scope, root, dst.path, true);
+      const target = await lstatAt(to);
+      if (!target) {
+        if (di.mustBeDir) throw new TscError('NOT_FOUND', `destination directory ${where(dst)} must exist`);
+        await copyTree(scope, from, to, flags);
+      } else if (target.isDirectory()) {
+        if (st.isDirectory() && si.contentsOnly) await copyTree(scope, from, to, flags);
+        else await copyTree(scope, from, { dir: await openDirAt(scope, to), name: si.base || '.' }, flags);
+      } else {
+        if (st.isDirectory()) throw new TscError('RUNTIME', `cannot copy a directory to a file: ${where(dst)}`);
+        if (di.mustBeDir) throw new TscError('RUNTIME', `not a directory: ${where(dst)}`);
+        await copyTree(scope, from, to, flags);
+      }
+    } catch (e) {
+      throw asTscError(e, dst, 'destination');
+    }
+  } finally {
+    await scope.close();
+  }
+}
