@@ -35,6 +35,7 @@ const VERBS: Record<string, () => Promise<Registrar>> = {
   wait: async () => (await import('./wait.js')).registerWait,
   version: async () => (await import('./version.js')).registerVersion,
   stats: async () => (await import('./stats.js')).registerStats,
+  cp: async () => (await import('./cp.js')).registerCp,
 };
 const LIFECYCLE = new Set(['stop', 'start', 'restart', 'kill']);
 
