@@ -9,7 +9,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { defaultPaths, type Paths } from '../state/paths.js';
-import { asksVersionOnly, verbOf } from './verb-of.js';
+import { asksVersionOnly, statedProjectName, verbOf } from './verb-of.js';
 
 /**
  * Node/V8 flags of every supervisor (the spare and one started for a named project). A young generation
@@ -26,10 +26,15 @@ export function supervisorMain(): string {
   return fileURLToPath(new URL('../supervisor/main.js', import.meta.url));
 }
 
-/** A spare supervisor: learns its project on stdin; never keeps this process alive. */
-export function spawnSpare(env: NodeJS.ProcessEnv): ChildProcess {
+/**
+ * A spare supervisor: learns its project on stdin; never keeps this process alive. `hint`: the project
+ * name the command line states (-p, COMPOSE_PROJECT_NAME): the spare takes that project's lock and loads
+ * its state while the CLI loads the compose file; the name the CLI then sends is what it serves.
+ */
+export function spawnSpare(env: NodeJS.ProcessEnv, hint?: string): ChildProcess {
   const { spawn } = process.getBuiltinModule('node:child_process') as typeof import('node:child_process');
-  const child = spawn(process.execPath, [...SUPERVISOR_NODE_FLAGS, supervisorMain(), '--spare'], { detached: true, cwd: '/', stdio: ['pipe', 'ignore', 'ignore', 'pipe'], env });
+  const args = [...SUPERVISOR_NODE_FLAGS, supervisorMain(), '--spare', ...(hint === undefined ? [] : [hint])];
+  const child = spawn(process.execPath, args, { detached: true, cwd: '/', stdio: ['pipe', 'ignore', 'ignore', 'pipe'], env });
   child.on('error', () => undefined);
   child.stdin?.on('error', () => undefined);
   child.unref();
@@ -57,7 +62,7 @@ export function runEarly(args: readonly string[] = process.argv.slice(2)): boole
     return true;
   }
   if (wantsEarlySpare(args)) {
-    const early: Early = { child: spawnSpare(process.env), paths: defaultPaths() };
+    const early: Early = { child: spawnSpare(process.env, statedProjectName(args, process.env)), paths: defaultPaths() };
     (globalThis as Record<symbol, unknown>)[KEY] = early;
   }
   return false;

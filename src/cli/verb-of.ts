@@ -28,3 +28,26 @@ export function asksVersionOnly(args: readonly string[]): boolean {
   }
   return asked;
 }
+
+const PROJECT_NAME = /^[a-z0-9][a-z0-9_-]*$/;
+
+/**
+ * The project name when the command line or environment states it outright, as the CLI will compute it
+ * (Compose: -p > COMPOSE_PROJECT_NAME > .env > `name:` > directory): the last -p/--project-name among the
+ * global options (commander's positional options: nothing after the verb is global), else a non-empty
+ * COMPOSE_PROJECT_NAME of the environment (it wins over .env). Undefined when not stated or not a valid
+ * name (the CLI reports that). Only a hint: the CLI still sends the name it computed.
+ */
+export function statedProjectName(args: readonly string[], env: Record<string, string | undefined>): string | undefined {
+  let given: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--' || !a.startsWith('-')) break;
+    if (a === '-p' || a === '--project-name') given = args[++i];
+    else if (a.startsWith('--project-name=')) given = a.slice('--project-name='.length);
+    else if (a.startsWith('-p') && !a.startsWith('--')) given = a.slice(2);
+    else if (VALUE_OPTIONS.has(a)) i++;
+  }
+  const name = given ?? (env.COMPOSE_PROJECT_NAME || undefined);
+  return name !== undefined && PROJECT_NAME.test(name) ? name : undefined;
+}

@@ -10,7 +10,7 @@
  * If the shell dies, pending commands fail with a status of 127 and the next call starts a new one.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -113,6 +113,11 @@ class Spawner {
     else out?.unref?.();
   }
 
+  /** Start the shell now, ahead of its first command. */
+  warm(): void {
+    this.shell();
+  }
+
   async run(bin: string, args: readonly string[], input?: string): Promise<SpawnerResult> {
     const { sh, dir } = this.shell();
     const id = this.next++;
@@ -189,11 +194,7 @@ export function spawnerEnabled(env: Record<string, string | undefined> = process
  */
 export async function spawnViaShell(bin: string, args: readonly string[], input?: string, opts: { sealedRuntime?: boolean } = {}): Promise<SpawnerResult> {
   if (opts.sealedRuntime && !sealedBroken.has(bin)) {
-    let s = sealedShells.get(bin);
-    if (!s) {
-      s = new Spawner(bin);
-      sealedShells.set(bin, s);
-    }
+    const s = sealedShell(bin);
     const r = await s.run(bin, args, input);
     if (!s.broken) return r;
     // that binary cannot start a sealed shell (an older build): the command never ran; plain shell from now on
@@ -203,6 +204,30 @@ export async function spawnViaShell(bin: string, args: readonly string[], input?
   }
   shared ??= new Spawner();
   return shared.run(bin, args, input);
+}
+
+function sealedShell(bin: string): Spawner {
+  let s = sealedShells.get(bin);
+  if (!s) {
+    s = new Spawner(bin);
+    sealedShells.set(bin, s);
+  }
+  return s;
+}
+
+/**
+ * Start the sealed shell of tsc-runtime `bin` now (a supervisor at start-up), so that the first create
+ * does not wait for it: that shell's start (exec of tsc-runtime, its sealed copy, /bin/sh) was on the
+ * path of every `up`. Idle, it keeps nothing alive and exits with this process.
+ */
+export function warmSealedShell(bin: string, env: Record<string, string | undefined> = process.env): void {
+  // a missing binary would leave a shell that never ran (runTool runs such a path as a plain child instead)
+  if (!spawnerEnabled(env) || sealedBroken.has(bin) || !existsSync(bin)) return;
+  try {
+    sealedShell(bin).warm();
+  } catch {
+    // spawn failed synchronously (cannot happen for a missing file: that is an 'error' event); the first run retries
+  }
 }
 
 /** Stop the shared shells (the supervisor's exit). */

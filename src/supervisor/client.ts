@@ -6,7 +6,8 @@ import { connect, type Socket } from 'node:net';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync, closeSync, mkdirSync } from 'node:fs';
 import { TscError, type ErrorCode } from '../errors.js';
-import { projectDir, supervisorLogFile, supervisorSocket, type Paths } from '../state/paths.js';
+import { lockHolder } from '../state/lock.js';
+import { projectDir, projectLockFile, supervisorLogFile, supervisorSocket, type Paths } from '../state/paths.js';
 import { onLines, send, type Method } from './protocol.js';
 import { spawnSpare, supervisorMain, SUPERVISOR_NODE_FLAGS, takeEarlySpare } from '../cli/early.js';
 
@@ -159,6 +160,9 @@ export async function ensureSupervisor(paths: Paths, project: string, spare?: Sp
     for (let i = 0; i < 50; i++) {
       const c = await findSupervisor(paths, project);
       if (c) return c;
+      // nobody holds the lock (the one we started deferred to a supervisor that has exited since, e.g.
+      // the previous one finishing a `down`): start another now rather than polling for seconds
+      if (i > 0 && !(await lockHolder(projectLockFile(paths, project)))) break;
       await new Promise((r) => setTimeout(r, 20 * Math.min(i + 1, 10)));
     }
   }

@@ -8,12 +8,15 @@
  * loading overlap the CLI's own work; the project name arrives as one line on stdin (EOF without one:
  * the CLI did not need it, exit). Its log goes to the project's log file from then on.
  */
-import { closeSync, mkdirSync, openSync, read, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { Socket } from 'node:net';
 import { rm, rmdir } from 'node:fs/promises';
 import { isTscError } from '../errors.js';
-import { acquireLock } from '../state/lock.js';
-import { defaultPaths, projectDir, projectLockFile, projectStateFile, supervisorLogFile, supervisorSocket } from '../state/paths.js';
-import { emptyState, loadProjectState } from '../state/project-state.js';
+import { acquireLock, type LockHandle } from '../state/lock.js';
+import { defaultPaths, type Paths, projectDir, projectLockFile, projectStateFile, supervisorLogFile, supervisorSocket } from '../state/paths.js';
+import { emptyState, loadProjectState, type ProjectState } from '../state/project-state.js';
+import { defaultRuntimeBinary } from '../runtime/runtime-bin.js';
+import { warmSealedShell } from '../runtime/spawner.js';
 import { Controller } from './controller.js';
 import { createDeps } from './deps.js';
 import { handleDown, servicePorts } from './handlers.js';
@@ -23,34 +26,60 @@ const RESYNC_MS = 5_000;
 const IDLE_EXIT_MS = 10_000;
 
 let logFd: number | undefined;
+/** Lines logged before a spare knows it will serve its project (written then, dropped if it is let go). */
+let held: string[] | undefined;
 
 function log(msg: string): void {
   const line = `${new Date().toISOString()} ${msg}\n`;
-  if (logFd === undefined) process.stdout.write(line);
+  if (held) held.push(line);
+  else if (logFd === undefined) process.stdout.write(line);
   else writeSync(logFd, line);
 }
 
-/**
- * The project name the CLI hands a spare supervisor (one line on stdin; EOF first: not needed). Read with
- * plain fs reads: process.stdin would set up a stream over the pipe just for this one line.
- */
-async function readName(): Promise<string | undefined> {
-  const buf = Buffer.alloc(256);
-  let text = '';
-  for (;;) {
-    const n = await new Promise<number | 'again'>((res) => read(0, buf, 0, buf.length, null, (err, got) => res(err?.code === 'EAGAIN' ? 'again' : err ? 0 : got)));
-    if (n === 'again') {
-      await new Promise((r) => setTimeout(r, 5)); // a non-blocking pipe: no line yet
-      continue;
-    }
-    if (n === 0) return undefined;
-    text += buf.toString('utf8', 0, n);
-    const i = text.indexOf('\n');
-    if (i < 0) continue;
-    const name = text.slice(0, i).trim();
-    return /^[a-z0-9][a-z0-9_-]*$/.test(name) ? name : undefined;
-  }
+/** From now on, log to the project's file (a spare), with what was held meanwhile. */
+function logTo(paths: Paths, name: string): void {
+  mkdirSync(projectDir(paths, name), { recursive: true, mode: 0o700 });
+  logFd = openSync(supervisorLogFile(paths, name), 'a', 0o600);
+  const lines = held ?? [];
+  held = undefined;
+  for (const l of lines) writeSync(logFd, l);
 }
+
+/**
+ * The project name the CLI hands a spare supervisor (one line on stdin; EOF first: not needed). Read
+ * through a socket on fd 0 (the CLI's pipe is a socket pair): the line is seen when it arrives, not at
+ * the next tick of a poll.
+ */
+function readName(): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    let text = '';
+    let sock: Socket;
+    try {
+      sock = new Socket({ fd: 0, readable: true, writable: false });
+    } catch {
+      resolve(undefined); // no usable stdin: nobody can send a name
+      return;
+    }
+    const done = (name: string | undefined): void => {
+      // fd 0 stays open (as it was): only this socket's reading stops
+      sock.removeAllListeners();
+      sock.on('error', () => undefined);
+      sock.pause();
+      sock.unref();
+      resolve(name !== undefined && PROJECT_NAME.test(name) ? name : undefined);
+    };
+    sock.setEncoding('utf8');
+    sock.on('data', (d: string) => {
+      text += d;
+      const i = text.indexOf('\n');
+      if (i >= 0) done(text.slice(0, i).trim());
+    });
+    sock.on('end', () => done(undefined));
+    sock.on('error', () => done(undefined));
+  });
+}
+
+const PROJECT_NAME = /^[a-z0-9][a-z0-9_-]*$/;
 
 function signalReady(): void {
   try {
@@ -61,38 +90,97 @@ function signalReady(): void {
   }
 }
 
-async function main(arg: string): Promise<void> {
+/** A project's lock and state, taken by a spare before the CLI confirmed the project (see `prepare`). */
+interface Prepared {
+  name: string;
+  lock?: LockHandle;
+  st?: ProjectState;
+  /** The project's directory did not exist: it goes again if the spare is let go. */
+  madeDir: boolean;
+}
+
+/**
+ * A spare told its project at exec (-p, COMPOSE_PROJECT_NAME) takes the lock and loads the state while
+ * the CLI is still loading the compose file. Nothing that changes the project happens before the CLI
+ * confirms the name (journal, networks, the socket): a spare that is let go only gives the lock back.
+ * Another supervisor holding the lock: nothing prepared (the claim tries again, then defers to it).
+ */
+async function prepare(paths: Paths, name: string): Promise<Prepared> {
+  const madeDir = !existsSync(projectDir(paths, name));
+  try {
+    const lock = await acquireLock(projectLockFile(paths, name), `project ${name}`);
+    try {
+      const st = (await loadProjectState(projectStateFile(paths, name), name)) ?? emptyState(name);
+      return { name, lock, st, madeDir };
+    } catch (e) {
+      await lock.release();
+      throw e;
+    }
+  } catch (e) {
+    if (isTscError(e) && e.code === 'CONFLICT') return { name, madeDir: false };
+    throw e;
+  }
+}
+
+/** Undo `prepare`: the lock file goes, and the project directory when the spare made it (and it is empty). */
+async function unprepare(paths: Paths, p: Prepared): Promise<void> {
+  await p.lock?.release();
+  if (p.lock && p.madeDir) await rmdir(projectDir(paths, p.name)).catch(() => undefined);
+}
+
+async function main(args: readonly string[]): Promise<void> {
+  const started = performance.now();
   const paths = defaultPaths();
-  const spare = arg === '--spare';
-  // the collaborators' modules load while a spare waits for its project
-  const depsReady = createDeps(paths, log);
+  const spare = args[0] === '--spare';
+  const hint = spare && args[1] !== undefined && PROJECT_NAME.test(args[1]) ? args[1] : undefined;
+  if (spare) held = [];
+  // the collaborators' modules load (and their helpers start) while a spare waits for its project
+  let depsAt = 0;
+  const depsReady = createDeps(paths, log).then((d) => ((depsAt = performance.now()), d));
   depsReady.catch(() => undefined); // awaited below; a dismissed spare exits first
-  const name = spare ? await readName() : arg;
+  warmSealedShell(defaultRuntimeBinary());
+  const early = hint === undefined ? undefined : prepare(paths, hint);
+  early?.catch(() => undefined); // awaited below
+  const name = spare ? await readName() : args[0]!;
+  const named = performance.now();
   // dismissed (the project's supervisor runs, or the CLI failed): go at once, not after the collaborators
   // started their helpers; those read EOF from us and exit too
-  if (name === undefined) process.exit(0);
-  const deps = await depsReady;
-  if (spare) {
-    mkdirSync(projectDir(paths, name), { recursive: true, mode: 0o700 });
-    logFd = openSync(supervisorLogFile(paths, name), 'a', 0o600);
+  if (name === undefined) {
+    const p = await early?.catch(() => undefined);
+    if (p) await unprepare(paths, p).catch(() => undefined);
+    process.exit(0);
   }
+  let prepared = await early?.catch(() => undefined);
+  if (prepared && (prepared.name !== name || !prepared.lock)) {
+    // told another project than the hint (or its lock was taken): as a spare without a hint
+    await unprepare(paths, prepared);
+    prepared = undefined;
+  }
+  const deps = await depsReady;
+  if (spare) logTo(paths, name);
   const stateFile = projectStateFile(paths, name);
-  let lock;
-  try {
-    lock = await acquireLock(projectLockFile(paths, name), `project ${name}`);
-  } catch (e) {
-    if (isTscError(e) && e.code === 'CONFLICT') {
-      log(`another supervisor runs project ${name}; exiting`);
-      signalReady();
-      return;
+  let lock: LockHandle;
+  let st: ProjectState;
+  if (prepared?.lock && prepared.st) {
+    lock = prepared.lock;
+    st = prepared.st;
+  } else {
+    try {
+      lock = await acquireLock(projectLockFile(paths, name), `project ${name}`);
+    } catch (e) {
+      if (isTscError(e) && e.code === 'CONFLICT') {
+        log(`another supervisor runs project ${name}; exiting`);
+        signalReady();
+        return;
+      }
+      throw e;
     }
-    throw e;
+    st = (await loadProjectState(stateFile, name)) ?? emptyState(name);
   }
   process.on('uncaughtException', (e) => log(`uncaught: ${e.stack ?? e.message}`));
   process.on('unhandledRejection', (e) => log(`unhandled rejection: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`));
-  const st = (await loadProjectState(stateFile, name)) ?? emptyState(name);
   const c = new Controller(st, deps, stateFile);
-  log(`supervisor ${process.pid} for project ${name} (phase ${st.phase})`);
+  log(`supervisor ${process.pid} for project ${name} (phase ${st.phase}; ms after start: code ${ms(started)}, helpers ${ms(depsAt)}, name ${ms(named)}${prepared ? ', lock and state taken before' : ''})`);
 
   // Journal: ids a killed predecessor was creating or removing. What the runtime does not list as a
   // container (never made, or half removed) is finished off: runtime leftovers and network namespace.
@@ -135,6 +223,7 @@ async function main(arg: string): Promise<void> {
   process.on('SIGTERM', () => void shutdown(false));
   process.on('SIGINT', () => void shutdown(false));
   signalReady();
+  log(`listening ${ms(performance.now())} ms after start`);
 
   if (st.phase === 'down') {
     // A `down` was interrupted: finish it, then serve the CLI that started us (its request may be an
@@ -149,12 +238,15 @@ async function main(arg: string): Promise<void> {
   c.kick();
 }
 
-const name = process.argv[2];
-if (!name) {
-  process.stderr.write('usage: supervisor PROJECT\n');
+/** Milliseconds since this process started. */
+const ms = (t: number): string => t.toFixed(0);
+
+const args = process.argv.slice(2);
+if (!args[0]) {
+  process.stderr.write('usage: supervisor PROJECT | supervisor --spare [PROJECT-HINT]\n');
   process.exit(2);
 }
-main(name).catch((e: unknown) => {
+main(args).catch((e: unknown) => {
   log(`supervisor failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
   process.exit(1);
 });

@@ -2,12 +2,13 @@
  * `up` starts its supervisor from bin/ before the CLI loads (src/cli/early.ts). A CLI that fails or dies
  * before it hands that spare a project must leave nothing behind: the spare reads EOF and exits.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { eventually } from '../helpers/eventually.js';
 import { processesUnder, REPO, StackEnv } from '../helpers/stack.js';
+import { findSupervisor } from '../../src/supervisor/client.js';
 
 const env = new StackEnv('spare');
 afterAll(async () => {
@@ -28,6 +29,31 @@ const cmdline = (pid: number): string => {
     return '';
   }
 };
+const paths = (): { root: string; runDir: string } => ({ root: env.root, runDir: env.runDir });
+const lockOf = (name: string): string => join(env.root, 'projects', name, 'supervisor.lock');
+
+/** A spare as bin/ starts one for `-p HINT up`, driven by hand: the test plays the CLI. */
+function startSpare(hint: string): { child: ChildProcess; ready: Promise<void>; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, ['--max-semi-space-size=2', join(REPO, 'dist/supervisor/main.js'), '--spare', hint], { cwd: '/', env: env.env, stdio: ['pipe', 'ignore', 'ignore', 'pipe'] });
+  const fd3 = child.stdio[3] as NodeJS.ReadableStream;
+  const ready = new Promise<void>((res) => {
+    fd3.once('data', () => res());
+    fd3.once('end', () => res());
+  });
+  const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
+  return { child, ready, exited };
+}
+
+async function pingPid(name: string): Promise<{ pid: number; project: string } | undefined> {
+  const c = await findSupervisor(paths(), name);
+  if (!c) return undefined;
+  try {
+    return (await c.request('ping', {})) as { pid: number; project: string };
+  } finally {
+    c.close();
+  }
+}
+
 const spares = (): number[] => processesUnder(env.base).filter((pid) => cmdline(pid).includes('supervisor/main.js --spare'));
 
 describe('the spare supervisor bin/ starts for up', () => {
@@ -52,6 +78,64 @@ describe('the spare supervisor bin/ starts for up', () => {
     }
     await eventually(() => processesUnder(env.base).length === 0, { what: 'the spare exited with its CLI', timeoutMs: 60_000 });
     expect(existsSync(join(env.root, 'projects', p.name))).toBe(false);
+  });
+
+  it('told the project by -p, takes its lock before the CLI claims it, and up works as before', async () => {
+    await env.importBusybox();
+    const p = env.project('sparehint', 'services:\n  app:\n    image: busybox:latest\n    command: ["sleep", "3600"]\n');
+    await env.ok(p, ['up', '-d']);
+    expect(readFileSync(join(env.root, 'projects', p.name, 'supervisor.log'), 'utf8')).toContain('lock and state taken before');
+    const rows = await env.psJson(p);
+    expect(rows.map((r) => [r.Name, r.State])).toEqual([[`${p.name}-app-1`, 'running']]);
+    await env.ok(p, ['down', '-t', '1']);
+    expect(existsSync(join(env.root, 'projects', p.name))).toBe(false);
+  });
+
+  it('serves the project the CLI sends when it differs from the one it was told at start, and gives that one back', async () => {
+    const hinted = env.project('sparewrong', 'services: {}\n');
+    const real = env.project('spareright', 'services: {}\n');
+    const s = startSpare(hinted.name);
+    try {
+      await eventually(() => existsSync(lockOf(hinted.name)), { what: 'the spare took the hinted project\'s lock', timeoutMs: 60_000 });
+      s.child.stdin?.end(`${real.name}\n`);
+      await s.ready;
+      expect((await pingPid(real.name))?.project).toBe(real.name);
+      expect(existsSync(join(env.root, 'projects', hinted.name))).toBe(false);
+      expect(JSON.parse(readFileSync(lockOf(real.name), 'utf8')).pid).toBe(s.child.pid);
+    } finally {
+      await env.run(real, ['down']);
+    }
+    expect(await s.exited).toBe(0);
+  });
+
+  it('defers to the supervisor its project already has', async () => {
+    const p = env.project('sparedefer', 'services: {}\n');
+    // a supervisor for the project (started by a verb that needs one; it has nothing to run)
+    await env.ok(p, ['stop']);
+    const owner = env.supervisorPid(p.name);
+    expect(owner).toBeDefined();
+    const s = startSpare(p.name);
+    s.child.stdin?.end(`${p.name}\n`);
+    await s.ready;
+    expect(await s.exited).toBe(0);
+    expect(env.supervisorPid(p.name)).toBe(owner);
+    expect((await pingPid(p.name))?.pid).toBe(owner);
+    await env.ok(p, ['down']);
+  });
+
+  it('SIGKILLed after taking the hinted lock: the next up takes the stale lock over', async () => {
+    await env.importBusybox();
+    const p = env.project('sparesigkill', 'services:\n  app:\n    image: busybox:latest\n    command: ["sleep", "3600"]\n');
+    const s = startSpare(p.name);
+    await eventually(() => existsSync(lockOf(p.name)), { what: 'the spare took the lock', timeoutMs: 60_000 });
+    s.child.kill('SIGKILL');
+    await s.exited;
+    await env.ok(p, ['up', '-d']);
+    const rows = await env.psJson(p);
+    expect(rows.map((r) => r.State)).toEqual(['running']);
+    expect(env.supervisorPid(p.name)).not.toBe(s.child.pid);
+    await env.ok(p, ['down', '-t', '1']);
+    await eventually(() => processesUnder(env.base).length === 0, { what: 'nothing of the project left', timeoutMs: 60_000 });
   });
 
   it('answers --version without the CLI bundle, as before', () => {

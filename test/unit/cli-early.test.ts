@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { wantsEarlySpare } from '../../src/cli/early.js';
-import { asksVersionOnly } from '../../src/cli/verb-of.js';
+import { asksVersionOnly, statedProjectName } from '../../src/cli/verb-of.js';
 
 describe('wantsEarlySpare (bin/ starts a supervisor before the CLI loads)', () => {
   it('is up, wherever the global options put it', () => {
@@ -30,5 +30,32 @@ describe('asksVersionOnly (bin/ answers --version itself)', () => {
     expect(asksVersionOnly(['-v', 'ps'])).toBe(false);
     expect(asksVersionOnly(['-h', '-v'])).toBe(false);
     expect(asksVersionOnly([])).toBe(false);
+  });
+});
+
+describe('statedProjectName (the project a spare may prepare before the CLI loads the files)', () => {
+  it('is the last -p/--project-name among the global options, in every form commander takes', () => {
+    expect(statedProjectName(['-p', 'web1', 'up', '-d'], {})).toBe('web1');
+    expect(statedProjectName(['--project-name', 'a_b-c', 'up'], {})).toBe('a_b-c');
+    expect(statedProjectName(['--project-name=x9', 'up'], {})).toBe('x9');
+    expect(statedProjectName(['-pshort', 'up'], {})).toBe('short');
+    expect(statedProjectName(['-p', 'one', '-f', 'c.yaml', '-p', 'two', 'up'], {})).toBe('two');
+    expect(statedProjectName(['--progress', 'quiet', '-p', 'q', 'up'], { COMPOSE_PROJECT_NAME: 'env' })).toBe('q');
+  });
+  it('else COMPOSE_PROJECT_NAME of the environment, which wins over .env', () => {
+    expect(statedProjectName(['up', '-d'], { COMPOSE_PROJECT_NAME: 'fromenv' })).toBe('fromenv');
+    expect(statedProjectName(['up'], { COMPOSE_PROJECT_NAME: '' })).toBeUndefined();
+  });
+  it('is not a value of another option, nor anything after the verb', () => {
+    expect(statedProjectName(['-f', '-p', 'up'], {})).toBeUndefined();
+    expect(statedProjectName(['up', '-p', 'late'], {})).toBeUndefined();
+    expect(statedProjectName(['--env-file', 'x', 'up'], {})).toBeUndefined();
+    expect(statedProjectName(['up'], {})).toBeUndefined();
+  });
+  it('is undefined for names the CLI would refuse (it reports them; an empty -p is not the environment\'s)', () => {
+    expect(statedProjectName(['-p', 'Upper', 'up'], {})).toBeUndefined();
+    expect(statedProjectName(['-p', '-dash', 'up'], {})).toBeUndefined();
+    expect(statedProjectName(['-p', '', 'up'], { COMPOSE_PROJECT_NAME: 'env' })).toBeUndefined();
+    expect(statedProjectName(['up'], { COMPOSE_PROJECT_NAME: 'Bad Name' })).toBeUndefined();
   });
 });
