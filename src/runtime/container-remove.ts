@@ -5,7 +5,7 @@
  * it (rm -rf through a bind mount would delete host data). Also removes leftover cgroup directories.
  */
 import { spawn } from 'node:child_process';
-import { promises as fsp } from 'node:fs';
+import { promises as fsp, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { errnoCode, TscError } from '../errors.js';
 import { cgroupDir, hostCgroupLayout } from './cgroup-stats.js';
@@ -32,7 +32,14 @@ function umountLazy(p: string): Promise<void> {
 }
 
 export async function removeContainerDir(dir: string): Promise<void> {
-  const info = async () => fsp.readFile('/proc/self/mountinfo', 'utf8').catch(() => '');
+  // a few KiB from procfs: read at once, not through the thread pool that a scale-down's removals queue on
+  const info = async (): Promise<string> => {
+    try {
+      return readFileSync('/proc/self/mountinfo', 'utf8');
+    } catch {
+      return '';
+    }
+  };
   let mounts = mountsUnder(await info(), dir);
   for (const m of mounts) await umountLazy(m);
   if (mounts.length > 0) mounts = mountsUnder(await info(), dir);
@@ -60,6 +67,22 @@ export async function removeCgroups(cgroupsPath: string, retryMs = 0): Promise<v
     left = results.filter((d): d is string => d !== undefined);
     if (left.length === 0 || Date.now() >= deadline) return;
     await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/**
+ * Whether the cgroup `path` has child cgroups (one controller looked at: tsc-runtime makes a container's
+ * cgroup in all of them). A project's parent cgroup with children is in use: no need to list the records.
+ */
+export async function hasChildCgroups(path: string): Promise<boolean> {
+  const layout = await hostCgroupLayout();
+  if (!layout) return false;
+  const dir = layout.version === 2 ? join(layout.root, path) : cgroupDir(layout, path, 'pids') ?? cgroupDir(layout, path, 'memory');
+  if (dir === undefined) return false;
+  try {
+    return (await fsp.readdir(dir, { withFileTypes: true })).some((e) => e.isDirectory());
+  } catch {
+    return false;
   }
 }
 

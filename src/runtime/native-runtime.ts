@@ -12,7 +12,7 @@ import type { ContainerCreateRequest, ContainerInfo, ContainerRuntime, Container
 import { hostCgroupLayout, readCgroupStats } from './cgroup-stats.js';
 import { thaw } from './freezer.js';
 import { prepareContainer } from './container-prepare.js';
-import { parentCgroup, removeCgroups, removeContainerDir } from './container-remove.js';
+import { hasChildCgroups, parentCgroup, removeCgroups, removeContainerDir } from './container-remove.js';
 import { checkId, containerPaths, listRecords, readRecord, type ContainerRecord } from './container-store.js';
 import { execArgs } from './exec-args.js';
 import { watchExit } from './exit-watch.js';
@@ -246,14 +246,24 @@ export class NativeRuntime implements ContainerRuntime {
       await this.signal(id, 'SIGKILL');
       await this.wait(id).catch(() => undefined);
     }
-    if (st && (st.status !== 'stopped' || (await deleteStoppedDirect(this.runtimeRoot, id)) === 'fallback')) {
-      await runToolOk(this.binary, this.tool(['delete', '--force', id]), `delete ${name}`);
-    }
-    if (rec) await removeCgroups(rec.cgroupsPath, 2000);
+    // the direct delete removed the cgroups already (of every controller, the freezer of a pause too)
+    const direct = st?.status === 'stopped' && (await deleteStoppedDirect(this.runtimeRoot, id)) === 'deleted';
+    if (st && !direct) await runToolOk(this.binary, this.tool(['delete', '--force', id]), `delete ${name}`);
+    if (rec && !direct) await removeCgroups(rec.cgroupsPath, 2000);
     await removeContainerDir(paths.dir);
-    // The project's cgroup parent goes with its last container. A create of the same project writes its
-    // record before the runtime makes cgroups, so it is seen here (and the kernel refuses a busy rmdir).
-    if (rec && !(await listRecords(this.root)).some((r) => r.project === rec.project)) await removeCgroups(parentCgroup(rec.cgroupsPath));
+    if (rec) await this.removeParentCgroup(rec);
+  }
+
+  /**
+   * The project's cgroup parent goes with its last container. A create of the same project writes its
+   * record before the runtime makes cgroups, so it is seen here (and the kernel refuses a busy rmdir).
+   * While the parent still has child cgroups (the other replicas of a scale-down), it is in use: no listing
+   * of every record per removal.
+   */
+  private async removeParentCgroup(rec: ContainerRecord): Promise<void> {
+    const parent = parentCgroup(rec.cgroupsPath);
+    if (await hasChildCgroups(parent)) return;
+    if (!(await listRecords(this.root)).some((r) => r.project === rec.project)) await removeCgroups(parent);
   }
 
   async exec(id: string, req: ExecRequest): Promise<ExecResult> {

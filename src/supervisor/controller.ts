@@ -263,6 +263,9 @@ export class Controller {
       ]);
     }
     const te = Date.now();
+    // the removed replicas' networks go now, not while other replicas of the pass still stop: deleting veths
+    // and the records' files is kernel and disk work the verb's answer need not wait for, nor compete with
+    for (const id of this.detachAfterPass.splice(0)) this.detachLater(id);
     this.st.pending = (this.st.pending ?? []).filter((id) => !pending.includes(id) || this.detaching.has(id));
     this.current = undefined; // images are looked up afresh by the next pass
     // The journal's end and the LB's safety-net rebuild (each replica already joined or left its rotation
@@ -297,7 +300,7 @@ export class Controller {
     if (a.kind === 'remove' || a.kind === 'recreate') {
       say(a.kind === 'remove' ? 'Stopping' : 'Recreate', false, a.cause);
       // a removed replica's netns goes after the reply (a recreate's successor takes its name: at once)
-      await this.retire(a.id, a.service, a.name, svc, undefined, a.kind === 'remove' ? 'later' : true);
+      await this.retire(a.id, a.service, a.name, svc, undefined, a.kind === 'remove' ? 'after-pass' : true);
       if (a.kind === 'remove') {
         this.forgetId(a.id);
         say('Removed', true);
@@ -417,12 +420,14 @@ export class Controller {
 
   /**
    * Take a container out of rotation, stop it and remove it. `detach: false`: its network goes with the
-   * project's; `'later'`: in the background (see detachLater).
+   * project's; `'later'`: in the background (see detachLater); `'after-pass'`: in the background once the
+   * running pass's actions are done.
    */
-  async retire(id: string, service: string, name: string, svc: Service | undefined, timeoutMs?: number, detach: boolean | 'later' = true): Promise<void> {
+  async retire(id: string, service: string, name: string, svc: Service | undefined, timeoutMs?: number, detach: boolean | 'later' | 'after-pass' = true): Promise<void> {
     await this.leaveRotation(id, service, svc);
     await this.ops().remove(id, svc, timeoutMs, detach === true);
     if (detach === 'later') this.detachLater(id);
+    else if (detach === 'after-pass') this.detachAfterPass.push(id);
     this.emit('destroy', { id, service, name });
   }
 
@@ -442,6 +447,8 @@ export class Controller {
   }
 
   private readonly detaching = new Map<string, Promise<void>>();
+  /** Retired in the running pass: detached (in the background) once the pass's actions are done. */
+  private readonly detachAfterPass: string[] = [];
 
   /**
    * The netns and veths of a removed container (it is out of the runtime, the LB and the service's DNS
@@ -468,6 +475,7 @@ export class Controller {
 
   /** Resolves when background detaches are done (before a project's networks go, and at exit). */
   async settled(): Promise<void> {
+    for (const id of this.detachAfterPass.splice(0)) this.detachLater(id); // a pass that threw half way
     while (this.detaching.size) await Promise.all([...this.detaching.values()]);
   }
 

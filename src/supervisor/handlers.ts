@@ -226,14 +226,16 @@ export async function handleDown(c: Controller, project: Project | undefined, op
     const removals: Promise<void>[] = [];
     let reported: Promise<void> = Promise.resolve();
     for (const group of stopGroups(c, targets)) {
+      // a container's files go as soon as it stopped, while the slower ones of its group still stop
+      const gone: Promise<void>[] = [];
       await Promise.all(group.map(async (i) => {
         progress({ type: 'resource', resource: `Container ${i.name}`, status: i.status === 'running' ? 'Stopping' : 'Removing', done: false });
         await c.quiesce(i.id, i.service, c.service(i.service), opts.timeoutMs);
+        const r = c.ops().remove(i.id, c.service(i.service), opts.timeoutMs, false).then(() => c.emit('destroy', i));
+        r.catch(() => undefined); // awaited below
+        gone.push(r);
       }));
-      const removed = Promise.all(group.map(async (i) => {
-        await c.ops().remove(i.id, c.service(i.service), opts.timeoutMs, false);
-        c.emit('destroy', i);
-      }));
+      const removed = Promise.all(gone);
       reported = Promise.all([reported, removed]).then(() => {
         for (const i of group) progress({ type: 'resource', resource: `Container ${i.name}`, status: 'Removed', done: true });
       });

@@ -45,6 +45,8 @@ export class LoadBalancer {
   private readonly udpIdleMs: number;
   private readonly listeners = new Map<string, { spec: ListenerSpec; port: number; udp?: UdpListener }>();
   private readonly pools = new Map<string, { strategy: Strategy; backends: BackendSpec[]; picker: Picker }>();
+  /** Backends that were ever in a pool: only those can have connections through us to drain. */
+  private readonly pooled = new Set<string>();
 
   constructor(o: LoadBalancerOptions = {}) {
     this.nWorkers = Math.max(1, Math.min(16, o.workers ?? Math.min(availableParallelism(), 4)));
@@ -165,6 +167,7 @@ export class LoadBalancer {
     p.strategy = strategy;
     p.backends = backends;
     p.picker.set(backends, strategy);
+    for (const b of backends) this.pooled.add(b.id);
     return this.proc ? sendPool(this.proc, pool, backends, strategy) : Promise.resolve();
   }
 
@@ -179,8 +182,11 @@ export class LoadBalancer {
     for (const [name, p] of this.pools) {
       if (p.backends.some((b) => b.id === id)) void this.setPool(name, p.backends.filter((b) => b.id !== id), p.strategy);
     }
-    if (!this.proc) return { reset: 0 }; // no TCP listener: no connection to wait for
+    // never a backend (a service without ports, e.g. a worker): no connection to wait for, no round trip to
+    // tsc-lb for each of a scale-down's replicas. No TCP listener at all: none either.
+    if (!this.pooled.has(id) || !this.proc) return { reset: 0 };
     const r = await this.proc.request({ op: 'drain', backend: id, deadlineMs: Math.max(0, Math.round(deadlineMs)) });
+    this.pooled.delete(id);
     return { reset: r.reset ?? 0 };
   }
 
