@@ -15,6 +15,7 @@ import type { HealthCheckerApi, HealthCheckerOptions, HealthClock, HealthSnapsho
 import { isTscError } from '../errors.js';
 import { goDuration } from './config.js';
 import { HealthState, truncateOutput } from './state.js';
+import { pauseToken, probesPaused } from './paused.js';
 
 export const realClock: HealthClock = {
   now: () => Date.now(),
@@ -75,8 +76,12 @@ export class HealthChecker implements HealthCheckerApi {
 
   /** Run one probe now and record it (used by the schedule; exposed for tests and `up --wait` nudges). */
   async probeOnce(): Promise<ProbeResult> {
+    const id = this.opts.containerId;
+    const token = pauseToken(id);
     const result = await this.runProbe();
-    if (!this.stopped) {
+    // paused meanwhile: the probe hung in the frozen cgroup, its failure says nothing (Docker cancels it)
+    const voided = probesPaused(id) || pauseToken(id) !== token;
+    if (!this.stopped && !voided) {
       const t = this.state.record(result);
       if (t.changed || !this.announced) this.emit(result.output, result.exitCode);
     }
@@ -94,6 +99,10 @@ export class HealthChecker implements HealthCheckerApi {
     this.timer = this.clock.setTimeout(() => {
       this.timer = undefined;
       if (this.stopped) return;
+      if (probesPaused(this.opts.containerId)) {
+        this.schedule(); // paused: no probe, the status stays as it was (Docker)
+        return;
+      }
       this.inFlight = this.probeOnce().then(
         () => this.afterProbe(),
         () => this.afterProbe(),

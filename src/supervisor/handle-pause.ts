@@ -7,6 +7,7 @@ import type { OnProgress } from '../api.js';
 import { TscError } from '../errors.js';
 import { freeze, isFrozen, thaw } from '../runtime/freezer.js';
 import { cgroupsPathFor } from '../runtime/oci-config.js';
+import { markProbesPaused } from '../health/paused.js';
 import type { Controller } from './controller.js';
 
 export async function handlePause(c: Controller, services: string[], pause: boolean, progress: OnProgress): Promise<void> {
@@ -17,10 +18,18 @@ export async function handlePause(c: Controller, services: string[], pause: bool
     await Promise.all(infos.map(async (i) => {
       const cg = cgroupsPathFor(i.project, i.id);
       if (pause) {
-        await freeze(cg);
+        markProbesPaused(i.id, true); // before freezing: no probe starts into the frozen cgroup
+        await freeze(cg).catch((e: unknown) => {
+          markProbesPaused(i.id, false);
+          throw e;
+        });
       } else {
-        if (!(await isFrozen(cg))) return;
+        if (!(await isFrozen(cg))) {
+          markProbesPaused(i.id, false);
+          return;
+        }
         await thaw(cg);
+        markProbesPaused(i.id, false);
       }
       c.emit(pause ? 'pause' : 'unpause', i);
       progress({ type: 'resource', resource: `Container ${i.name}`, status: pause ? 'Paused' : 'Unpaused', done: true });
