@@ -9,7 +9,7 @@
 // validator, the supervisor's main.js, native binaries) get `import.meta.url` replaced by the URL their
 // tsc-compiled twin has in dist/, so they resolve exactly as unbundled. That holds because the entries
 // (dist/cli/, dist/supervisor/) and the chunks (dist/chunks/) sit at the same depth below dist/.
-import { readFile, rm } from 'node:fs/promises';
+import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -18,8 +18,11 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const src = join(root, 'src');
 const dist = resolve(root, process.argv[2] ?? 'dist'); // another folder for experiments, as gen-validator.mjs
 
-/** `import.meta.url` of src/a/b.ts becomes the URL of dist/a/b.js, computed from the chunk's own URL. */
-const keepMetaUrl = {
+/**
+ * `import.meta.url` of src/a/b.ts becomes the URL of dist/a/b.js, computed from the chunk's own URL
+ * (`base`: how the chunk gets its own URL; CommonJS has no import.meta, the banner defines __tscSelfUrl).
+ */
+const metaUrlPlugin = (base) => ({
   name: 'keep-import-meta-url',
   setup(b) {
     b.onLoad({ filter: /\.ts$/ }, async (args) => {
@@ -31,12 +34,15 @@ const keepMetaUrl = {
       }
       if (text.includes('import.meta.url')) {
         const twin = `../${rel.split(sep).join('/').replace(/\.ts$/, '.js')}`;
-        text = text.replaceAll('import.meta.url', `new URL(${JSON.stringify(twin)}, import.meta.url).href`);
+        text = text.replaceAll('import.meta.url', `new URL(${JSON.stringify(twin)}, ${base}).href`);
       }
       return { contents: text, loader: 'ts' };
     });
   },
-};
+});
+const keepMetaUrl = metaUrlPlugin('import.meta.url');
+const keepMetaUrlCjs = metaUrlPlugin('__tscSelfUrl()');
+const CJS_BANNER = "const __tscSelfUrl = () => require('node:url').pathToFileURL(__filename).href;";
 
 /**
  * Node built-ins that cost a cold start when loaded and are not needed by every verb: commander requires
@@ -123,3 +129,58 @@ await build({
   legalComments: 'none',
   logLevel: 'warning',
 });
+
+/**
+ * CommonJS, for the start of every run (src/cli/boot.ts): Node loads a CommonJS file without the ESM
+ * loader's resolve and link steps (~15 ms of a ~200 ms `ps`), and boot.ts runs it through a V8 code cache.
+ * esbuild cannot split CommonJS, so each verb of the registry (src/cli/verbs/index.ts) gets a bundle of
+ * its own with commander, src/cli/run.ts and everything that verb may load (inlined, still run lazily);
+ * the duplication costs only disk. --help, no verb or an unknown one run the ESM bundle above.
+ */
+const registry = await readFile(join(src, 'cli/verbs/index.ts'), 'utf8');
+const verbs = [...registry.matchAll(/^\s+(\w+): async \(\) => \(await import\('\.\/([\w-]+)\.js'\)\)\.(\w+),$/gm)].map(([, key, file, fn]) => ({ key, file, fn }));
+const lifecycle = /const LIFECYCLE = new Set\(\[([^\]]*)\]\)/.exec(registry)?.[1]?.match(/[\w-]+/g);
+if (verbs.length < 10 || !lifecycle) throw new Error('scripts/bundle-cli.mjs: cannot read the verb registry of src/cli/verbs/index.ts');
+const verbEntries = {
+  name: 'verb-entries',
+  setup(b) {
+    b.onResolve({ filter: /^tsc-verb:/ }, (args) => ({ path: args.path.slice('tsc-verb:'.length), namespace: 'tsc-verb' }));
+    b.onLoad({ filter: /.*/, namespace: 'tsc-verb' }, (args) => {
+      const v = verbs.find((x) => x.key === args.path);
+      const contents = [
+        `import { main } from ${JSON.stringify(join(src, 'cli/run.ts'))};`,
+        `import { ${v.fn} } from ${JSON.stringify(join(src, 'cli/verbs', `${v.file}.ts`))};`,
+        `export const run = (argv) => main([...argv], async (program) => { ${v.fn}(program); });`,
+      ].join('\n');
+      return { contents, loader: 'js', resolveDir: join(src, 'cli') };
+    });
+  },
+};
+const cjsOptions = {
+  absWorkingDir: root,
+  outdir: dist,
+  outExtension: { '.js': '.cjs' },
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  external: ['koffi', 'ajv'],
+  banner: { js: CJS_BANNER },
+  allowOverwrite: true,
+  legalComments: 'none',
+  logLevel: 'warning',
+};
+await rm(join(dist, 'cjs'), { recursive: true, force: true });
+await build({
+  ...cjsOptions,
+  entryPoints: Object.fromEntries(verbs.map((v) => [`cjs/${v.key}`, `tsc-verb:${v.key}`])),
+  plugins: [verbEntries, keepMetaUrlCjs, lazyBuiltins(LAZY_BUILTINS)],
+});
+await build({ ...cjsOptions, entryPoints: { 'cli/boot': join(src, 'cli/boot.ts') }, plugins: [keepMetaUrlCjs] });
+// written last: boot.ts uses the bundles only with the dist/cli/main.js they were built with
+const mainStat = await stat(join(dist, 'cli/main.js'));
+const manifest = {
+  main: { size: mainStat.size, mtimeMs: mainStat.mtimeMs },
+  verbs: Object.fromEntries(verbs.flatMap((v) => (v.key === 'lifecycle' ? lifecycle : [v.key]).map((name) => [name, `${v.key}.cjs`]))),
+};
+await writeFile(join(dist, 'cjs/manifest.json'), `${JSON.stringify(manifest, null, 1)}\n`);

@@ -1,0 +1,104 @@
+/**
+ * Runs a CommonJS bundle through vm.Script with a V8 code cache (Node 20 has no module compile cache):
+ * the next start skips parsing and compiling what the last run compiled, commander and the verb's code.
+ *
+ * The cache is code, so it is read only when it can only have been written by this user: a regular file
+ * owned by our uid, not writable by group or others, opened without following a symlink. Its name holds
+ * the bundle's size, mtime and inode and Node's version, so a rebuilt bundle or another Node never sees
+ * an old file (V8 checks its own version, flags and source length again and rejects what does not fit).
+ * It is written atomically (a temporary file renamed over), and any failure only means no cache.
+ */
+import { closeSync, constants, fstatSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, statSync, unlinkSync, writeFileSync, type Stats } from 'node:fs';
+import { createRequire } from 'node:module';
+import { basename, dirname, join } from 'node:path';
+import { Script } from 'node:vm';
+
+/** hit: compiled from the cache; miss: none (or stale); rejected: V8 refused it; off: no cache dir. */
+export type CacheStatus = 'hit' | 'miss' | 'rejected' | 'untrusted' | 'off';
+
+export interface LoadedBundle {
+  exports: unknown;
+  status: CacheStatus;
+  /** Writes the cache from what has been compiled so far (call it late: at exit); never throws. */
+  save(): void;
+}
+
+/** The cache file's name for a bundle in this state: any change to the bundle or Node gives a new name. */
+export function cacheName(file: string, st: Pick<Stats, 'size' | 'mtimeMs' | 'ino'>): string {
+  return `${basename(file)}-${st.size}-${st.mtimeMs}-${st.ino}-${process.version}-${process.arch}.v8`;
+}
+
+/** Only our own, not group/world-writable, regular files are trusted as code. */
+export function trusted(st: Pick<Stats, 'uid' | 'mode' | 'isFile'>, uid: number): boolean {
+  return st.isFile() && st.uid === uid && (st.mode & 0o022) === 0;
+}
+
+function readCache(path: string): Buffer | 'untrusted' | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch {
+    return undefined;
+  }
+  try {
+    if (!trusted(fstatSync(fd), process.getuid?.() ?? -1)) return 'untrusted';
+    return readFileSync(fd);
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function writeCache(dir: string, name: string, data: Buffer): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const tmp = join(dir, `.${name}.${process.pid}.tmp`);
+  try {
+    writeFileSync(tmp, data, { mode: 0o600, flag: 'wx' });
+    renameSync(tmp, join(dir, name));
+  } catch (e) {
+    try { unlinkSync(tmp); } catch { /* not there */ }
+    throw e;
+  }
+  // older caches of this bundle (an earlier build) would never be read again
+  const prefix = name.slice(0, name.indexOf('-') + 1);
+  for (const f of readdirSync(dir)) if (f.startsWith(prefix) && f !== name && !f.startsWith('.')) unlinkSync(join(dir, f));
+}
+
+/**
+ * Loads `file` as CommonJS (its own require, module, __filename, __dirname), with the code cache in
+ * `cacheDir` (none when undefined).
+ */
+export function loadCommonJs(file: string, cacheDir: string | undefined): LoadedBundle {
+  const source = readFileSync(file, 'utf8');
+  let name: string | undefined;
+  let cached: Buffer | 'untrusted' | undefined;
+  if (cacheDir !== undefined) {
+    try {
+      name = cacheName(file, statSync(file));
+      cached = readCache(join(cacheDir, name));
+    } catch {
+      name = undefined;
+    }
+  }
+  const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
+    filename: file,
+    ...(cached instanceof Buffer ? { cachedData: cached } : {}),
+  });
+  const status: CacheStatus = name === undefined ? 'off'
+    : cached === 'untrusted' ? 'untrusted'
+      : cached === undefined ? 'miss'
+        : script.cachedDataRejected === true ? 'rejected' : 'hit';
+  const mod = { exports: {} as unknown };
+  const fn = script.runInThisContext() as (e: unknown, r: NodeRequire, m: { exports: unknown }, f: string, d: string) => void;
+  fn.call(mod.exports, mod.exports, createRequire(file), mod, file, dirname(file));
+  let saved = false;
+  const save = (): void => {
+    if (saved || name === undefined || status === 'hit') return;
+    saved = true;
+    try {
+      writeCache(cacheDir!, name, script.createCachedData());
+    } catch { /* no cache this time */ }
+  };
+  return { exports: mod.exports, status, save };
+}
