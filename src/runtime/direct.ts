@@ -9,7 +9,7 @@
  *    has nothing left to kill or wait for then).
  * Anything unusual (no state, a live shim, fake cgroups, koffi missing) answers 'fallback': use the tool.
  */
-import { promises as fsp } from 'node:fs';
+import { existsSync, promises as fsp, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { processStartTime } from '../state/proc.js';
 import { removeCgroups } from './container-remove.js';
@@ -27,7 +27,7 @@ interface StateFile {
 
 async function readState(dir: string): Promise<StateFile | undefined> {
   try {
-    const v = JSON.parse(await fsp.readFile(join(dir, 'state.json'), 'utf8')) as unknown;
+    const v = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as unknown; // tmpfs: one blocking read
     return typeof v === 'object' && v !== null ? (v as StateFile) : undefined;
   } catch {
     return undefined;
@@ -74,7 +74,7 @@ export async function deleteStoppedDirect(runtimeRoot: string, id: string): Prom
   const dir = join(runtimeRoot, id);
   const st = await readState(dir);
   if (!st) return 'fallback';
-  const exited = await fsp.access(join(dir, 'exit.json')).then(() => true, () => false);
+  const exited = existsSync(join(dir, 'exit.json'));
   if (!exited || sameProcess(st.pid, st.pidStartTime)) return 'fallback';
   // the shim writes exit.json, drains the last log lines and exits: give it a moment
   for (let i = 0; i < 100 && sameProcess(st.shimPid, st.shimStartTime); i++) await new Promise((r) => setTimeout(r, 5));

@@ -5,7 +5,7 @@
  * `<run dir>/runtime/<id>/`, owned by tsc-runtime. Nothing lives only in this process's memory, so a
  * NativeRuntime made by a new process lists, waits for, stops and removes containers made by an old one.
  */
-import { promises as fsp } from 'node:fs';
+import { promises as fsp, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TscError } from '../errors.js';
 import type { ContainerCreateRequest, ContainerInfo, ContainerRuntime, ContainerStats, ExecRequest, ExecResult, ExitInfo } from './api.js';
@@ -66,7 +66,7 @@ export class NativeRuntime implements ContainerRuntime {
 
   private async readExit(id: string): Promise<ExitInfo | undefined> {
     try {
-      return parseExitText(await fsp.readFile(join(this.runtimeRoot, id, 'exit.json'), 'utf8'));
+      return parseExitText(readFileSync(join(this.runtimeRoot, id, 'exit.json'), 'utf8')); // tmpfs, small: one blocking read
     } catch {
       return undefined;
     }

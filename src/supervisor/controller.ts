@@ -208,10 +208,16 @@ export class Controller {
     for (const a of p.actions) if (a.kind === 'create' || a.kind === 'recreate') ids.set(a, newContainerId(a.name));
     // ...and ids about to be removed: a removal cut short is finished by the next supervisor
     const pending = [...ids.values(), ...p.actions.flatMap((a) => (a.kind === 'remove' || a.kind === 'recreate' ? [a.id] : []))];
+    // The journal is durable before anything is made or removed; a removal's stop signal need not wait for
+    // it (a successor removes a stopped replica beyond the scale all the same), so the stops of a
+    // scale-down overlap the write (retire awaits it before the container's files go).
+    let journal: Promise<void> = Promise.resolve();
     if (pending.length) {
       this.st.pending = [...(this.st.pending ?? []), ...pending];
-      await this.save();
+      journal = this.save();
+      journal.catch(() => undefined); // awaited by each action
     }
+    this.journal = journal;
     const errors: TscError[] = [];
     const steps = [...new Set(p.actions.map((a) => a.step))].sort((a, b) => a - b);
     for (const step of steps) {
@@ -300,7 +306,7 @@ export class Controller {
     if (a.kind === 'remove' || a.kind === 'recreate') {
       say(a.kind === 'remove' ? 'Stopping' : 'Recreate', false, a.cause);
       // a removed replica's netns goes after the reply (a recreate's successor takes its name: at once)
-      await this.retire(a.id, a.service, a.name, svc, undefined, a.kind === 'remove' ? 'after-pass' : true);
+      await this.retire(a.id, a.service, a.name, svc, undefined, a.kind === 'remove' ? 'after-pass' : true, this.journal);
       if (a.kind === 'remove') {
         this.forgetId(a.id);
         say('Removed', true);
@@ -308,6 +314,7 @@ export class Controller {
       }
       this.forgetId(a.id);
     }
+    await this.journal;
     if (a.kind === 'start') {
       say('Starting', false);
       const info = await ops.start(a.id, a.name);
@@ -383,6 +390,7 @@ export class Controller {
     const say = (status: ResourceProgress['status'], done: boolean, detail?: string): void =>
       progress?.({ type: 'resource', resource: `Container ${a.name}`, status, done, ...(detail ? { detail } : {}) });
     say('Recreate', false, `${a.cause} (start-first)`);
+    await this.journal;
     const info = await ops.create(id, svc, a.number, a.name, configHash(svc), { [L_RESTARTS]: String(restarts) });
     this.emit('create', { id, service: a.service, name: a.name });
     try {
@@ -423,8 +431,13 @@ export class Controller {
    * project's; `'later'`: in the background (see detachLater); `'after-pass'`: in the background once the
    * running pass's actions are done.
    */
-  async retire(id: string, service: string, name: string, svc: Service | undefined, timeoutMs?: number, detach: boolean | 'later' | 'after-pass' = true): Promise<void> {
+  async retire(id: string, service: string, name: string, svc: Service | undefined, timeoutMs?: number, detach: boolean | 'later' | 'after-pass' = true, journal?: Promise<void>): Promise<void> {
     await this.leaveRotation(id, service, svc);
+    if (journal) {
+      // stopped while the pass's journal is written; nothing goes before it is durable
+      await this.ops().stop(id, svc, timeoutMs).catch(() => undefined);
+      await journal;
+    }
     await this.ops().remove(id, svc, timeoutMs, detach === true);
     if (detach === 'later') this.detachLater(id);
     else if (detach === 'after-pass') this.detachAfterPass.push(id);
@@ -447,6 +460,8 @@ export class Controller {
   }
 
   private readonly detaching = new Map<string, Promise<void>>();
+  /** The running pass's journal write (ids about to be made or removed). */
+  private journal: Promise<void> = Promise.resolve();
   /** Retired in the running pass: detached (in the background) once the pass's actions are done. */
   private readonly detachAfterPass: string[] = [];
 
