@@ -45,6 +45,8 @@ export interface UpOptions {
   noDeps?: boolean;
   /** `up --pull`: this policy instead of each service's pull_policy (build services keep theirs). */
   pull?: 'always' | 'missing' | 'never';
+  /** `up -V`: containers this up recreates get fresh anonymous volumes, not their predecessors'. */
+  renewAnonVolumes?: boolean;
 }
 
 export interface UpResult {

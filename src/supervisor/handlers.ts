@@ -101,6 +101,9 @@ export async function handleUp(c: Controller, project: Project, opts: UpOptions,
     // as Compose: a service recreated by this up takes its depends_on `restart: true` dependents along
     const recreated = selected.filter((s) => opts.forceRecreate || infos.some((i) => i.service === s && i.labels[L_HASH] !== configHash(project.services[s] as Service)));
     if (!opts.noRecreate) for (const s of withRestartDependents(project.services, recreated)) if (oneShot[s] && !recreated.includes(s)) oneShot[s].forceRecreate = true;
+    // up -V: the services whose containers this up recreates leave their anonymous volumes behind
+    const renew = opts.noRecreate ? [] : Object.keys(oneShot).filter((s) => recreated.includes(s) || oneShot[s]?.forceRecreate);
+    if (opts.renewAnonVolumes && c.deps.volumes && renew.length > 0) await c.deps.volumes.renewAnonymousVolumes(project.name, renew);
     c.deps.log(`up: images ready at ${Date.now() - t0} ms`);
     // the listing above is current: every change to the project runs in this exclusive section, and an
     // exit since then kicks a pass of its own

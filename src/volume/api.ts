@@ -96,6 +96,11 @@ export interface VolumeManagerApi {
   removeProjectVolumes(project: string, opts?: { keep?: string[] }): Promise<string[]>;
   /** `down` without -v: detach the project's unused anonymous volumes from their slots (kept, renamed). */
   releaseAnonymousVolumes(project: string): Promise<string[]>;
+  /**
+   * `up -V`: detach the anonymous volumes of these services' replicas from their slots even while mounted
+   * (the containers about to be recreated), so their successors get fresh, empty ones. Returns the new names.
+   */
+  renewAnonymousVolumes(project: string, services: readonly string[]): Promise<string[]>;
   /** `volume prune`: remove volumes no container mounts; anonymous ones only unless `all`. */
   prune(opts?: { all?: boolean }): Promise<{ removed: string[]; reclaimedBytes: number }>;
 }

@@ -205,9 +205,22 @@ export class VolumeManager implements VolumeManagerApi {
    */
   async releaseAnonymousVolumes(project: string): Promise<string[]> {
     const used = await this.usedVolumes();
+    return this.detachAnonymous((r) => r.labels[LABEL_PROJECT] === project && !used.has(r.name));
+  }
+
+  /**
+   * `up -V`: the anonymous volumes of `services` leave their slots even while a container still mounts them
+   * (it is about to be recreated and keeps its mount meanwhile; the volume stays on disk, dangling, as Docker's).
+   */
+  async renewAnonymousVolumes(project: string, services: readonly string[]): Promise<string[]> {
+    return this.detachAnonymous((r) => r.labels[LABEL_PROJECT] === project && services.includes(r.labels[LABEL_SERVICE] ?? ''));
+  }
+
+  /** Rename matching anonymous volumes to fresh random names, without their slot labels. */
+  private async detachAnonymous(match: (r: { name: string; labels: Record<string, string> }) => boolean): Promise<string[]> {
     const out: string[] = [];
     for (const r of await this.store.list()) {
-      if (!(LABEL_ANONYMOUS in r.labels) || r.labels[LABEL_PROJECT] !== project || used.has(r.name)) continue;
+      if (!(LABEL_ANONYMOUS in r.labels) || !match(r)) continue;
       const fresh = randomBytes(32).toString('hex');
       const { [LABEL_SERVICE]: _s, [LABEL_NUMBER]: _n, ...labels } = r.labels;
       await this.store.rename(r.name, fresh, labels);

@@ -7,6 +7,8 @@ import { withProgress } from '../progress.js';
 import { composeWords } from '../progress-names.js';
 import { makePrinter } from '../log-printer.js';
 import type { UpFlags } from './up.js';
+import { attachedServices } from './up-attach.js';
+import { withDependencies } from '../../controller/order.js';
 
 export async function runUp(cmd: Command, services: string[], flags: UpFlags): Promise<number> {
   if (flags.forceRecreate && !flags.recreate) throw new TscError('USAGE', '--force-recreate and --no-recreate are incompatible');
@@ -15,6 +17,7 @@ export async function runUp(cmd: Command, services: string[], flags: UpFlags): P
   engine.prepare?.(); // the supervisor starts while the project loads
   const project = await loadProjectFor(cmd, services);
   checkAttachFlags(flags, services, (s) => project.services[s] !== undefined);
+  const attached = attachedServices(Object.keys(project.services), services, flags, (s) => withDependencies(project.services, s));
   const waitMs = timeoutMs(flags.waitTimeout);
   const pull = flags.pull;
   if (pull !== undefined && pull !== 'always' && pull !== 'missing' && pull !== 'never') throw new TscError('USAGE', `invalid --pull ${JSON.stringify(pull)}: expected "always", "missing" or "never"`);
@@ -30,17 +33,19 @@ export async function runUp(cmd: Command, services: string[], flags: UpFlags): P
       ...(waitMs !== undefined ? { waitTimeoutMs: waitMs } : {}),
       ...(pull !== undefined ? { pull } : {}),
       ...(flags.deps === false ? { noDeps: true } : {}),
+      ...(flags.renewAnonVolumes ? { renewAnonVolumes: true } : {}),
     }, composeWords('up', on)),
   );
   if (!result.changed) process.stderr.write(`Project ${project.name} is up to date: nothing to change\n`);
   if (flags.detach || flags.wait || !flags.start) return 0;
-  return attach(engine, project.name, services, flags, t0);
+  return attach(engine, project.name, services, attached, flags, t0);
 }
 
 /** Compose's up flags that only make sense attached, checked before anything starts. */
 function checkAttachFlags(flags: UpFlags, services: string[], known: (s: string) => boolean): void {
   const abort = flags.abortOnContainerExit === true || flags.abortOnContainerFailure === true || flags.exitCodeFrom !== undefined;
   if (abort && (flags.detach || flags.wait)) throw new TscError('USAGE', '--abort-on-container-exit, --abort-on-container-failure and --exit-code-from are incompatible with --detach and --wait');
+  if ((flags.detach || flags.wait) && ((flags.attach?.length ?? 0) > 0 || flags.attachDependencies)) throw new TscError('USAGE', '--attach and --attach-dependencies are incompatible with --detach and --wait');
   if (flags.abortOnContainerExit && flags.abortOnContainerFailure) throw new TscError('USAGE', '--abort-on-container-exit and --abort-on-container-failure are incompatible');
   const from = flags.exitCodeFrom;
   if (from !== undefined && !known(from)) throw new TscError('NOT_FOUND', `no such service: ${from}`);
@@ -53,14 +58,14 @@ function checkAttachFlags(flags: UpFlags, services: string[], known: (s: string)
  * (`web-1 exited with code 0`); with --abort-on-container-exit / --exit-code-from the first exit stops
  * the stack and sets our exit status (that container's, or the --exit-code-from service's).
  */
-async function attach(engine: ReturnType<typeof createEngine>, name: string, services: string[], flags: UpFlags, t0: number): Promise<number> {
+async function attach(engine: ReturnType<typeof createEngine>, name: string, services: string[], attached: string[], flags: UpFlags, t0: number): Promise<number> {
   const ac = new AbortController();
   const abortOnExit = flags.abortOnContainerExit === true || flags.abortOnContainerFailure === true || flags.exitCodeFrom !== undefined;
   // --abort-on-container-failure: only an exit with a non-zero status stops the stack
   const failureOnly = flags.abortOnContainerFailure === true && flags.abortOnContainerExit !== true && flags.exitCodeFrom === undefined;
   const stopTimeout = timeoutMs(flags.timeout);
   const stopOpts = stopTimeout !== undefined ? { timeoutMs: stopTimeout } : {};
-  const shown = await engine.ps(name, { all: true, services }).catch(() => []);
+  const shown = attached.length === 0 ? [] : await engine.ps(name, { all: true, services: attached }).catch(() => []);
   const width = Math.max(0, ...shown.map((r) => `${r.Service}-${r.Number}`.length));
   const print = makePrinter({ prefix: flags.logPrefix, timestamps: flags.timestamps === true, color: flags.color && process.stdout.isTTY === true, width });
   let interrupts = 0;
@@ -112,7 +117,9 @@ async function attach(engine: ReturnType<typeof createEngine>, name: string, ser
     }
   })();
   try {
-    await engine.logs(name, { services, follow: true, timestamps: flags.timestamps === true }, print, ac.signal);
+    // no service attached (--no-attach took them all): nothing to stream, wait as attached anyway
+    if (attached.length === 0) await new Promise((r) => ac.signal.addEventListener('abort', r, { once: true }));
+    else await engine.logs(name, { services: attached, follow: true, timestamps: flags.timestamps === true }, print, ac.signal);
   } finally {
     ac.abort();
     await watch;

@@ -1,9 +1,10 @@
 /**
- * `up [-d] [--scale S=N] [--no-start] [--force-recreate] [--no-recreate] [--remove-orphans] [--wait] [SERVICE...]`.
+ * `up [-d] [--scale S=N] [--no-start] [--force-recreate] [--no-recreate] [--remove-orphans] [--wait] [-V]
+ * [--attach S] [--no-attach S] [--attach-dependencies] [SERVICE...]`.
  * Hands the project to its supervisor (started detached when needed) and renders progress until converged.
  * Without -d it then streams the logs; Ctrl-C stops the stack gracefully, a second Ctrl-C kills it.
  */
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 
 interface UpFlags {
   detach?: boolean;
@@ -24,6 +25,20 @@ interface UpFlags {
   abortOnContainerFailure?: boolean;
   exitCodeFrom?: string;
   timeout?: string;
+  attach?: string[];
+  noAttach?: string[];
+  attachDependencies?: boolean;
+  renewAnonVolumes?: boolean;
+}
+
+const list = (v: string, p: string[]): string[] => [...p, v];
+
+/** `--no-attach S` takes a value: not commander's negation of `--attach` (which would fill `attach`). */
+function noAttachOption(): Option {
+  const o = new Option('--no-attach <service>', 'do not attach (stream logs) to the specified services (repeatable)').argParser(list).default([]);
+  o.negate = false;
+  o.attributeName = (): string => 'noAttach';
+  return o;
 }
 
 export function registerUp(program: Command): void {
@@ -32,7 +47,7 @@ export function registerUp(program: Command): void {
     .description('Create and start containers')
     .argument('[service...]', 'services to start (with their dependencies)')
     .option('-d, --detach', 'detached mode: run containers in the background')
-    .option('--scale <SERVICE=NUM>', 'scale SERVICE to NUM instances (repeatable)', (v: string, p: string[]) => [...p, v], [])
+    .option('--scale <SERVICE=NUM>', 'scale SERVICE to NUM instances (repeatable)', list, [])
     .option('--no-start', 'don\'t start the services after creating them')
     .option('--force-recreate', 'recreate containers even if their configuration hasn\'t changed')
     .option('--no-recreate', 'if containers already exist, don\'t recreate them')
@@ -45,6 +60,10 @@ export function registerUp(program: Command): void {
     .option('--no-build', 'don\'t build an image (accepted: tscompose does not build yet)')
     .option('-y, --yes', 'assume "yes" as answer to all prompts (accepted)')
     .option('--no-log-prefix', 'don\'t print prefix in logs')
+    .option('--attach <service>', 'restrict attaching to the specified services (repeatable)', list, [])
+    .addOption(noAttachOption())
+    .option('--attach-dependencies', 'automatically attach to log output of dependent services')
+    .option('-V, --renew-anon-volumes', 'recreate anonymous volumes instead of retrieving data from the previous containers')
     .option('--timestamps', 'show timestamps')
     .option('--no-color', 'produce monochrome output')
     .option('--abort-on-container-exit', 'stops all containers if any container was stopped (incompatible with -d)')
