@@ -9,7 +9,8 @@
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { defaultPaths, type Paths } from '../state/paths.js';
-import { asksVersionOnly, statedProjectName, verbOf } from './verb-of.js';
+import { fsHintHost, projectHint } from './project-hint.js';
+import { asksVersionOnly, verbOf } from './verb-of.js';
 
 /**
  * Node/V8 flags of every supervisor (the spare and one started for a named project). A young generation
@@ -28,7 +29,7 @@ export function supervisorMain(): string {
 
 /**
  * A spare supervisor: learns its project on stdin; never keeps this process alive. `hint`: the project
- * name the command line states (-p, COMPOSE_PROJECT_NAME): the spare takes that project's lock and loads
+ * name when bin/ can know it (src/cli/project-hint.ts): the spare takes that project's lock and loads
  * its state while the CLI loads the compose file; the name the CLI then sends is what it serves.
  */
 export function spawnSpare(env: NodeJS.ProcessEnv, hint?: string): ChildProcess {
@@ -62,7 +63,7 @@ export function runEarly(args: readonly string[] = process.argv.slice(2)): boole
     return true;
   }
   if (wantsEarlySpare(args)) {
-    const early: Early = { child: spawnSpare(process.env, statedProjectName(args, process.env)), paths: defaultPaths() };
+    const early: Early = { child: spawnSpare(process.env, projectHint(args, process.env, fsHintHost)), paths: defaultPaths() };
     (globalThis as Record<symbol, unknown>)[KEY] = early;
   }
   return false;

@@ -138,7 +138,6 @@ async function main(args: readonly string[]): Promise<void> {
   let depsAt = 0;
   const depsReady = createDeps(paths, log).then((d) => ((depsAt = performance.now()), d));
   depsReady.catch(() => undefined); // awaited below; a dismissed spare exits first
-  warmSealedShell(defaultRuntimeBinary());
   const early = hint === undefined ? undefined : prepare(paths, hint);
   early?.catch(() => undefined); // awaited below
   const name = spare ? await readName() : args[0]!;
@@ -224,6 +223,9 @@ async function main(args: readonly string[]): Promise<void> {
   process.on('SIGINT', () => void shutdown(false));
   signalReady();
   log(`listening ${ms(performance.now())} ms after start`);
+  // the sealed runtime shell starts while the CLI sends its request (a fork that would delay `ready` if
+  // made before it), not at the first create, where its start was on the path of every `up`
+  warmSealedShell(defaultRuntimeBinary());
 
   if (st.phase === 'down') {
     // A `down` was interrupted: finish it, then serve the CLI that started us (its request may be an

@@ -91,6 +91,17 @@ describe('the spare supervisor bin/ starts for up', () => {
     expect(existsSync(join(env.root, 'projects', p.name))).toBe(false);
   });
 
+  it('without -p, takes the lock of the project its directory names (Compose\'s last rule), and up works', async () => {
+    await env.importBusybox();
+    const p = env.project('sparedir', 'services:\n  app:\n    image: busybox:latest\n    command: ["sleep", "3600"]\n');
+    const r = spawnSync(process.execPath, [join(REPO, 'bin/tscompose.js'), '--progress', 'quiet', 'up', '-d'], { cwd: p.dir, env: env.env, encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(readFileSync(join(env.root, 'projects', p.name, 'supervisor.log'), 'utf8')).toContain('lock and state taken before');
+    expect((await env.psJson(p)).map((row) => row.Name)).toEqual([`${p.name}-app-1`]);
+    await env.ok(p, ['down', '-t', '1']);
+    expect(existsSync(join(env.root, 'projects', p.name))).toBe(false);
+  });
+
   it('serves the project the CLI sends when it differs from the one it was told at start, and gives that one back', async () => {
     const hinted = env.project('sparewrong', 'services: {}\n');
     const real = env.project('spareright', 'services: {}\n');
