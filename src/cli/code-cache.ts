@@ -60,9 +60,19 @@ function writeCache(dir: string, name: string, data: Buffer): void {
     try { unlinkSync(tmp); } catch { /* not there */ }
     throw e;
   }
-  // older caches of this bundle (an earlier build) would never be read again
+}
+
+/**
+ * Caches of an earlier build of this bundle would never be read again: those older than the bundle go
+ * (a cache another copy of tscompose wrote since its own build may go too; it is written again once).
+ */
+function removeOlder(dir: string, name: string, bundleMtimeMs: number): void {
   const prefix = name.slice(0, name.indexOf('-') + 1);
-  for (const f of readdirSync(dir)) if (f.startsWith(prefix) && f !== name && !f.startsWith('.')) unlinkSync(join(dir, f));
+  for (const f of readdirSync(dir)) {
+    if (!f.startsWith(prefix) || f === name) continue;
+    const path = join(dir, f);
+    if (statSync(path).mtimeMs < bundleMtimeMs) unlinkSync(path);
+  }
 }
 
 /**
@@ -72,10 +82,13 @@ function writeCache(dir: string, name: string, data: Buffer): void {
 export function loadCommonJs(file: string, cacheDir: string | undefined): LoadedBundle {
   const source = readFileSync(file, 'utf8');
   let name: string | undefined;
+  let bundleMtimeMs = 0;
   let cached: Buffer | 'untrusted' | undefined;
   if (cacheDir !== undefined) {
     try {
-      name = cacheName(file, statSync(file));
+      const st = statSync(file);
+      bundleMtimeMs = st.mtimeMs;
+      name = cacheName(file, st);
       cached = readCache(join(cacheDir, name));
     } catch {
       name = undefined;
@@ -98,7 +111,8 @@ export function loadCommonJs(file: string, cacheDir: string | undefined): Loaded
     saved = true;
     try {
       writeCache(cacheDir!, name, script.createCachedData());
-    } catch { /* no cache this time */ }
+      removeOlder(cacheDir!, name, bundleMtimeMs);
+    } catch { /* no cache this time, or old ones left */ }
   };
   return { exports: mod.exports, status, save };
 }

@@ -27,11 +27,11 @@ export function parseDuration(input: unknown): Parsed<number> {
   if (typeof input !== 'string') return { error: expected };
   const s = input.trim();
   if (/^\d+(\.\d*)?$/.test(s)) return { value: Number(s) * 1000 };
-  if (s === '' || !/^(\d+(\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h|d)((\d+(\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h|d))*$/u.test(s)) {
+  if (s === '' || !/^(\d+(\.\d*)?|\.\d+)(ns|us|\u00b5s|ms|s|m|h|d)((\d+(\.\d*)?|\.\d+)(ns|us|\u00b5s|ms|s|m|h|d))*$/u.test(s)) {
     return { error: expected };
   }
   let total = 0;
-  for (const m of s.matchAll(/(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h|d)/gu)) {
+  for (const m of s.matchAll(/(\d+(?:\.\d*)?|\.\d+)(ns|us|\u00b5s|ms|s|m|h|d)/gu)) {
     total += Number(m[1]) * (DURATION_UNITS[m[2] as string] as number);
   }
   return { value: total };
