@@ -8,11 +8,13 @@ import { totalmem } from 'node:os';
 import type { ContainerSummary } from '../api.js';
 import type { ContainerStats } from '../runtime/api.js';
 import { humanSize } from '../cli/human-size.js';
+import { containerBlockIo, type BlockIo } from './block-io.js';
 
 export interface StatsSample {
   at: number;
   stats?: ContainerStats;
   net: { rx: number; tx: number };
+  blk?: BlockIo;
 }
 
 /** One row of `stats --format json` (Docker's field names). */
@@ -61,7 +63,7 @@ export function statsRow(c: Pick<ContainerSummary, 'ID' | 'Name'>, a: StatsSampl
   const limit = s?.memoryLimitBytes ?? hostMemory;
   const mem = s?.memoryBytes ?? 0;
   return {
-    BlockIO: '0B / 0B',
+    BlockIO: `${humanSize(b.blk?.read ?? 0, 3)} / ${humanSize(b.blk?.write ?? 0, 3)}`,
     CPUPerc: `${Math.max(0, cpu).toFixed(2)}%`,
     Container: c.ID,
     ID: c.ID,
@@ -83,10 +85,11 @@ export function statsTable(rows: readonly StatsRow[]): string {
 }
 
 /** A reading of one container (runtime stats and its PID 1's network counters). */
-export async function sample(stats: (id: string) => Promise<ContainerStats | undefined>, c: Pick<ContainerSummary, 'ID' | 'Pid'>): Promise<StatsSample> {
-  const [s, dev] = await Promise.all([
+export async function sample(stats: (id: string) => Promise<ContainerStats | undefined>, c: Pick<ContainerSummary, 'ID' | 'Pid'> & Partial<Pick<ContainerSummary, 'Project'>>): Promise<StatsSample> {
+  const [s, dev, blk] = await Promise.all([
     stats(c.ID).catch(() => undefined),
     c.Pid === undefined ? Promise.resolve('') : readFile(`/proc/${c.Pid}/net/dev`, 'utf8').catch(() => ''),
+    c.Project === undefined ? Promise.resolve(undefined) : containerBlockIo(c.Project, c.ID).catch(() => undefined),
   ]);
-  return { at: Date.now(), ...(s ? { stats: s } : {}), net: parseNetDev(dev) };
+  return { at: Date.now(), ...(s ? { stats: s } : {}), net: parseNetDev(dev), ...(blk ? { blk } : {}) };
 }
