@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { eventually } from '../helpers/eventually.js';
 import { processesUnder, REPO, StackEnv } from '../helpers/stack.js';
 import { findSupervisor } from '../../src/supervisor/client.js';
+import { SUPERVISOR_NODE_FLAGS } from '../../src/cli/early.js';
 
 const env = new StackEnv('spare');
 afterAll(async () => {
@@ -34,7 +35,7 @@ const lockOf = (name: string): string => join(env.root, 'projects', name, 'super
 
 /** A spare as bin/ starts one for `-p HINT up`, driven by hand: the test plays the CLI. */
 function startSpare(hint: string): { child: ChildProcess; ready: Promise<void>; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, ['--max-semi-space-size=2', join(REPO, 'dist/supervisor/main.js'), '--spare', hint], { cwd: '/', env: env.env, stdio: ['pipe', 'ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [...SUPERVISOR_NODE_FLAGS, join(REPO, 'dist/supervisor/main.js'), '--spare', hint], { cwd: '/', env: env.env, stdio: ['pipe', 'ignore', 'ignore', 'pipe'] });
   const fd3 = child.stdio[3] as NodeJS.ReadableStream;
   const ready = new Promise<void>((res) => {
     fd3.once('data', () => res());
