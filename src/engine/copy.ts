@@ -10,6 +10,7 @@
 import { TscError } from '../errors.js';
 import { copyTree, FdScope, lstatAt, openDirAt, resolveInRoot, type Loc } from './copy-fs.js';
 import { pathIntent } from './copy-args.js';
+import { extractTar, tarOf } from './copy-tar.js';
 
 /** One end of a copy: a root directory and a path below it; `container` names it in messages. */
 export interface CopyEndpoint {
@@ -83,6 +84,39 @@ export async function copyBetween(src: CopyEndpoint, dst: CopyEndpoint, flags: C
     } catch (e) {
       throw asTscError(e, dst, 'destination');
     }
+  } finally {
+    await scope.close();
+  }
+}
+
+/** `cp SERVICE:SRC -`: SRC as a tar stream (docker cp's layout: the resource under its own name). */
+export async function tarFrom(src: CopyEndpoint, flags: CopyFlags, write: (b: Buffer) => Promise<void>): Promise<void> {
+  const si = pathIntent(src.path);
+  const scope = new FdScope();
+  try {
+    let from: Loc;
+    try {
+      const root = await scope.root(src.root);
+      from = await resolveInRoot(scope, root, src.path, flags.followLink || si.mustBeDir);
+      if (!(await lstatAt(from))) throw Object.assign(new Error('missing'), { code: 'ENOENT' });
+    } catch (e) {
+      throw asTscError(e, src, 'source');
+    }
+    for await (const b of tarOf(scope, from, si.contentsOnly ? '.' : si.base || '.')) await write(b);
+  } finally {
+    await scope.close();
+  }
+}
+
+/** `cp - SERVICE:DEST`: extract a tar stream into the directory DEST. Returns warnings (entries left out). */
+export async function untarInto(dst: CopyEndpoint, flags: CopyFlags, input: AsyncIterable<Buffer>): Promise<string[]> {
+  const scope = new FdScope();
+  try {
+    const root = await scope.root(dst.root);
+    const to = await resolveInRoot(scope, root, dst.path, true);
+    return await extractTar(scope, to, input, flags.archive);
+  } catch (e) {
+    throw asTscError(e, dst, 'destination');
   } finally {
     await scope.close();
   }

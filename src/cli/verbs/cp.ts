@@ -7,11 +7,16 @@ import type { Command } from 'commander';
 
 interface CpFlags { archive?: boolean; followLink?: boolean; index?: string; all?: boolean }
 
+/** Write to stdout, waiting for it to drain (a tar of a large tree must not pile up in memory). */
+async function writeOut(b: Buffer): Promise<void> {
+  if (!process.stdout.write(b)) await new Promise((r) => process.stdout.once('drain', r));
+}
+
 export function registerCp(program: Command): void {
   program
     .command('cp')
     .description('Copy files/folders between a service container and the local filesystem')
-    .usage('[options] SERVICE:SRC_PATH DEST_PATH\n       tscompose cp [options] SRC_PATH SERVICE:DEST_PATH')
+    .usage('[options] SERVICE:SRC_PATH DEST_PATH|-\n       tscompose cp [options] SRC_PATH|- SERVICE:DEST_PATH')
     .argument('<source>')
     .argument('<dest>')
     .option('-a, --archive', 'archive mode (copy all uid/gid information)')
@@ -24,7 +29,6 @@ export function registerCp(program: Command): void {
         import('../../engine/copy.js'), import('../../errors.js'),
       ]);
       const req = args.parseCopyArgs(source, dest);
-      if (req.src.path === '-' || req.dst.path === '-') throw new TscError('NOT_IMPLEMENTED', 'tscompose cp: "-" (a tar stream on stdin/stdout) is not supported yet');
       const index = flags.index === undefined ? 0 : Number(flags.index);
       if (!Number.isInteger(index) || index < 0) throw new TscError('USAGE', `invalid --index "${flags.index}"`);
       const service = (req.src.service ?? req.dst.service) as string;
@@ -39,9 +43,14 @@ export function registerCp(program: Command): void {
         throw new TscError('NOT_FOUND', index > 0 ? `service "${service}" has no running container #${index}` : `no running container found for service "${service}"`);
       }
       const opts = { archive: flags.archive === true, followLink: flags.followLink === true };
+      // "-": a tar stream on stdout / stdin; stdin can be read once, so it goes to one container
+      if (req.src.path === '-' && targets.length > 1) targets = targets.slice(0, 1);
       for (const c of targets) {
         const pid = c.Pid as number;
-        if (req.direction === 'from-container') await copy.copyBetween(copy.containerEndpoint(pid, c.Name, req.src.path), copy.hostEndpoint(req.dst.path), opts);
+        if (req.dst.path === '-') await copy.tarFrom(copy.containerEndpoint(pid, c.Name, req.src.path), opts, writeOut);
+        else if (req.src.path === '-') {
+          for (const w of await copy.untarInto(copy.containerEndpoint(pid, c.Name, req.dst.path), opts, process.stdin)) process.stderr.write(`warning: ${w}\n`);
+        } else if (req.direction === 'from-container') await copy.copyBetween(copy.containerEndpoint(pid, c.Name, req.src.path), copy.hostEndpoint(req.dst.path), opts);
         else await copy.copyBetween(copy.hostEndpoint(req.src.path), copy.containerEndpoint(pid, c.Name, req.dst.path), opts);
       }
     });
