@@ -12,7 +12,7 @@
  *   /run/tscompose/host/lock                 host-wide lock around subnet choice and ip_forward
  * In-process (supervisor): the LoadBalancer (published ports + virtual IP ports) and the DnsServer.
  */
-import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync, existsSync, openSync, closeSync, unlinkSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync, existsSync, openSync, closeSync, statSync, promises as fsp } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { TscError, errnoCode } from '../errors.js';
@@ -761,22 +761,27 @@ export class LocalNetworkManager implements NetworkManager {
     // the rules first: the helper takes requests in order, and the links' deletion is the slow one
     const rules = this.withLock(() => this.applyRules(st));
     const links = dels.size ? this.host.tscNet(['detach', ...dels]) : Promise.resolve();
-    const kernel = Promise.all([rules, links]).then(() => {
-      for (const n of owned) {
-        rmSync(this.leaseDir(n.bridge), { recursive: true, force: true });
+    // Once the kernel objects are gone, the files that recorded them (the state file last, so a supervisor
+    // killed meanwhile still finds what to finish): all at once, off the event loop — unlinks on a busy
+    // disk take milliseconds each.
+    const ownedBridges = new Set(owned.map((n) => n.bridge));
+    const kernel = Promise.all([rules, links]).then(() => Promise.all([
+      ...owned.map(async (n) => {
+        await fsp.rm(this.leaseDir(n.bridge), { recursive: true, force: true });
         const reg = join(this.runDir, 'networks', `${n.name}.json`);
         try {
           const r = JSON.parse(readFileSync(reg, 'utf8')) as { bridge: string };
-          if (r.bridge === n.bridge) unlinkSync(reg);
+          if (r.bridge === n.bridge) await fsp.unlink(reg);
         } catch {
           /* gone */
         }
-      }
-    });
+      }),
+      // leases on networks of other projects (external ones); the owned networks' lease dirs go whole
+      ...ctrs.flatMap((c) => c.links.filter((l) => !ownedBridges.has(l.bridge)).map((l) => fsp.rm(join(this.leaseDir(l.bridge), l.address), { force: true }))),
+      fsp.rm(this.ctrDir(project), { recursive: true, force: true }),
+    ]));
     await Promise.all([...st.listeners.map((l) => this.lb.unlisten(l.key)), ...(this.dns ? owned.map((n) => this.dns!.stop(n.gateway)) : []), kernel]);
-    for (const c of ctrs) for (const l of c.links) this.unlease(l.bridge, l.address);
     st.containers = {};
-    rmSync(this.ctrDir(project), { recursive: true, force: true });
     this.ctrStamp.delete(project);
     st.listeners = [];
     this.states.delete(project);
