@@ -7,7 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { StackEnv } from '../helpers/stack.js';
+import { spawn } from 'node:child_process';
+import { REPO, StackEnv, type CliResult } from '../helpers/stack.js';
+import { tarBuffer } from '../helpers/tar-writer.js';
+import { TarReader } from '../../src/image/tar-reader.js';
+import { ByteSource } from '../../src/image/byte-source.js';
 
 const env = new StackEnv('cp');
 let p: { name: string; dir: string };
@@ -16,6 +20,31 @@ const uniq = `${process.pid}-${randomBytes(3).toString('hex')}`;
 
 const sh = async (script: string, index = 1): Promise<string> =>
   (await env.ok(p, ['exec', '-T', '--index', String(index), 'web', 'sh', '-c', script])).stdout;
+
+/** The CLI with bytes on stdin and stdout kept as bytes. */
+function runBytes(args: string[], input?: Buffer): Promise<CliResult & { out: Buffer }> {
+  return new Promise((res) => {
+    const child = spawn(process.execPath, [join(REPO, 'bin/tscompose.js'), '-p', p.name, ...args], { cwd: p.dir, env: env.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => out.push(d));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdin.end(input ?? Buffer.alloc(0));
+    child.on('close', (code) => {
+      const b = Buffer.concat(out);
+      res({ status: code ?? 1, stdout: b.toString(), stderr, out: b });
+    });
+  });
+}
+
+async function tarNames(b: Buffer): Promise<string[]> {
+  const r = new TarReader(new ByteSource((async function* () {
+    yield b;
+  })()));
+  const names: string[] = [];
+  for (let e = await r.next(); e; e = await r.next()) names.push(`${e.name}${e.type === 'symlink' ? ` -> ${e.linkname}` : ''}`);
+  return names;
+}
 
 beforeAll(async () => {
   await env.importBusybox();
@@ -38,7 +67,7 @@ volumes:
 
 afterAll(async () => {
   await env.cleanup();
-  rmSync(`/tmp/escaped-${uniq}`, { force: true });
+  for (const f of ['escaped', 'tar-escaped', 'dotdot']) rmSync(`/tmp/${f}-${uniq}`, { force: true });
 }, 180_000);
 
 describe('cp into a service', () => {
@@ -132,6 +161,41 @@ describe('cp stays inside the container', () => {
     await env.ok(p, ['cp', '--index', '1', 'host/esc.txt', `web:/srv/rootlink/tmp/escaped-${uniq}`]);
     expect(existsSync(`/tmp/escaped-${uniq}`)).toBe(false);
     expect(await sh(`cat /tmp/escaped-${uniq}`)).toBe('contained\n');
+  }, 120_000);
+});
+
+describe('cp with "-" (tar streams)', () => {
+  it('writes SRC as a tar archive to stdout, under its own name', async () => {
+    const long = `n${'x'.repeat(120)}`;
+    await sh(`echo deep > /srv/tree/sub/${long}`);
+    const r = await runBytes(['cp', 'web:/srv/tree', '-']);
+    expect(r.status).toBe(0);
+    const names = await tarNames(r.out);
+    expect(names).toEqual(expect.arrayContaining(['tree/', 'tree/a.txt', 'tree/link -> a.txt', 'tree/sub/', 'tree/sub/b.txt', `tree/sub/${long}`]));
+  }, 120_000);
+
+  it('extracts a tar archive from stdin into a directory of the container', async () => {
+    const tar = tarBuffer([
+      { name: 'in/', type: 'dir' },
+      { name: 'in/hello.txt', data: 'from stdin\n', mode: 0o640 },
+      { name: 'in/l', type: 'symlink', linkname: 'hello.txt' },
+    ]);
+    const r = await runBytes(['cp', '--index', '1', '-', 'web:/srv'], tar);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(await sh('cat /srv/in/hello.txt; stat -c %a /srv/in/hello.txt; readlink /srv/in/l')).toBe('from stdin\n640\nhello.txt\n');
+  }, 120_000);
+
+  it('refuses entries with ".." or through a symlink the container planted', async () => {
+    await sh('mkdir -p /srv/x && ln -sfn / /srv/x/root');
+    const dotdot = await runBytes(['cp', '--index', '1', '-', 'web:/srv/x'], tarBuffer([{ name: '../../../tmp/dotdot-' + uniq, data: 'no' }]));
+    expect(dotdot.status).not.toBe(0);
+    expect(dotdot.stderr).toContain('..');
+    const via = await runBytes(['cp', '--index', '1', '-', 'web:/srv/x'], tarBuffer([{ name: `root/tmp/tar-escaped-${uniq}`, data: 'no' }]));
+    expect(via.status).not.toBe(0);
+    expect(existsSync(`/tmp/tar-escaped-${uniq}`)).toBe(false);
+    expect(existsSync(`/tmp/dotdot-${uniq}`)).toBe(false);
+    expect(await sh(`test -e /tmp/tar-escaped-${uniq} && echo yes || echo no`)).toBe('no\n');
   }, 120_000);
 });
 
