@@ -174,7 +174,9 @@ await rm(join(dist, 'cjs'), { recursive: true, force: true });
 await build({
   ...cjsOptions,
   entryPoints: Object.fromEntries(verbs.map((v) => [`cjs/${v.key}`, `tsc-verb:${v.key}`])),
-  plugins: [verbEntries, keepMetaUrlCjs, lazyBuiltins(LAZY_BUILTINS)],
+  // not fs: a CommonJS require of node:fs is free (Node has loaded it), while each module's import of a
+  // stand-in copies its ~100 getters (esbuild's __toESM)
+  plugins: [verbEntries, keepMetaUrlCjs, lazyBuiltins(LAZY_BUILTINS.filter((m) => m !== 'fs'))],
 });
 // esbuild escapes non-ASCII text except in regular expressions and the comments it keeps; one such
 // character makes Node read the whole bundle as a two-byte string through the slow UTF-8 path (~8 ms more
