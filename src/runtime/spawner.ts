@@ -4,9 +4,12 @@
  * exec'd: on a busy host that is 10-200 ms per call, and a scale to 20 replicas makes 40 of them one after
  * the other. The shell is a small process whose forks cost next to nothing; Node only writes a line.
  *
- * Protocol: each command is `( { CMD <in >out 2>err; echo "ID $?"; } & )` on the shell's stdin. The outer
- * subshell exits at once (so the shell reaps it and the job is reparented), the job runs CMD and prints
- * its status line; stdout/stderr are read from the job's files afterwards. Arguments are single-quoted.
+ * Protocol: each command is `{ CMD <in >out 2>err; echo "ID $?"; } &` on the shell's stdin: the job runs
+ * CMD and prints its status line; stdout/stderr are read from the job's files afterwards. Arguments are
+ * single-quoted. Two forks per command (the job, CMD's): a fork of the shell is costly on this kind of
+ * VM (page tables are paravirtualised), and the former `( ... & )` wrapper, which only served to reparent
+ * the job, was a third. The shell reaps its finished jobs at `wait`, written whenever no command is in
+ * flight (every job has printed its status and is exiting), so zombies never pile up.
  * If the shell dies, pending commands fail with a status of 127 and the next call starts a new one.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -103,6 +106,8 @@ class Spawner {
       this.answered = true;
       done?.(Number(code));
     }
+    // every job has answered: reap them (a non-interactive shell keeps finished jobs until `wait`)
+    if (this.pending.size === 0) this.sh?.stdin?.write('wait\n');
     this.refState();
   }
 
@@ -128,7 +133,7 @@ class Spawner {
       this.refState();
       const sealed = bin === this.sealedBin && this.sealedIdentity !== undefined && sameIdentity(identity(bin), this.sealedIdentity);
       const cmd = [sealed ? `/proc/self/fd/${SEALED_FD}` : bin, ...args].map(quote).join(' ');
-      sh.stdin?.write(`( { ${cmd} <${quote(input !== undefined ? f('in') : '/dev/null')} >${quote(f('out'))} 2>${quote(f('err'))}; echo "${id} $?"; } & )\n`);
+      sh.stdin?.write(`{ ${cmd} <${quote(input !== undefined ? f('in') : '/dev/null')} >${quote(f('out'))} 2>${quote(f('err'))}; echo "${id} $?"; } &\n`);
     });
     // tiny files in a private tmp dir: read and unlinked synchronously, which costs less than five
     // thread-pool round trips per command when twenty creates run at once

@@ -1,6 +1,6 @@
 /** The shared shell that runs the helper tools: status, stdout, stderr, stdin and quoting, many at once. */
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -23,6 +23,26 @@ describe('spawner', () => {
     rs.forEach((r, i) => {
       expect(r.stdout).toBe(`${i}\n`);
       expect(r.code).toBe(i % 7);
+    });
+  });
+
+  it('leaves no zombie job behind once its commands are done', async () => {
+    await Promise.all(Array.from({ length: 10 }, (_, i) => spawnViaShell('/bin/sh', ['-c', `exit ${i}`])));
+    // stat fields after the command name: state, ppid
+    const stat = (pid: string): string[] | undefined => {
+      try {
+        return readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
+      } catch {
+        return undefined;
+      }
+    };
+    const procs = readdirSync('/proc').filter((d) => /^\d+$/.test(d));
+    const shells = procs.filter((p) => stat(p)?.[1] === String(process.pid));
+    expect(shells.length).toBeGreaterThan(0);
+    await eventually(() => {
+      const zombies = readdirSync('/proc').filter((p) => /^\d+$/.test(p) && shells.includes(stat(p)?.[1] ?? '') && stat(p)?.[0] === 'Z');
+      expect(zombies).toEqual([]);
+      return true;
     });
   });
 
