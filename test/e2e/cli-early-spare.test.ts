@@ -103,6 +103,22 @@ describe('the spare supervisor bin/ starts for up', () => {
     expect(existsSync(join(env.root, 'projects', p.name))).toBe(false);
   });
 
+  it('two ups at once, both spares told the project: one supervisor, one container per service', async () => {
+    await env.importBusybox();
+    const p = env.project('sparetwo', 'services:\n  app:\n    image: busybox:latest\n    command: ["sleep", "3600"]\n  other:\n    image: busybox:latest\n    command: ["sleep", "3600"]\n');
+    const [a, b] = await Promise.all([env.run(p, ['up', '-d']), env.run(p, ['up', '-d'])]);
+    expect(a.status, a.stderr).toBe(0);
+    expect(b.status, b.stderr).toBe(0);
+    const rows = await env.psJson(p);
+    expect(rows.map((r) => [r.Name, r.State]).sort()).toEqual([[`${p.name}-app-1`, 'running'], [`${p.name}-other-1`, 'running']]);
+    // the other spare deferred and exits
+    const supervisors = (): number[] => processesUnder(env.base).filter((pid) => cmdline(pid).includes('supervisor/main.js'));
+    await eventually(() => supervisors().length === 1, { what: 'one supervisor left', timeoutMs: 60_000 });
+    expect(supervisors()).toEqual([env.supervisorPid(p.name)]);
+    await env.ok(p, ['down', '-t', '1']);
+    await eventually(() => processesUnder(env.base).length === 0, { what: 'nothing of the project left', timeoutMs: 60_000 });
+  });
+
   it('serves the project the CLI sends when it differs from the one it was told at start, and gives that one back', async () => {
     const hinted = env.project('sparewrong', 'services: {}\n');
     const real = env.project('spareright', 'services: {}\n');
