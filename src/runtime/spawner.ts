@@ -13,7 +13,7 @@
  * If the shell dies, pending commands fail with a status of 127 and the next call starts a new one.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -27,6 +27,25 @@ const quote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /** Where a sealed shell keeps its copy of tsc-runtime (`tsc-runtime sealed-exec`, native/README.md). */
 const SEALED_FD = 9;
+
+let base: string | undefined;
+
+/**
+ * Where the work dirs go: /dev/shm (tmpfs) when there is one, else the temp dir. Every command makes and
+ * unlinks two files there; on a disk filesystem each new inode is a search of the inode bitmap, which on
+ * a busy ext4 (no journal: recently freed inodes are skipped one by one) was a large kernel cost per create.
+ */
+export function spawnerWorkBase(): string {
+  if (base === undefined) {
+    try {
+      accessSync('/dev/shm', constants.W_OK | constants.X_OK);
+      base = statSync('/dev/shm').isDirectory() ? '/dev/shm' : tmpdir();
+    } catch {
+      base = tmpdir();
+    }
+  }
+  return base;
+}
 
 interface FileIdentity {
   ino: number;
@@ -65,7 +84,7 @@ class Spawner {
   private shell(): { sh: ChildProcess; dir: string } {
     if (this.sh && this.dir && this.sh.exitCode === null && this.sh.signalCode === null) return { sh: this.sh, dir: this.dir };
     if (!this.dir) {
-      this.dir = join(tmpdir(), `tsc-spawn-${process.pid}${this.sealedBin ? '-rt' : ''}`);
+      this.dir = join(spawnerWorkBase(), `tsc-spawn-${process.pid}${this.sealedBin ? '-rt' : ''}`);
       removeStale();
       mkdirSync(this.dir, { recursive: true, mode: 0o700 });
       const dir = this.dir;
@@ -170,13 +189,14 @@ function sameIdentity(a: FileIdentity | undefined, b: FileIdentity): boolean {
 /** Work dirs of processes that are gone (a SIGKILLed supervisor). */
 function removeStale(): void {
   try {
-    for (const d of readdirSync(tmpdir())) {
+    const b = spawnerWorkBase();
+    for (const d of readdirSync(b)) {
       const m = /^tsc-spawn-(\d+)(?:-rt)?$/.exec(d);
       if (!m || Number(m[1]) === process.pid) continue;
       try {
         process.kill(Number(m[1]), 0);
       } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === 'ESRCH') rmSync(join(tmpdir(), d), { recursive: true, force: true });
+        if ((e as NodeJS.ErrnoException).code === 'ESRCH') rmSync(join(b, d), { recursive: true, force: true });
       }
     }
   } catch {

@@ -4,7 +4,7 @@ import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { spawnViaShell } from '../../src/runtime/spawner.js';
+import { spawnerWorkBase, spawnViaShell } from '../../src/runtime/spawner.js';
 import { eventually } from '../helpers/eventually.js';
 import { REPO } from '../helpers/stack.js';
 import { RUNTIME } from '../helpers/oci-bundle.js';
@@ -79,7 +79,7 @@ setInterval(() => undefined, 1000);`;
       child.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
       child.on('exit', (c) => reject(new Error(`child exited ${c}`)));
     });
-    const dir = join(tmpdir(), `tsc-spawn-${child.pid}`);
+    const dir = join(spawnerWorkBase(), `tsc-spawn-${child.pid}`);
     expect(existsSync(dir)).toBe(true);
     child.kill('SIGKILL');
     await eventually(() => (existsSync(dir) ? undefined : true), { what: `${dir} removed`, timeoutMs: 30_000 });
