@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { REPO, StackEnv, type CliResult } from '../helpers/stack.js';
 import { tarBuffer } from '../helpers/tar-writer.js';
+import { eventually } from '../helpers/eventually.js';
 import { TarReader } from '../../src/image/tar-reader.js';
 import { ByteSource } from '../../src/image/byte-source.js';
 
@@ -196,6 +197,33 @@ describe('cp with "-" (tar streams)', () => {
     expect(existsSync(`/tmp/tar-escaped-${uniq}`)).toBe(false);
     expect(existsSync(`/tmp/dotdot-${uniq}`)).toBe(false);
     expect(await sh(`test -e /tmp/tar-escaped-${uniq} && echo yes || echo no`)).toBe('no\n');
+  }, 120_000);
+});
+
+describe('cp targets', () => {
+  it('a tar from stdin goes to every replica; --all adds the one-off run containers', async () => {
+    const tar = tarBuffer([{ name: 'both.txt', data: 'both\n' }]);
+    expect((await runBytes(['cp', '-', 'web:/tmp'], tar)).status).toBe(0);
+    expect(await sh('cat /tmp/both.txt', 1)).toBe('both\n');
+    expect(await sh('cat /tmp/both.txt', 2)).toBe('both\n');
+    // the one-off shares the named volume /data with the replicas: it reports there what cp gave it
+    const run = await env.ok(p, ['run', '-d', 'web', 'sh', '-c', "trap 'exit 0' TERM; while [ ! -f /tmp/all.txt ]; do sleep 0.2; done; cp /tmp/all.txt /data/oneoff-saw.txt; while true; do sleep 1; done"]);
+    expect(run.stdout).toContain('-run-');
+    writeFileSync(join(host, 'all.txt'), 'everywhere\n');
+    await env.ok(p, ['cp', '--all', 'host/all.txt', 'web:/tmp/all.txt']);
+    expect(await sh('cat /tmp/all.txt', 2)).toBe('everywhere\n');
+    await eventually(async () => expect(await sh('cat /data/oneoff-saw.txt 2>/dev/null || true')).toBe('everywhere\n'), { timeoutMs: 60_000 });
+  }, 120_000);
+
+  it('says when the service has no running container', async () => {
+    await env.ok(p, ['stop', '-t', '1', 'web']);
+    try {
+      const r = await env.run(p, ['cp', 'web:/etc/hostname', 'host/x']);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(/not running/);
+    } finally {
+      await env.ok(p, ['start', 'web']);
+    }
   }, 120_000);
 });
 

@@ -1,11 +1,32 @@
 /**
  * `cp [-a] [-L] [--index N] [--all] SERVICE:SRC_PATH DEST_PATH` / `cp SRC_PATH SERVICE:DEST_PATH`, as
- * `docker compose cp`: into a service, every running replica gets the copy (or only --index N); out of a
- * service, the first replica (or --index N) is read. The copy itself is src/engine/copy.ts.
+ * `docker compose cp`: into a service, every running replica gets the copy (or only --index N; --all: its
+ * one-off `run` containers too); out of a service, the first replica (or --index N) is read. Containers must
+ * be running (their filesystem is read through /proc/PID/root). The copy itself is src/engine/copy.ts.
  */
 import type { Command } from 'commander';
 
 interface CpFlags { archive?: boolean; followLink?: boolean; index?: string; all?: boolean }
+
+/** The service's running one-off (`run`) containers. */
+async function oneOffs(project: string, service: string): Promise<{ name: string; pid: number }[]> {
+  const [{ createRuntime }, { defaultPaths }, { L_ONEOFF }] = await Promise.all([
+    import('../../supervisor/deps.js'), import('../../state/paths.js'), import('../../supervisor/labels.js'),
+  ]);
+  const all = await (await createRuntime(defaultPaths())).list({ project });
+  return all.filter((c) => c.project === project && c.service === service && c.labels[L_ONEOFF] === 'True' && c.status === 'running' && c.pid !== undefined)
+    .sort((a, b) => a.name.localeCompare(b.name)).map((c) => ({ name: c.name, pid: c.pid as number }));
+}
+
+async function readAll(s: AsyncIterable<Buffer>): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const b of s) parts.push(b);
+  return Buffer.concat(parts);
+}
+
+async function* toAsync(s: AsyncIterable<Buffer> | Buffer[]): AsyncGenerator<Buffer> {
+  for await (const b of s) yield b;
+}
 
 /** Write to stdout, waiting for it to drain (a tar of a large tree must not pile up in memory). */
 async function writeOut(b: Buffer): Promise<void> {
@@ -22,7 +43,7 @@ export function registerCp(program: Command): void {
     .option('-a, --archive', 'archive mode (copy all uid/gid information)')
     .option('-L, --follow-link', 'always follow symbol link in SRC_PATH')
     .option('--index <index>', 'index of the container if service has multiple replicas')
-    .option('--all', 'include containers created by the run command (accepted; one-off containers are not copied to)')
+    .option('--all', 'include containers created by the run command')
     .action(async (source: string, dest: string, flags: CpFlags, cmd: Command) => {
       const [{ createEngine }, ref, args, copy, { TscError }] = await Promise.all([
         import('../../engine/index.js'), import('../project-ref.js'), import('../../engine/copy-args.js'),
@@ -35,23 +56,27 @@ export function registerCp(program: Command): void {
       const p = await ref.projectRef(cmd, true);
       const rows = await createEngine().ps(p.name, { all: true, services: [service] });
       await ref.checkServices(cmd, [service], new Set(rows.map((r) => r.Service)));
-      const running = rows.filter((r) => r.Pid !== undefined && (r.State === 'running' || r.State === 'paused'))
-        .sort((a, b) => a.Number - b.Number);
-      let targets = index > 0 ? running.filter((r) => r.Number === index) : running;
+      const live = (st: string, pid: number | undefined): boolean => pid !== undefined && (st === 'running' || st === 'paused');
+      let targets = rows.filter((r) => live(r.State, r.Pid) && (index === 0 || r.Number === index))
+        .sort((a, b) => a.Number - b.Number).map((r) => ({ name: r.Name, pid: r.Pid as number }));
+      // --all: the service's one-off `run` containers too (as Compose)
+      if (flags.all && index === 0) targets.push(...await oneOffs(p.name, service));
       if (req.direction === 'from-container') targets = targets.slice(0, 1);
       if (targets.length === 0) {
-        throw new TscError('NOT_FOUND', index > 0 ? `service "${service}" has no running container #${index}` : `no running container found for service "${service}"`);
+        if (rows.length === 0) throw new TscError('NOT_FOUND', `no container found for service "${service}"`);
+        throw new TscError('NOT_FOUND', index > 0 && !rows.some((r) => r.Number === index)
+          ? `service "${service}" has no container #${index}`
+          : `service "${service}" is not running: tscompose cp works on running (or paused) containers`);
       }
       const opts = { archive: flags.archive === true, followLink: flags.followLink === true };
-      // "-": a tar stream on stdout / stdin; stdin can be read once, so it goes to one container
-      if (req.src.path === '-' && targets.length > 1) targets = targets.slice(0, 1);
+      // "-": a tar stream on stdout / stdin; stdin can be read once: with several containers it is kept whole
+      const input = req.src.path === '-' && targets.length > 1 ? [await readAll(process.stdin)] : process.stdin;
       for (const c of targets) {
-        const pid = c.Pid as number;
-        if (req.dst.path === '-') await copy.tarFrom(copy.containerEndpoint(pid, c.Name, req.src.path), opts, writeOut);
+        if (req.dst.path === '-') await copy.tarFrom(copy.containerEndpoint(c.pid, c.name, req.src.path), opts, writeOut);
         else if (req.src.path === '-') {
-          for (const w of await copy.untarInto(copy.containerEndpoint(pid, c.Name, req.dst.path), opts, process.stdin)) process.stderr.write(`warning: ${w}\n`);
-        } else if (req.direction === 'from-container') await copy.copyBetween(copy.containerEndpoint(pid, c.Name, req.src.path), copy.hostEndpoint(req.dst.path), opts);
-        else await copy.copyBetween(copy.hostEndpoint(req.src.path), copy.containerEndpoint(pid, c.Name, req.dst.path), opts);
+          for (const w of await copy.untarInto(copy.containerEndpoint(c.pid, c.name, req.dst.path), opts, toAsync(input))) process.stderr.write(`warning: ${w}\n`);
+        } else if (req.direction === 'from-container') await copy.copyBetween(copy.containerEndpoint(c.pid, c.name, req.src.path), copy.hostEndpoint(req.dst.path), opts);
+        else await copy.copyBetween(copy.hostEndpoint(req.src.path), copy.containerEndpoint(c.pid, c.name, req.dst.path), opts);
       }
     });
 }
