@@ -193,6 +193,12 @@ void shim_drain_logs(struct launch *L) {
   L->out_r = L->err_r = -1;
 }
 
+static void trim_range(unsigned long lo, unsigned long hi) {
+  if (hi <= lo) return;
+  madvise((void *)lo, hi - lo, MADV_RANDOM);
+  madvise((void *)lo, hi - lo, MADV_DONTNEED);
+}
+
 void shim_trim_memory(void) {
   malloc_trim(0);
   /* Drop the page-table entries of our read-only file mappings (text, rodata) and turn off fault-around
@@ -200,14 +206,21 @@ void shim_trim_memory(void) {
   FILE *f = fopen("/proc/self/maps", "re");
   if (!f) return;
   char line[512];
+  /* adjacent mappings (rodata, text, rodata) go in one call each: every MADV_DONTNEED ends in a TLB flush,
+   * a hypercall on a paravirtualised guest */
+  unsigned long run_lo = 0, run_hi = 0;
   while (fgets(line, sizeof line, f)) {
     char *end;
     unsigned long lo = strtoul(line, &end, 16);
     if (*end != '-') continue;
     unsigned long hi = strtoul(end + 1, &end, 16);
     if (*end != ' ' || end[2] == 'w' || !strstr(line, "tsc-runtime")) continue;
-    madvise((void *)lo, hi - lo, MADV_RANDOM);
-    madvise((void *)lo, hi - lo, MADV_DONTNEED);
+    if (lo != run_hi) {
+      trim_range(run_lo, run_hi);
+      run_lo = lo;
+    }
+    run_hi = hi;
   }
+  trim_range(run_lo, run_hi);
   fclose(f);
 }
