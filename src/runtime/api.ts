@@ -106,8 +106,14 @@ export interface ContainerRuntime {
   wait(id: string): Promise<ExitInfo>;
   inspect(id: string): Promise<ContainerInfo | undefined>;
   list(filter?: { project?: string }): Promise<ContainerInfo[]>;
-  /** Remove state, cgroup, mounts, writable layer. force: kill first. */
-  remove(id: string, opts?: { force?: boolean }): Promise<void>;
+  /**
+   * Remove state, cgroup, mounts, writable layer. force: kill first. filesLater: resolves once the container
+   * is out of list/inspect and its processes, cgroups and runtime state are gone; its directory (writable
+   * layer, logs) goes in the background, see `removed`.
+   */
+  remove(id: string, opts?: { force?: boolean; filesLater?: boolean }): Promise<void>;
+  /** Resolves when the files of a `filesLater` removal of `id` are gone (at once when none is pending). */
+  removed?(id: string): Promise<void>;
   exec(id: string, req: ExecRequest): Promise<ExecResult>;
   stats(id: string): Promise<ContainerStats | undefined>;
 }

@@ -31,6 +31,15 @@ function umountLazy(p: string): Promise<void> {
   });
 }
 
+/** Whether anything is mounted at or under `dir` on the host (a leak, or a crashed runtime's overlay). */
+export function hasMountsUnder(dir: string): boolean {
+  try {
+    return mountsUnder(readFileSync('/proc/self/mountinfo', 'utf8'), dir).length > 0;
+  } catch {
+    return true; // unknown: the careful path
+  }
+}
+
 export async function removeContainerDir(dir: string): Promise<void> {
   // a few KiB from procfs: read at once, not through the thread pool that a scale-down's removals queue on
   const info = async (): Promise<string> => {

@@ -12,7 +12,7 @@ import type { ContainerCreateRequest, ContainerInfo, ContainerRuntime, Container
 import { hostCgroupLayout, readCgroupStats } from './cgroup-stats.js';
 import { thaw } from './freezer.js';
 import { prepareContainer } from './container-prepare.js';
-import { hasChildCgroups, parentCgroup, removeCgroups, removeContainerDir } from './container-remove.js';
+import { hasChildCgroups, hasMountsUnder, parentCgroup, removeCgroups, removeContainerDir } from './container-remove.js';
 import { checkId, containerPaths, listRecords, readRecord, type ContainerRecord } from './container-store.js';
 import { execArgs } from './exec-args.js';
 import { watchExit } from './exit-watch.js';
@@ -40,6 +40,8 @@ export class NativeRuntime implements ContainerRuntime {
   readonly runtimeRoot: string;
   readonly binary: string;
   private readonly waits = new Map<string, Promise<ExitInfo>>();
+  /** Container directories being removed in the background (remove with filesLater). */
+  private readonly removing = new Map<string, Promise<void>>();
   private rootMade: Promise<void> | undefined;
 
   constructor(opts: NativeRuntimeOptions = {}) {
@@ -230,7 +232,7 @@ export class NativeRuntime implements ContainerRuntime {
     return out.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.name.localeCompare(b.name));
   }
 
-  async remove(id: string, opts: { force?: boolean } = {}): Promise<void> {
+  async remove(id: string, opts: { force?: boolean; filesLater?: boolean } = {}): Promise<void> {
     const rec = await readRecord(this.root, id);
     const paths = containerPaths(this.root, id);
     const st = await this.state(id);
@@ -250,8 +252,25 @@ export class NativeRuntime implements ContainerRuntime {
     const direct = st?.status === 'stopped' && (await deleteStoppedDirect(this.runtimeRoot, id)) === 'deleted';
     if (st && !direct) await runToolOk(this.binary, this.tool(['delete', '--force', id]), `delete ${name}`);
     if (rec && !direct) await removeCgroups(rec.cgroupsPath, 2000);
-    await removeContainerDir(paths.dir);
+    // a mount left under the directory: the careful, synchronous path (it refuses, and the record stays)
+    if (!opts.filesLater || hasMountsUnder(paths.dir)) {
+      await removeContainerDir(paths.dir);
+      if (rec) await this.removeParentCgroup(rec);
+      return;
+    }
+    // Out of list/inspect at once (no record); the rest of the directory — a dozen unlinks, milliseconds
+    // each on a busy disk — need not hold up a scale-down's answer. Left half-way by a crash, it is
+    // finished by the next remove of the id (the supervisor's journal keeps the id until `removed`).
+    // (the bundle's config too: volume users are found from it)
+    await Promise.all([fsp.rm(join(paths.dir, 'container.json'), { force: true }), fsp.rm(join(paths.bundle, 'config.json'), { force: true })]);
     if (rec) await this.removeParentCgroup(rec);
+    const files = removeContainerDir(paths.dir).finally(() => this.removing.delete(id));
+    files.catch(() => undefined); // reported through removed()
+    this.removing.set(id, files);
+  }
+
+  removed(id: string): Promise<void> {
+    return this.removing.get(id) ?? Promise.resolve();
   }
 
   /**

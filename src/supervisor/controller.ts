@@ -17,7 +17,7 @@ import { isRollingRecreate, type RecreateAction } from '../controller/rolling.js
 import { rollout } from './rollout.js';
 import { DEFAULT_BACKOFF, nextBackoff, type BackoffOptions } from '../controller/restart.js';
 import { saveProjectState, type ProjectState } from '../state/project-state.js';
-import { TscError } from '../errors.js';
+import { TscError, isTscError } from '../errors.js';
 import { ContainerOps, type EngineDeps } from './containers.js';
 import { holdUnmetDependents, waitDependencies } from './dependencies.js';
 import { Rotation } from './rotation.js';
@@ -438,9 +438,18 @@ export class Controller {
       await this.ops().stop(id, svc, timeoutMs).catch(() => undefined);
       await journal;
     }
-    await this.ops().remove(id, svc, timeoutMs, detach === true);
-    if (detach === 'later') this.detachLater(id);
-    else if (detach === 'after-pass') this.detachAfterPass.push(id);
+    if (detach === 'after-pass') {
+      // as ContainerOps.remove, with the container's directory left to the background too (detachLater)
+      const gone = (e: unknown): boolean => isTscError(e) && e.code === 'NOT_FOUND';
+      await this.ops().stop(id, svc, timeoutMs).catch((e) => gone(e) || this.deps.log(`stop ${id}: ${String(e)}`));
+      await this.deps.runtime.remove(id, { force: true, filesLater: true }).catch((e) => {
+        if (!gone(e)) throw e;
+      });
+      this.detachAfterPass.push(id);
+    } else {
+      await this.ops().remove(id, svc, timeoutMs, detach === true);
+      if (detach === 'later') this.detachLater(id);
+    }
     this.emit('destroy', { id, service, name });
   }
 
@@ -473,12 +482,15 @@ export class Controller {
    */
   private detachLater(id: string): void {
     const net = this.deps.network;
-    if (!net || this.detaching.has(id)) return;
+    if (this.detaching.has(id)) return;
     const t0 = Date.now();
-    const p = net.detach(id).then(
+    // ...and the directory of a removal with filesLater
+    const files = (this.deps.runtime.removed?.(id) ?? Promise.resolve()).catch((e: unknown) => this.deps.log(`remove ${id}: ${String(e)}`));
+    const network = net ? net.detach(id).then(
       () => this.deps.log(`${id}: network detached in ${Date.now() - t0} ms`),
       (e: unknown) => this.deps.log(`detach ${id}: ${String(e)}`),
-    ).then(async () => {
+    ) : Promise.resolve();
+    const p = Promise.all([files, network]).then(async () => {
       this.detaching.delete(id);
       if (!this.st.pending?.includes(id)) return;
       this.st.pending = this.st.pending.filter((x) => x !== id);

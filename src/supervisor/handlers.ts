@@ -247,7 +247,7 @@ export async function handleDown(c: Controller, project: Project | undefined, op
     }
     c.deps.log(`down: containers stopped at ${Date.now() - t0} ms`);
     const removeContainers = async (): Promise<void> => {
-      await Promise.all(removals);
+      await Promise.all([...removals, c.settled()]); // volumes after every container's files, earlier ones' too
       c.deps.log(`down: containers removed at ${Date.now() - t0} ms`);
       if (volumes && c.st.removeVolumes) {
         for (const v of await volumes.removeProjectVolumes(c.st.name)) progress({ type: 'resource', resource: `Volume ${v}`, status: 'Removed', done: true });
@@ -257,8 +257,8 @@ export async function handleDown(c: Controller, project: Project | undefined, op
       }
     };
     const removeNetworks = async (): Promise<void> => {
+      await c.settled(); // earlier removals' background work (networks, files) first
       if (!network) return;
-      await c.settled();
       // every container's netns and veths, the bridges and the nft table: one tsc-net, one ip, one nft
       await network.removeProjectNetworks(c.project ?? c.st.name);
       c.deps.log(`down: networks removed at ${Date.now() - t0} ms`);
