@@ -192,6 +192,14 @@ describe('tsc-lb', () => {
     expect((await lb.stats()).active.held2).toBeUndefined();
   });
 
+  it('drain of a backend that was never in a pool (a service without ports) has nothing to wait for', async () => {
+    const { lb, port, pool } = await newLb();
+    const other = await backend(named('other'));
+    await lb.setPool(pool, [{ id: 'other', host: H, port: other }]);
+    expect(await lb.drain('never-pooled', 120_000)).toEqual({ reset: 0 });
+    expect(await ask(port)).toBe('other:hi\n'); // the pool is untouched
+  });
+
   it('forwards half-close both ways', async () => {
     const { lb, port, pool } = await newLb();
     // answers only after the client's FIN

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -130,5 +130,35 @@ describe('NativeRuntime: crash safety and cleanup', () => {
     expect(readFileSync('/proc/self/mountinfo', 'utf8')).not.toContain(req.id);
     expect(await rt.inspect(req.id)).toBeUndefined();
     await expect(rt.remove(req.id)).rejects.toThrow(/no such container/);
+  });
+
+  it('remove with filesLater: out of list and inspect, cgroups and runtime state gone at once; the directory by removed()', async () => {
+    const keep = request({ command: ['sleep', '600'] });
+    const a = request({ command: ['sleep', '600'] });
+    for (const r of [keep, a]) {
+      await rt.create(r);
+      await rt.start(r.id);
+    }
+    await rt.stop(a.id, { timeoutMs: 0 });
+    await rt.remove(a.id, { force: true, filesLater: true });
+    expect(await rt.inspect(a.id)).toBeUndefined();
+    expect((await rt.list({ project: PROJECT })).map((c) => c.id)).toEqual([keep.id]);
+    expect(existsSync(join(base, 'run', 'runtime', a.id))).toBe(false);
+    expect(existsSync(`/sys/fs/cgroup/pids/tscompose/${PROJECT}/${a.id}`)).toBe(false);
+    // the other container still uses the project's cgroup parent
+    expect(existsSync(`/sys/fs/cgroup/pids/tscompose/${PROJECT}/${keep.id}`)).toBe(true);
+    await rt.removed(a.id);
+    expect(existsSync(join(base, 'root', 'containers', a.id))).toBe(false);
+    await expect(rt.remove(a.id)).rejects.toThrow(/no such container/);
+
+    // a directory left half-removed (a supervisor killed meanwhile) is finished by the next remove of the id
+    await rt.stop(keep.id, { timeoutMs: 0 });
+    await rt.remove(keep.id, { filesLater: true });
+    const dir = join(base, 'root', 'containers', keep.id);
+    await rt.removed(keep.id);
+    mkdirSync(join(dir, 'upper'), { recursive: true }); // as if the background rm had stopped half way
+    await rt.remove(keep.id);
+    expect(existsSync(dir)).toBe(false);
+    expect(existsSync(`/sys/fs/cgroup/pids/tscompose/${PROJECT}`)).toBe(false);
   });
 });
