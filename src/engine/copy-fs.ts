@@ -102,6 +102,17 @@ export function openDirAt(scope: FdScope, l: Loc): Promise<FileHandle> {
   return scope.dir(locPath(l));
 }
 
+// proc, sysfs, cgroup v1/v2, devpts, mqueue, debugfs, securityfs, tracefs, pstore, bpf
+const VIRTUAL_FS = new Set([0x9fa0, 0x62656572, 0x27e0eb, 0x63677270, 0x1cd1, 0x19800202, 0x64626720, 0x73636673, 0x74726163, 0x6165676c, 0xcafe4a11]);
+
+/**
+ * A kernel filesystem (the container's /proc, /sys, ...): copied as an empty directory, as its files are
+ * live views (/proc/kcore alone claims terabytes), not content.
+ */
+export async function isVirtualFs(path: string): Promise<boolean> {
+  return VIRTUAL_FS.has((await fs.statfs(path).catch(() => ({ type: 0 }))).type);
+}
+
 export interface CopyOptions {
   /** Keep the source's uid/gid (-a); otherwise files belong to whoever copies (root here, as Docker's). */
   archive: boolean;
@@ -145,7 +156,9 @@ export async function copyTree(scope: FdScope, src: Loc, dst: Loc, o: CopyOption
     const s = await scope.dir(locPath(src));
     const d = await scope.dir(locPath(dst));
     try {
-      for (const n of await fs.readdir(procPath(s.fd))) await copyTree(scope, { dir: s, name: n }, { dir: d, name: n }, o);
+      if (!(await isVirtualFs(procPath(s.fd)))) {
+        for (const n of await fs.readdir(procPath(s.fd))) await copyTree(scope, { dir: s, name: n }, { dir: d, name: n }, o);
+      }
       if (o.archive) await d.chown(st.uid, st.gid);
       await d.chmod(st.mode & 0o7777);
       await d.utimes(st.atime, st.mtime);

@@ -10,7 +10,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { TscError } from '../errors.js';
 import { ByteSource } from '../image/byte-source.js';
 import { TarReader, type TarEntry } from '../image/tar-reader.js';
-import { FdScope, lstatAt, procPath, type Loc } from './copy-fs.js';
+import { FdScope, isVirtualFs, lstatAt, procPath, type Loc } from './copy-fs.js';
 
 const BLOCK = 512;
 
@@ -73,7 +73,8 @@ export async function* tarEntries(scope: FdScope, src: Loc, name: string): Async
     yield* headerBlocks({ ...base, name: `${name}/`, flag: '5', size: 0 });
     const d = await scope.dir(path);
     try {
-      for (const n of (await fs.readdir(procPath(d.fd))).sort()) yield* tarEntries(scope, { dir: d, name: n }, `${name}/${n}`);
+      const entries = (await isVirtualFs(procPath(d.fd))) ? [] : (await fs.readdir(procPath(d.fd))).sort();
+      for (const n of entries) yield* tarEntries(scope, { dir: d, name: n }, `${name}/${n}`);
     } finally {
       await scope.release(d);
     }

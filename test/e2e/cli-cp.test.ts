@@ -4,7 +4,7 @@
  * container, and that symlinks and ".." inside the container never lead to the host's files.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
@@ -173,6 +173,16 @@ describe('cp with "-" (tar streams)', () => {
     expect(r.status).toBe(0);
     const names = await tarNames(r.out);
     expect(names).toEqual(expect.arrayContaining(['tree/', 'tree/a.txt', 'tree/link -> a.txt', 'tree/sub/', 'tree/sub/b.txt', `tree/sub/${long}`]));
+  }, 120_000);
+
+  it('copies the container\'s / without the contents of kernel filesystems (/proc, /sys)', async () => {
+    const r = await runBytes(['cp', 'web:/', '-']);
+    expect(r.status).toBe(0);
+    const names = await tarNames(r.out);
+    expect(names).toEqual(expect.arrayContaining(['./', './proc/', './sys/', './etc/hostname', './bin/busybox']));
+    expect(names.filter((n) => n.startsWith('./proc/') || n.startsWith('./sys/'))).toEqual(['./proc/', './sys/']);
+    await env.ok(p, ['cp', 'web:/proc', 'host/proc-copy']);
+    expect(readdirSync(join(host, 'proc-copy'))).toEqual([]);
   }, 120_000);
 
   it('extracts a tar archive from stdin into a directory of the container', async () => {
