@@ -5,7 +5,7 @@
  * missing FILE is our error, not Node's.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -26,5 +26,43 @@ describe('the tscompose executable', () => {
     expect(missing.status).not.toBe(0);
     expect(missing.stderr).not.toMatch(/^node:/m);
     expect(missing.stderr).toContain('nope.env');
+  });
+
+  it('runs the verb\'s CommonJS bundle and keeps its code cache in the state root, private', () => {
+    const root = join(dir, 'root');
+    mkdirSync(root);
+    writeFileSync(join(dir, 'compose.yaml'), 'services:\n  app:\n    image: "busybox:1"\n');
+    const env = { ...process.env, TSCOMPOSE_ROOT: root };
+    for (let i = 0; i < 2; i++) {
+      const r = spawnSync(process.execPath, [bin, 'config', '--images'], { cwd: dir, env, encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout).toBe('busybox:1\n');
+    }
+    const cache = join(root, 'cache', 'cli');
+    expect(statSync(cache).mode & 0o777).toBe(0o700);
+    const files = readdirSync(cache).filter((f) => f.startsWith('config.cjs-'));
+    expect(files).toHaveLength(1);
+    expect(statSync(join(cache, files[0]!)).mode & 0o777).toBe(0o600);
+  });
+
+  it('runs the ESM CLI when dist/cjs is not of the dist/cli/main.js there (tsc rebuilt it)', () => {
+    const copy = join(dir, 'copy');
+    mkdirSync(copy);
+    const proj = join(dir, 'proj');
+    mkdirSync(proj);
+    writeFileSync(join(proj, 'compose.yaml'), 'services:\n  app:\n    image: "busybox:2"\n');
+    cpSync(join(REPO, 'bin'), join(copy, 'bin'), { recursive: true });
+    cpSync(join(REPO, 'dist'), join(copy, 'dist'), { recursive: true });
+    for (const f of ['package.json', 'node_modules', 'schemas', 'native']) symlinkSync(join(REPO, f), join(copy, f));
+    const manifest = join(copy, 'dist/cjs/manifest.json');
+    const m = JSON.parse(readFileSync(manifest, 'utf8')) as { main: { mtimeMs: number } };
+    writeFileSync(manifest, JSON.stringify({ ...m, main: { ...m.main, mtimeMs: m.main.mtimeMs - 1 } }));
+    // a broken CommonJS bundle shows that it is not what runs
+    writeFileSync(join(copy, 'dist/cjs/config.cjs'), 'throw new Error("stale bundle ran");\n');
+    const r = spawnSync(process.execPath, [join(copy, 'bin/tscompose.js'), 'config', '--images'], { cwd: proj, encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toBe('busybox:2\n');
+    const v = spawnSync(process.execPath, [join(copy, 'bin/tscompose.js'), '--version'], { encoding: 'utf8' });
+    expect(v.stdout).toMatch(/^tscompose version v\d/);
   });
 });
