@@ -140,7 +140,8 @@ export async function prepareContainer(root: string, req: ContainerCreateRequest
   // thread-pool round trip each (20 parallel creates would queue ~20 of them apiece).
   makeContainerDir(root, paths.dir);
   try {
-    mkdirSync(paths.rootfs, { recursive: true, mode: 0o700 });
+    mkdirSync(paths.bundle, { mode: 0o700 });
+    mkdirSync(paths.rootfs, { mode: 0o700 });
     mkdirSync(paths.upper, { mode: 0o755 });
     mkdirSync(paths.work, { mode: 0o700 });
     writeFileSync(paths.hosts, req.hostsFile !== undefined ? hostsWithHostname(req.hostsFile, hostname) : defaultHostsFile(hostname, spec.extraHosts), { mode: 0o644 });

@@ -7,6 +7,7 @@
 import { EventEmitter } from 'node:events';
 import type { Project, Service } from '../spec/model.js';
 import type { ContainerInfo } from '../runtime/api.js';
+import type { LocalImage } from '../image/api.js';
 import type { ContainerEvent, OnProgress, ResourceProgress } from '../api.js';
 import type { HealthCheckerApi, HealthStatus } from '../health/api.js';
 import { HealthChecker, effectiveHealthcheck } from '../health/index.js';
@@ -64,6 +65,7 @@ export class Controller {
   private readonly watched = new Set<string>();
   private readonly holds = new Map<string, { until: number; backoffMs: number }>();
   private readonly checkers = new Map<string, HealthCheckerApi>();
+  private readonly images = new Map<string, Promise<LocalImage | undefined>>();
   readonly health = new Map<string, HealthStatus>();
   /** Each service's configuration before the last `up` changed it (for update_config failure_action rollback). */
   readonly previous = new Map<string, Service>();
@@ -533,11 +535,27 @@ export class Controller {
     );
   }
 
+  /**
+   * An image by id, looked up once for all replicas (each replica's start asked the store again: its refs
+   * and config files read per container). An id names the config's digest, so what it found never changes;
+   * a miss is not remembered (the image may be pulled later).
+   */
+  private imageById(id: string): Promise<LocalImage | undefined> {
+    let p = this.images.get(id);
+    if (!p) {
+      p = this.deps.images.get(id).catch(() => undefined);
+      if (this.images.size >= 64) this.images.clear();
+      this.images.set(id, p);
+      void p.then((img) => img ?? this.images.delete(id));
+    }
+    return p;
+  }
+
   private async startHealth(info: ContainerInfo): Promise<void> {
     const svc = this.service(info.service);
     if (!svc || this.checkers.has(info.id)) return;
     const imageId = info.labels[L_IMAGE];
-    const image = imageId ? await this.deps.images.get(imageId).catch(() => undefined) : undefined;
+    const image = imageId ? await this.imageById(imageId) : undefined;
     const probe = effectiveHealthcheck(svc.healthcheck, image?.config.healthcheck);
     if (!probe || this.checkers.has(info.id)) return;
     const started = info.startedAt ? Date.parse(info.startedAt) : Date.now();
