@@ -7,9 +7,12 @@
  * Container paths are relative to the container's root whatever their spelling; the source's own symlink
  * is copied as a symlink unless -L. Both ends go through copy-fs's fd-based walk (the host end from "/").
  */
+import { promises as fs, type Stats } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import { TscError } from '../errors.js';
-import { copyTree, FdScope, lstatAt, openDirAt, resolveInRoot, type Loc } from './copy-fs.js';
-import { pathIntent } from './copy-args.js';
+import { mergedChildren, resolveMerged, type MergedEntry } from '../volume/merged-view.js';
+import { copyTree, FdScope, lstatAt, openDirAt, procPath, resolveInRoot, type Loc } from './copy-fs.js';
+import { pathIntent, type PathIntent } from './copy-args.js';
 import { extractTar, tarOf } from './copy-tar.js';
 
 /** One end of a copy: a root directory and a path below it; `container` names it in messages. */
@@ -49,43 +52,96 @@ function asTscError(e: unknown, end: CopyEndpoint, role: 'source' | 'destination
   return new TscError('RUNTIME', `copying ${role === 'source' ? 'from' : 'to'} ${where(end)}: ${why}`, { cause: e });
 }
 
+/** A resolved source: what it is, and how to copy it to a destination location. */
+interface Source {
+  st: Stats;
+  copyTo(scope: FdScope, dst: Loc): Promise<void>;
+}
+
+/** docker cp's destination rules (see the top of this file) for a resolved source. */
+async function place(scope: FdScope, src: Source, si: PathIntent, srcEnd: CopyEndpoint, dst: CopyEndpoint): Promise<void> {
+  const di = pathIntent(dst.path);
+  const st = src.st;
+  if (si.mustBeDir && !st.isDirectory()) throw new TscError('RUNTIME', `not a directory: ${where(srcEnd)}`);
+  try {
+    const root = await scope.root(dst.root);
+    const to = await resolveInRoot(scope, root, dst.path, true);
+    const target = await lstatAt(to);
+    if (!target) {
+      if (di.mustBeDir) throw new TscError('NOT_FOUND', `destination directory ${where(dst)} must exist`);
+      await src.copyTo(scope, to);
+    } else if (target.isDirectory()) {
+      if (st.isDirectory() && si.contentsOnly) await src.copyTo(scope, to);
+      else await src.copyTo(scope, { dir: await openDirAt(scope, to), name: si.base || '.' });
+    } else {
+      if (st.isDirectory()) throw new TscError('RUNTIME', `cannot copy a directory to a file: ${where(dst)}`);
+      if (di.mustBeDir) throw new TscError('RUNTIME', `not a directory: ${where(dst)}`);
+      await src.copyTo(scope, to);
+    }
+  } catch (e) {
+    throw asTscError(e, dst, 'destination');
+  }
+}
+
 export async function copyBetween(src: CopyEndpoint, dst: CopyEndpoint, flags: CopyFlags): Promise<void> {
   const si = pathIntent(src.path);
-  const di = pathIntent(dst.path);
   const scope = new FdScope();
   try {
     let from: Loc;
+    let st: Stats | undefined;
     try {
       const root = await scope.root(src.root);
       from = await resolveInRoot(scope, root, src.path, flags.followLink || si.mustBeDir);
+      st = await lstatAt(from);
     } catch (e) {
       throw asTscError(e, src, 'source');
     }
-    const st = await lstatAt(from).catch((e: unknown) => {
-      throw asTscError(e, src, 'source');
-    });
     if (!st) throw asTscError(Object.assign(new Error('missing'), { code: 'ENOENT' }), src, 'source');
-    if (si.mustBeDir && !st.isDirectory()) throw new TscError('RUNTIME', `not a directory: ${where(src)}`);
-    try {
-      const root = await scope.root(dst.root);
-      const to = await resolveInRoot(scope, root, dst.path, true);
-      const target = await lstatAt(to);
-      if (!target) {
-        if (di.mustBeDir) throw new TscError('NOT_FOUND', `destination directory ${where(dst)} must exist`);
-        await copyTree(scope, from, to, flags);
-      } else if (target.isDirectory()) {
-        if (st.isDirectory() && si.contentsOnly) await copyTree(scope, from, to, flags);
-        else await copyTree(scope, from, { dir: await openDirAt(scope, to), name: si.base || '.' }, flags);
-      } else {
-        if (st.isDirectory()) throw new TscError('RUNTIME', `cannot copy a directory to a file: ${where(dst)}`);
-        if (di.mustBeDir) throw new TscError('RUNTIME', `not a directory: ${where(dst)}`);
-        await copyTree(scope, from, to, flags);
-      }
-    } catch (e) {
-      throw asTscError(e, dst, 'destination');
-    }
+    await place(scope, { st, copyTo: (sc, to) => copyTree(sc, from, to, flags) }, si, src, dst);
   } finally {
     await scope.close();
+  }
+}
+
+/**
+ * Out of a stopped container: its filesystem is the merged view of its writable layer over the image's
+ * layers (`layerDirs` bottom first, the writable layer last), read without mounting anything. Volumes
+ * are not part of that view (they are mounted only while the container runs).
+ */
+export async function copyFromLayers(layerDirs: readonly string[], src: CopyEndpoint, dst: CopyEndpoint, flags: CopyFlags): Promise<void> {
+  const si = pathIntent(src.path);
+  const entry = await resolveMerged(layerDirs, src.path, flags.followLink || si.mustBeDir);
+  if (!entry) throw asTscError(Object.assign(new Error('missing'), { code: 'ENOENT' }), src, 'source');
+  const scope = new FdScope();
+  try {
+    await place(scope, { st: entry.st, copyTo: (sc, to) => copyMerged(sc, entry, to, flags) }, si, src, dst);
+  } finally {
+    await scope.close();
+  }
+}
+
+/** copyTree for a merged-view entry: directories merged level by level, anything else copied from its top-most layer. */
+async function copyMerged(scope: FdScope, e: MergedEntry, dst: Loc, flags: CopyFlags): Promise<void> {
+  if (e.kind === 'other') {
+    const parent = await scope.dir(dirname(e.path));
+    try {
+      await copyTree(scope, { dir: parent, name: basename(e.path) }, dst, flags);
+    } finally {
+      await scope.release(parent);
+    }
+    return;
+  }
+  const existing = await lstatAt(dst);
+  if (existing && !existing.isDirectory()) throw new TscError('RUNTIME', `cannot overwrite non-directory "${dst.name}" with a directory`);
+  if (!existing) await fs.mkdir(procPath(dst.dir.fd, dst.name), { mode: 0o700 });
+  const d = await scope.dir(procPath(dst.dir.fd, dst.name));
+  try {
+    for (const [name, child] of await mergedChildren(e.dirs)) await copyMerged(scope, child, { dir: d, name }, flags);
+    if (flags.archive) await d.chown(e.st.uid, e.st.gid);
+    await d.chmod(e.st.mode & 0o7777);
+    await d.utimes(e.st.atime, e.st.mtime);
+  } finally {
+    await scope.release(d);
   }
 }
 

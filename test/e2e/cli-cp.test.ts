@@ -225,10 +225,21 @@ describe('cp targets', () => {
     await eventually(async () => expect(await sh('cat /data/oneoff-saw.txt 2>/dev/null || true')).toBe('everywhere\n'), { timeoutMs: 60_000 });
   }, 120_000);
 
-  it('says when the service has no running container', async () => {
+  it('reads a stopped container from its layers (as docker cp); writing into one needs it running', async () => {
+    await sh('mkdir -p /srv && echo before-stop > /srv/stopped.txt && rm /etc/passwd', 1);
     await env.ok(p, ['stop', '-t', '1', 'web']);
     try {
-      const r = await env.run(p, ['cp', 'web:/etc/hostname', 'host/x']);
+      await env.ok(p, ['cp', 'web:/srv/stopped.txt', 'host/from-stopped.txt']);
+      expect(readFileSync(join(host, 'from-stopped.txt'), 'utf8')).toBe('before-stop\n');
+      await env.ok(p, ['cp', 'web:/bin', 'host/stopped-bin']);
+      expect(existsSync(join(host, 'stopped-bin/busybox'))).toBe(true);
+      await env.ok(p, ['cp', 'web:/etc', 'host/stopped-etc']);
+      expect(existsSync(join(host, 'stopped-etc'))).toBe(true);
+      expect(existsSync(join(host, 'stopped-etc/passwd'))).toBe(false); // the whiteout hides the image's file
+      const missing = await env.run(p, ['cp', 'web:/srv/nope', 'host/x']);
+      expect(missing.status).toBe(1);
+      expect(missing.stderr).toContain('Could not find the file /srv/nope');
+      const r = await env.run(p, ['cp', 'host/f.txt', 'web:/tmp/']);
       expect(r.status).toBe(1);
       expect(r.stderr).toMatch(/not running/);
     } finally {

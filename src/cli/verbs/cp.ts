@@ -1,12 +1,24 @@
 /**
  * `cp [-a] [-L] [--index N] [--all] SERVICE:SRC_PATH DEST_PATH` / `cp SRC_PATH SERVICE:DEST_PATH`, as
  * `docker compose cp`: into a service, every running replica gets the copy (or only --index N; --all: its
- * one-off `run` containers too); out of a service, the first replica (or --index N) is read. Containers must
- * be running (their filesystem is read through /proc/PID/root). The copy itself is src/engine/copy.ts.
+ * one-off `run` containers too); out of a service, the first replica (or --index N) is read: through
+ * /proc/PID/root while it runs, from its layers on disk once stopped. Copying into a container needs it
+ * running. The copy itself is src/engine/copy.ts.
  */
 import type { Command } from 'commander';
 
 interface CpFlags { archive?: boolean; followLink?: boolean; index?: string; all?: boolean }
+
+async function copyFromStopped(id: string, name: string, srcPath: string, dstPath: string, flags: { archive: boolean; followLink: boolean }): Promise<void> {
+  const [{ readRecord, containerPaths }, { defaultPaths }, copy, { TscError }] = await Promise.all([
+    import('../../runtime/container-store.js'), import('../../state/paths.js'), import('../../engine/copy.js'), import('../../errors.js'),
+  ]);
+  const root = defaultPaths().root;
+  const rec = await readRecord(root, id);
+  if (!rec) throw new TscError('NOT_FOUND', `container ${name} has no filesystem on disk to copy from`);
+  const layers = [...rec.layerDirs, containerPaths(root, id).upper];
+  await copy.copyFromLayers(layers, { root: '/', path: srcPath, container: name }, copy.hostEndpoint(dstPath), flags);
+}
 
 /** The service's running one-off (`run`) containers. */
 async function oneOffs(project: string, service: string): Promise<{ name: string; pid: number }[]> {
@@ -62,6 +74,12 @@ export function registerCp(program: Command): void {
       // --all: the service's one-off `run` containers too (as Compose)
       if (flags.all && index === 0) targets.push(...await oneOffs(p.name, service));
       if (req.direction === 'from-container') targets = targets.slice(0, 1);
+      // out of a stopped container: its layers on disk (as docker cp, which works on stopped containers)
+      const stopped = rows.filter((r) => !live(r.State, r.Pid) && (index === 0 || r.Number === index)).sort((a, b) => a.Number - b.Number)[0];
+      if (targets.length === 0 && stopped && req.direction === 'from-container' && req.dst.path !== '-') {
+        await copyFromStopped(stopped.ID, stopped.Name, req.src.path, req.dst.path, { archive: flags.archive === true, followLink: flags.followLink === true });
+        return;
+      }
       if (targets.length === 0) {
         if (rows.length === 0) throw new TscError('NOT_FOUND', `no container found for service "${service}"`);
         throw new TscError('NOT_FOUND', index > 0 && !rows.some((r) => r.Number === index)
