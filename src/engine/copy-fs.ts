@@ -6,15 +6,34 @@
  * so a component the container swaps for a symlink mid-copy makes the copy fail (ELOOP), never escape.
  * The container's root is `/proc/PID/root`, which also shows its volumes and bind mounts (its mount
  * namespace's tree), which the overlay directory on the host would not.
+ * The calls are synchronous: the CLI does nothing else meanwhile, and a tree of small files costs a dozen
+ * calls per file, which through libuv's thread pool took ~2 ms a file.
  */
-import { constants as C, promises as fs, type Stats } from 'node:fs';
-import type { FileHandle } from 'node:fs/promises';
+import * as fs from 'node:fs';
+import { constants as C, type Stats } from 'node:fs';
 
 const MAX_LINKS = 40; // as the kernel's path walk
 
+/** An open directory (or file) descriptor, closed by its FdScope. */
+export class Dir {
+  constructor(readonly fd: number) {}
+  async chown(uid: number, gid: number): Promise<void> {
+    fs.fchownSync(this.fd, uid, gid);
+  }
+  async chmod(mode: number): Promise<void> {
+    fs.fchmodSync(this.fd, mode);
+  }
+  async utimes(atime: Date | number, mtime: Date | number): Promise<void> {
+    fs.futimesSync(this.fd, atime, mtime);
+  }
+  close(): void {
+    fs.closeSync(this.fd);
+  }
+}
+
 /** An entry named `name` in the directory `dir` ("." for the directory itself). */
 export interface Loc {
-  dir: FileHandle;
+  dir: Dir;
   name: string;
 }
 
@@ -27,27 +46,33 @@ function fsError(code: string, message: string): NodeJS.ErrnoException {
 
 /** Opens directories and closes them all at the end (a resolution holds its ancestors open). */
 export class FdScope {
-  private readonly open = new Set<FileHandle>();
+  private readonly open = new Set<Dir>();
 
-  async dir(path: string): Promise<FileHandle> {
-    const h = await fs.open(path, C.O_RDONLY | C.O_DIRECTORY | C.O_NOFOLLOW);
+  async dir(path: string): Promise<Dir> {
+    const h = new Dir(fs.openSync(path, C.O_RDONLY | C.O_DIRECTORY | C.O_NOFOLLOW));
     this.open.add(h);
     return h;
   }
 
   /** A root: the path's own symlinks are followed (`/proc/PID/root` is one). */
-  async root(path: string): Promise<FileHandle> {
-    const h = await fs.open(path, C.O_RDONLY | C.O_DIRECTORY);
+  async root(path: string): Promise<Dir> {
+    const h = new Dir(fs.openSync(path, C.O_RDONLY | C.O_DIRECTORY));
     this.open.add(h);
     return h;
   }
 
-  async release(h: FileHandle): Promise<void> {
-    if (this.open.delete(h)) await h.close();
+  async release(h: Dir): Promise<void> {
+    if (this.open.delete(h)) h.close();
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.open].map((h) => h.close().catch(() => undefined)));
+    for (const h of this.open) {
+      try {
+        h.close();
+      } catch {
+        // closing is best effort
+      }
+    }
     this.open.clear();
   }
 }
@@ -56,9 +81,9 @@ export class FdScope {
  * Resolve `path` (relative to `root` whatever its spelling) inside `root`. The last component is returned
  * unresolved (it may not exist) unless `followFinal` and it is a symlink. Throws ENOENT/ENOTDIR/ELOOP.
  */
-export async function resolveInRoot(scope: FdScope, root: FileHandle, path: string, followFinal: boolean): Promise<Loc> {
+export async function resolveInRoot(scope: FdScope, root: Dir, path: string, followFinal: boolean): Promise<Loc> {
   const queue = path.split('/').filter((c) => c !== '' && c !== '.');
-  let stack: FileHandle[] = [root];
+  let stack: Dir[] = [root];
   let links = 0;
   for (let c = queue.shift(); c !== undefined; c = queue.shift()) {
     const top = stack[stack.length - 1] ?? root;
@@ -69,14 +94,14 @@ export async function resolveInRoot(scope: FdScope, root: FileHandle, path: stri
     const last = queue.length === 0;
     let st: Stats;
     try {
-      st = await fs.lstat(procPath(top.fd, c));
+      st = fs.lstatSync(procPath(top.fd, c));
     } catch (e) {
       if (last && (e as NodeJS.ErrnoException).code === 'ENOENT') return { dir: top, name: c };
       throw e;
     }
     if (st.isSymbolicLink() && (!last || followFinal)) {
       if (++links > MAX_LINKS) throw fsError('ELOOP', `too many levels of symbolic links in ${path}`);
-      const target = await fs.readlink(procPath(top.fd, c));
+      const target = fs.readlinkSync(procPath(top.fd, c));
       if (target.startsWith('/')) stack = [root];
       queue.unshift(...target.split('/').filter((x) => x !== '' && x !== '.'));
       continue;
@@ -90,7 +115,7 @@ export async function resolveInRoot(scope: FdScope, root: FileHandle, path: stri
 
 export async function lstatAt(l: Loc): Promise<Stats | undefined> {
   try {
-    return await fs.lstat(locPath(l));
+    return fs.lstatSync(locPath(l));
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw e;
@@ -98,7 +123,7 @@ export async function lstatAt(l: Loc): Promise<Stats | undefined> {
 }
 
 /** Open a resolved location that is a directory (for copying into it). */
-export function openDirAt(scope: FdScope, l: Loc): Promise<FileHandle> {
+export function openDirAt(scope: FdScope, l: Loc): Promise<Dir> {
   return scope.dir(locPath(l));
 }
 
@@ -110,7 +135,11 @@ const VIRTUAL_FS = new Set([0x9fa0, 0x62656572, 0x27e0eb, 0x63677270, 0x1cd1, 0x
  * live views (/proc/kcore alone claims terabytes), not content.
  */
 export async function isVirtualFs(path: string): Promise<boolean> {
-  return VIRTUAL_FS.has((await fs.statfs(path).catch(() => ({ type: 0 }))).type);
+  try {
+    return VIRTUAL_FS.has(fs.statfsSync(path).type);
+  } catch {
+    return false;
+  }
 }
 
 export interface CopyOptions {
@@ -119,25 +148,26 @@ export interface CopyOptions {
 }
 
 async function copyFile(src: Loc, dst: Loc, st: Stats, o: CopyOptions): Promise<void> {
-  const r = await fs.open(locPath(src), C.O_RDONLY | C.O_NOFOLLOW);
+  const r = fs.openSync(locPath(src), C.O_RDONLY | C.O_NOFOLLOW);
   try {
-    const w = await fs.open(locPath(dst), C.O_WRONLY | C.O_CREAT | C.O_TRUNC | C.O_NOFOLLOW, st.mode & 0o7777);
+    const w = fs.openSync(locPath(dst), C.O_WRONLY | C.O_CREAT | C.O_TRUNC | C.O_NOFOLLOW, st.mode & 0o7777);
     try {
-      const buf = Buffer.allocUnsafe(1 << 20);
+      // sized to the file: a tree of small files must not allocate a MiB each
+      const buf = Buffer.allocUnsafe(Math.min(Math.max(st.size, 4096), 1 << 20));
       for (;;) {
-        const { bytesRead } = await r.read(buf, 0, buf.length, null);
-        if (bytesRead === 0) break;
+        const n = fs.readSync(r, buf, 0, buf.length, null);
+        if (n === 0) break;
         let off = 0;
-        while (off < bytesRead) off += (await w.write(buf, off, bytesRead - off)).bytesWritten;
+        while (off < n) off += fs.writeSync(w, buf, off, n - off);
       }
-      if (o.archive) await w.chown(st.uid, st.gid);
-      await w.chmod(st.mode & 0o7777); // after chown, which clears set-id bits
-      await w.utimes(st.atime, st.mtime);
+      if (o.archive) fs.fchownSync(w, st.uid, st.gid);
+      fs.fchmodSync(w, st.mode & 0o7777); // after chown, which clears set-id bits
+      fs.futimesSync(w, st.atime, st.mtime);
     } finally {
-      await w.close();
+      fs.closeSync(w);
     }
   } finally {
-    await r.close();
+    fs.closeSync(r);
   }
 }
 
@@ -147,17 +177,17 @@ async function copyFile(src: Loc, dst: Loc, st: Stats, o: CopyOptions): Promise<
  * devices are left out.
  */
 export async function copyTree(scope: FdScope, src: Loc, dst: Loc, o: CopyOptions): Promise<void> {
-  const st = await fs.lstat(locPath(src));
+  const st = fs.lstatSync(locPath(src));
   const existing = await lstatAt(dst);
   const name = dst.name;
   if (st.isDirectory()) {
     if (existing && !existing.isDirectory()) throw fsError('EEXIST', `cannot overwrite non-directory "${name}" with a directory`);
-    if (!existing) await fs.mkdir(locPath(dst), { mode: 0o700 });
+    if (!existing) fs.mkdirSync(locPath(dst), { mode: 0o700 });
     const s = await scope.dir(locPath(src));
     const d = await scope.dir(locPath(dst));
     try {
       if (!(await isVirtualFs(procPath(s.fd)))) {
-        for (const n of await fs.readdir(procPath(s.fd))) await copyTree(scope, { dir: s, name: n }, { dir: d, name: n }, o);
+        for (const n of fs.readdirSync(procPath(s.fd))) await copyTree(scope, { dir: s, name: n }, { dir: d, name: n }, o);
       }
       if (o.archive) await d.chown(st.uid, st.gid);
       await d.chmod(st.mode & 0o7777);
@@ -170,12 +200,12 @@ export async function copyTree(scope: FdScope, src: Loc, dst: Loc, o: CopyOption
   }
   if (existing?.isDirectory()) throw fsError('EISDIR', `cannot overwrite directory "${name}" with a non-directory`);
   if (st.isFile()) {
-    if (existing && !existing.isFile()) await fs.unlink(locPath(dst));
+    if (existing && !existing.isFile()) fs.unlinkSync(locPath(dst));
     await copyFile(src, dst, st, o);
   } else if (st.isSymbolicLink()) {
-    if (existing) await fs.unlink(locPath(dst));
-    await fs.symlink(await fs.readlink(locPath(src)), locPath(dst));
-    if (o.archive) await fs.lchown(locPath(dst), st.uid, st.gid);
-    await fs.lutimes(locPath(dst), st.atime, st.mtime);
+    if (existing) fs.unlinkSync(locPath(dst));
+    fs.symlinkSync(fs.readlinkSync(locPath(src)), locPath(dst));
+    if (o.archive) fs.lchownSync(locPath(dst), st.uid, st.gid);
+    fs.lutimesSync(locPath(dst), st.atime, st.mtime);
   }
 }

@@ -5,12 +5,12 @@
  * fd-based walk as copy-fs (no "..", no path through a symlink, nothing followed), so an archive cannot
  * write outside DEST whatever the container has planted there.
  */
-import { constants as C, promises as fs } from 'node:fs';
-import type { FileHandle } from 'node:fs/promises';
+import * as fs from 'node:fs';
+import { constants as C } from 'node:fs';
 import { TscError } from '../errors.js';
 import { ByteSource } from '../image/byte-source.js';
 import { TarReader, type TarEntry } from '../image/tar-reader.js';
-import { FdScope, isVirtualFs, lstatAt, procPath, type Loc } from './copy-fs.js';
+import { FdScope, isVirtualFs, lstatAt, procPath, type Dir, type Loc } from './copy-fs.js';
 
 const BLOCK = 512;
 
@@ -67,39 +67,34 @@ export function headerBlocks(f: HeaderFields): Buffer[] {
 /** The entry at `src` and everything below it as tar blocks, named from `name`. */
 export async function* tarEntries(scope: FdScope, src: Loc, name: string): AsyncGenerator<Buffer> {
   const path = procPath(src.dir.fd, src.name);
-  const st = await fs.lstat(path);
+  const st = fs.lstatSync(path);
   const base = { mode: st.mode, uid: st.uid, gid: st.gid, mtime: st.mtimeMs / 1000, linkname: '' };
   if (st.isDirectory()) {
     yield* headerBlocks({ ...base, name: `${name}/`, flag: '5', size: 0 });
     const d = await scope.dir(path);
     try {
-      const entries = (await isVirtualFs(procPath(d.fd))) ? [] : (await fs.readdir(procPath(d.fd))).sort();
+      const entries = (await isVirtualFs(procPath(d.fd))) ? [] : fs.readdirSync(procPath(d.fd)).sort();
       for (const n of entries) yield* tarEntries(scope, { dir: d, name: n }, `${name}/${n}`);
     } finally {
       await scope.release(d);
     }
   } else if (st.isSymbolicLink()) {
-    yield* headerBlocks({ ...base, name, flag: '2', size: 0, linkname: await fs.readlink(path) });
+    yield* headerBlocks({ ...base, name, flag: '2', size: 0, linkname: fs.readlinkSync(path) });
   } else if (st.isFile()) {
-    const h = await fs.open(path, C.O_RDONLY | C.O_NOFOLLOW);
+    const h = fs.openSync(path, C.O_RDONLY | C.O_NOFOLLOW);
     try {
       yield* headerBlocks({ ...base, name, flag: '0', size: st.size });
       // exactly the size in the header: a file that shrank meanwhile is padded, one that grew is cut
       let left = st.size;
       while (left > 0) {
         const buf = Buffer.alloc(Math.min(left, 1 << 20));
-        const { bytesRead } = await h.read(buf, 0, buf.length, null);
-        if (bytesRead === 0) {
-          yield buf;
-          left -= buf.length;
-          continue;
-        }
-        yield buf.subarray(0, bytesRead);
-        left -= bytesRead;
+        const n = fs.readSync(h, buf, 0, buf.length, null);
+        yield n === 0 ? buf : buf.subarray(0, n);
+        left -= n === 0 ? buf.length : n;
       }
       yield pad(st.size);
     } finally {
-      await h.close();
+      fs.closeSync(h);
     }
   }
   // sockets, fifos and devices are left out
@@ -125,11 +120,11 @@ function components(name: string): string[] {
 }
 
 /** The directory holding entry `comps` below `root`, creating missing directories; never through a symlink. */
-async function parentOf(scope: FdScope, root: FileHandle, comps: string[], name: string): Promise<FileHandle> {
+async function parentOf(scope: FdScope, root: Dir, comps: string[], name: string): Promise<Dir> {
   let cur = root;
   for (const c of comps.slice(0, -1)) {
     const st = await lstatAt({ dir: cur, name: c });
-    if (!st) await fs.mkdir(procPath(cur.fd, c), { mode: 0o755 });
+    if (!st) fs.mkdirSync(procPath(cur.fd, c), { mode: 0o755 });
     else if (!st.isDirectory()) throw unsafe(name, `${c} is not a directory`);
     const next = await scope.dir(procPath(cur.fd, c));
     if (cur !== root) await scope.release(cur);
@@ -138,7 +133,7 @@ async function parentOf(scope: FdScope, root: FileHandle, comps: string[], name:
   return cur;
 }
 
-async function extractOne(scope: FdScope, root: FileHandle, r: TarReader, e: TarEntry, archive: boolean): Promise<string | undefined> {
+async function extractOne(scope: FdScope, root: Dir, r: TarReader, e: TarEntry, archive: boolean): Promise<string | undefined> {
   const comps = components(e.name);
   const last = comps[comps.length - 1];
   if (last === undefined) return undefined; // the archive's "./"
@@ -148,7 +143,7 @@ async function extractOne(scope: FdScope, root: FileHandle, r: TarReader, e: Tar
     const existing = await lstatAt({ dir, name: last });
     if (e.type === 'dir') {
       if (existing && !existing.isDirectory()) throw unsafe(e.name, 'cannot overwrite a non-directory with a directory');
-      if (!existing) await fs.mkdir(path, { mode: 0o700 });
+      if (!existing) fs.mkdirSync(path, { mode: 0o700 });
       const d = await scope.dir(path);
       try {
         if (archive) await d.chown(e.uid, e.gid);
@@ -160,26 +155,26 @@ async function extractOne(scope: FdScope, root: FileHandle, r: TarReader, e: Tar
     }
     if (existing?.isDirectory()) throw unsafe(e.name, 'cannot overwrite a directory with a non-directory');
     if (e.type === 'file' && !e.sparse) {
-      if (existing && !existing.isFile()) await fs.unlink(path);
-      const w = await fs.open(path, C.O_WRONLY | C.O_CREAT | C.O_TRUNC | C.O_NOFOLLOW, e.mode & 0o7777);
+      if (existing && !existing.isFile()) fs.unlinkSync(path);
+      const w = fs.openSync(path, C.O_WRONLY | C.O_CREAT | C.O_TRUNC | C.O_NOFOLLOW, e.mode & 0o7777);
       try {
         for await (const chunk of r.body()) {
           let off = 0;
-          while (off < chunk.length) off += (await w.write(chunk, off, chunk.length - off)).bytesWritten;
+          while (off < chunk.length) off += fs.writeSync(w, chunk, off, chunk.length - off);
         }
-        if (archive) await w.chown(e.uid, e.gid);
-        await w.chmod(e.mode & 0o7777);
-        await w.utimes(e.mtime, e.mtime);
+        if (archive) fs.fchownSync(w, e.uid, e.gid);
+        fs.fchmodSync(w, e.mode & 0o7777);
+        fs.futimesSync(w, e.mtime, e.mtime);
       } finally {
-        await w.close();
+        fs.closeSync(w);
       }
       return undefined;
     }
     if (e.type === 'symlink') {
-      if (existing) await fs.unlink(path);
-      await fs.symlink(e.linkname, path);
-      if (archive) await fs.lchown(path, e.uid, e.gid);
-      await fs.lutimes(path, e.mtime, e.mtime);
+      if (existing) fs.unlinkSync(path);
+      fs.symlinkSync(e.linkname, path);
+      if (archive) fs.lchownSync(path, e.uid, e.gid);
+      fs.lutimesSync(path, e.mtime, e.mtime);
       return undefined;
     }
     return `${e.name}: ${e.sparse ? 'sparse file' : e.type} entries are not extracted`;

@@ -7,7 +7,7 @@
  * Container paths are relative to the container's root whatever their spelling; the source's own symlink
  * is copied as a symlink unless -L. Both ends go through copy-fs's fd-based walk (the host end from "/").
  */
-import { promises as fs, type Stats } from 'node:fs';
+import { mkdirSync, type Stats } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { TscError } from '../errors.js';
 import { mergedChildren, resolveMerged, type MergedEntry } from '../volume/merged-view.js';
@@ -133,7 +133,7 @@ async function copyMerged(scope: FdScope, e: MergedEntry, dst: Loc, flags: CopyF
   }
   const existing = await lstatAt(dst);
   if (existing && !existing.isDirectory()) throw new TscError('RUNTIME', `cannot overwrite non-directory "${dst.name}" with a directory`);
-  if (!existing) await fs.mkdir(procPath(dst.dir.fd, dst.name), { mode: 0o700 });
+  if (!existing) mkdirSync(procPath(dst.dir.fd, dst.name), { mode: 0o700 });
   const d = await scope.dir(procPath(dst.dir.fd, dst.name));
   try {
     for (const [name, child] of await mergedChildren(e.dirs)) await copyMerged(scope, child, { dir: d, name }, flags);
