@@ -8,6 +8,7 @@
  */
 import type { RestartPolicy } from '../spec/model.js';
 import { decideRestart, DEFAULT_BACKOFF, type BackoffOptions, type ExitFacts, type RestartState } from './restart.js';
+import { byteOrder } from '../order.js';
 
 export interface DesiredService {
   name: string;
@@ -115,7 +116,7 @@ export function plan(input: PlanInput): Plan {
   });
 
   // Step 0: orphans.
-  const sorted = [...observed].sort((a, b) => a.service.localeCompare(b.service) || a.number - b.number || byPreference(a, b));
+  const sorted = [...observed].sort((a, b) => byteOrder(a.service, b.service) || a.number - b.number || byPreference(a, b));
   for (const c of sorted) {
     if (known.has(c.service)) continue;
     orphans.push(c.name);

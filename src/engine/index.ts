@@ -12,6 +12,7 @@ import { ensureSupervisor, findSupervisor, SpareSupervisor, type SupervisorClien
 import { createRuntime } from '../supervisor/deps.js';
 import { isServiceContainer } from '../supervisor/labels.js';
 import { toSummary } from './format.js';
+import { byteOrder } from '../order.js';
 import { asPaused, markPaused, refusePaused } from './paused.js';
 import { streamLogs } from './logs.js';
 import { processesOf } from './top.js';
@@ -83,7 +84,7 @@ export function createEngine(paths: Paths = defaultPaths()): Engine {
       return (rows.every((r) => r.paused !== undefined) ? summaries : await markPaused(summaries))
         .filter((s) => opts.all || s.State === 'running' || s.State === 'restarting' || s.State === 'paused')
         .filter((s) => opts.services.length === 0 || opts.services.includes(s.Service))
-        .sort((a, b) => a.Name.localeCompare(b.Name));
+        .sort((a, b) => byteOrder(a.Name, b.Name));
     },
 
     logs: async (project, opts, onLine, signal) => {
@@ -109,7 +110,7 @@ export function createEngine(paths: Paths = defaultPaths()): Engine {
 
     top: async (project, services) => {
       const out: TopResult[] = [];
-      for (const c of select(await containers(project), services).sort((a, b) => a.name.localeCompare(b.name))) {
+      for (const c of select(await containers(project), services).sort((a, b) => byteOrder(a.name, b.name))) {
         if (c.status !== 'running' || c.pid === undefined) continue;
         out.push({ container: c.name, processes: await processesOf(c.pid) });
       }

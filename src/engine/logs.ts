@@ -6,6 +6,7 @@
 import { open } from 'node:fs/promises';
 import type { ContainerInfo } from '../runtime/api.js';
 import type { LogLine, LogsOptions } from '../api.js';
+import { byteOrder } from '../order.js';
 
 interface Cursor {
   pos: number;
@@ -75,7 +76,7 @@ export async function streamLogs(
     return (opts.sinceMs === undefined || t >= opts.sinceMs) && (opts.untilMs === undefined || t < opts.untilMs);
   };
   const first: LogLine[] = [];
-  for (const c of (await list()).filter(wanted).sort((a, b) => a.name.localeCompare(b.name))) {
+  for (const c of (await list()).filter(wanted).sort((a, b) => byteOrder(a.name, b.name))) {
     const cur: Cursor = { pos: 0, rest: '', partial: '' };
     cursors.set(c.id, cur);
     let lines = parseCri(await readFrom(c.logPath, cur), c, cur).filter(keep);

@@ -5,6 +5,7 @@
  */
 import type { ContainerState } from '../api.js';
 import { TscError } from '../errors.js';
+import { byteOrder } from '../order.js';
 
 export interface ProjectContainer {
   project: string;
@@ -60,7 +61,7 @@ export function projectRows(containers: readonly ProjectContainer[], opts: { all
     const files = [...new Set(cs.flatMap((c) => c.configFiles.split(',')).filter(Boolean))];
     rows.push({ Name: name, Status: combinedStatus(cs.map((c) => c.state)), ConfigFiles: files.join(',') });
   }
-  return rows.sort((a, b) => a.Name.localeCompare(b.Name));
+  return rows.sort((a, b) => byteOrder(a.Name, b.Name));
 }
 
 /** Compose's table (tabwriter: min width 20, padding 3). */

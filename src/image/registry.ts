@@ -9,7 +9,9 @@
  */
 import { createHash } from 'node:crypto';
 import * as http from 'node:http';
+import { readFileSync } from 'node:fs';
 import * as https from 'node:https';
+import { rootCertificates } from 'node:tls';
 import { TscError } from '../errors.js';
 import { digestHex } from './reference.js';
 import { basicAuthFor, parseChallenge, type CredentialLookup } from './auth.js';
@@ -23,7 +25,28 @@ export const MANIFEST_TYPES = [
 const MAX_MANIFEST = 4 << 20;
 const agentOpts = { keepAlive: true, maxSockets: 8 };
 const httpAgent = new http.Agent(agentOpts);
-const httpsAgent = new https.Agent(agentOpts);
+let httpsAgentMade: https.Agent | undefined;
+
+/**
+ * The https agent, made on first use. A supervisor is started without NODE_EXTRA_CA_CERTS (Node would
+ * parse the bundle at every start; src/cli/early.ts supervisorEnv) and gets the path as
+ * TSCOMPOSE_EXTRA_CA_CERTS: those certificates are trusted on top of Node's roots, as Node would. An
+ * unreadable file is ignored, as Node ignores it (it only warns).
+ */
+function httpsAgent(): https.Agent {
+  if (httpsAgentMade) return httpsAgentMade;
+  const extra = process.env.TSCOMPOSE_EXTRA_CA_CERTS;
+  let ca: string[] | undefined;
+  if (extra && process.env.NODE_EXTRA_CA_CERTS === undefined) {
+    try {
+      ca = [...rootCertificates, readFileSync(extra, 'utf8')];
+    } catch {
+      ca = undefined;
+    }
+  }
+  httpsAgentMade = new https.Agent(ca ? { ...agentOpts, ca } : agentOpts);
+  return httpsAgentMade;
+}
 
 export interface RegistryClientOptions {
   insecure?: string[];
@@ -203,7 +226,7 @@ function send(url: URL, headers: Record<string, string>, method = 'GET', body?: 
   const https_ = url.protocol === 'https:';
   return new Promise((resolve, reject) => {
     const h = body ? { ...headers, 'Content-Length': String(body.length) } : headers;
-    const req = (https_ ? https : http).request(url, { method, headers: h, agent: https_ ? httpsAgent : httpAgent }, resolve);
+    const req = (https_ ? https : http).request(url, { method, headers: h, agent: https_ ? httpsAgent() : httpAgent }, resolve);
     req.setTimeout(60_000, () => req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })));
     req.on('error', (e) => reject(isTransientError(e) ? new Transient(`${url.host}: ${e.message}`) : e));
     req.end(body);

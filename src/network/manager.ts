@@ -26,6 +26,7 @@ import { LoadBalancer } from './lb/balancer.js';
 import type { BackendSpec } from './lb/picker.js';
 import { bridgeName, containerIface, macForAddress, netnsPath, nftTableName, projectScope, vethName } from './names.js';
 import { GUARD_TABLE, renderForwardGuard, renderReplace } from './nft.js';
+import { byteOrder } from '../order.js';
 
 interface NetState extends NetworkInfo {
   /** We made the bridge (and remove it); false for external networks. */
@@ -280,7 +281,7 @@ export class LocalNetworkManager implements NetworkManager {
     if (svc.networkMode.kind !== 'bridge') return [];
     const keys = Object.keys(svc.networks);
     if (keys.length === 0) return ['default'];
-    return keys.sort((a, b) => (svc.networks[b]?.priority ?? 0) - (svc.networks[a]?.priority ?? 0) || a.localeCompare(b));
+    return keys.sort((a, b) => (svc.networks[b]?.priority ?? 0) - (svc.networks[a]?.priority ?? 0) || byteOrder(a, b));
   }
 
   private networkSpec(project: Project, key: string): Network {

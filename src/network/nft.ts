@@ -15,6 +15,7 @@
  * the host from forwarding between its own (non-tscompose) interfaces, as it did before.
  */
 import { BRIDGE_PREFIX } from './names.js';
+import { byteOrder } from '../order.js';
 
 export interface RuleNetwork {
   bridge: string;
@@ -28,7 +29,7 @@ export function renderProjectTable(table: string, networks: RuleNetwork[]): stri
   const fwd: string[] = [];
   const inp: string[] = [];
   const nat: string[] = [];
-  for (const n of [...networks].sort((a, b) => a.bridge.localeCompare(b.bridge))) {
+  for (const n of [...networks].sort((a, b) => byteOrder(a.bridge, b.bridge))) {
     const b = q(n.bridge);
     if (!n.internal) fwd.push(`oifname ${b} iifname != ${b} ct state established,related accept`);
     fwd.push(`oifname ${b} iifname != ${b} drop`);

@@ -21,6 +21,7 @@ import { deleteStoppedDirect, signalDirect } from './direct.js';
 import { parseExitText, type RuntimeState } from './runtime-state.js';
 import { readRuntimeState } from './runtime-state-fs.js';
 import { canonicalSignal } from './signals.js';
+import { byteOrder } from '../order.js';
 
 export interface NativeRuntimeOptions {
   /** TSCOMPOSE_ROOT (default: $TSCOMPOSE_ROOT or /var/lib/tscompose). */
@@ -229,7 +230,7 @@ export class NativeRuntime implements ContainerRuntime {
   async list(filter: { project?: string } = {}): Promise<ContainerInfo[]> {
     const recs = (await listRecords(this.root)).filter((r) => filter.project === undefined || r.project === filter.project);
     const out = await Promise.all(recs.map(async (rec) => this.info(rec, await this.state(rec.id))));
-    return out.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.name.localeCompare(b.name));
+    return out.sort((a, b) => byteOrder(a.createdAt, b.createdAt) || byteOrder(a.name, b.name));
   }
 
   async remove(id: string, opts: { force?: boolean; filesLater?: boolean } = {}): Promise<void> {

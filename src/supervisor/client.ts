@@ -9,7 +9,7 @@ import { TscError, type ErrorCode } from '../errors.js';
 import { lockHolder } from '../state/lock.js';
 import { projectDir, projectLockFile, supervisorLogFile, supervisorSocket, type Paths } from '../state/paths.js';
 import { onLines, send, type Method } from './protocol.js';
-import { spawnSpare, supervisorMain, SUPERVISOR_NODE_FLAGS, takeEarlySpare } from '../cli/early.js';
+import { spawnSpare, supervisorEnv, supervisorMain, SUPERVISOR_NODE_FLAGS, takeEarlySpare } from '../cli/early.js';
 
 interface Pending {
   onEvent: (e: unknown) => void;
@@ -78,7 +78,7 @@ export async function findSupervisor(paths: Paths, project: string): Promise<Sup
 
 /** A supervisor for `project`, its output to the project's log file. */
 function spawnSupervisor(paths: Paths, project: string): ChildProcess {
-  const env = { ...process.env, TSCOMPOSE_ROOT: paths.root, TSCOMPOSE_RUN_DIR: paths.runDir };
+  const env = supervisorEnv({ ...process.env, TSCOMPOSE_ROOT: paths.root, TSCOMPOSE_RUN_DIR: paths.runDir });
   mkdirSync(projectDir(paths, project), { recursive: true, mode: 0o700 });
   const logFd = openSync(supervisorLogFile(paths, project), 'a', 0o600);
   const child = spawn(process.execPath, [...SUPERVISOR_NODE_FLAGS, supervisorMain(), project], { detached: true, cwd: '/', stdio: ['ignore', logFd, logFd, 'pipe'], env });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { wantsEarlySpare } from '../../src/cli/early.js';
+import { supervisorEnv, wantsEarlySpare } from '../../src/cli/early.js';
+import { byteOrder } from '../../src/order.js';
 import { asksVersionOnly, statedProjectName } from '../../src/cli/verb-of.js';
 
 describe('wantsEarlySpare (bin/ starts a supervisor before the CLI loads)', () => {
@@ -57,5 +58,25 @@ describe('statedProjectName (the project a spare may prepare before the CLI load
     expect(statedProjectName(['-p', '-dash', 'up'], {})).toBeUndefined();
     expect(statedProjectName(['-p', '', 'up'], { COMPOSE_PROJECT_NAME: 'env' })).toBeUndefined();
     expect(statedProjectName(['up'], { COMPOSE_PROJECT_NAME: 'Bad Name' })).toBeUndefined();
+  });
+});
+
+describe('supervisorEnv (a supervisor starts without Node parsing extra CA certificates)', () => {
+  it('moves NODE_EXTRA_CA_CERTS to TSCOMPOSE_EXTRA_CA_CERTS and keeps the rest', () => {
+    const env = { PATH: '/bin', NODE_EXTRA_CA_CERTS: '/etc/ca.pem' };
+    expect(supervisorEnv(env)).toEqual({ PATH: '/bin', TSCOMPOSE_EXTRA_CA_CERTS: '/etc/ca.pem' });
+    expect(env.NODE_EXTRA_CA_CERTS).toBe('/etc/ca.pem'); // the caller's object is not changed
+  });
+  it('leaves an environment without it as it is, and an explicit TSCOMPOSE_EXTRA_CA_CERTS wins', () => {
+    const plain = { PATH: '/bin' };
+    expect(supervisorEnv(plain)).toBe(plain);
+    expect(supervisorEnv({ NODE_EXTRA_CA_CERTS: '/a', TSCOMPOSE_EXTRA_CA_CERTS: '/b' })).toEqual({ TSCOMPOSE_EXTRA_CA_CERTS: '/b' });
+  });
+});
+
+describe('byteOrder (Compose sorts names with Go string <)', () => {
+  it('orders by code unit, not by locale', () => {
+    expect(['p-web-2', 'p-web-10', 'p_a', 'P-x', 'p-a'].sort(byteOrder)).toEqual(['P-x', 'p-a', 'p-web-10', 'p-web-2', 'p_a']);
+    expect(byteOrder('a', 'a')).toBe(0);
   });
 });
