@@ -17,6 +17,9 @@ import { printTable, row } from './lib.mjs';
 const N = Number(process.env.BENCH_N ?? 5);
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const bin = join(repo, 'bin/tscompose.js');
+// what a user runs: the `tscompose` command (package.json "bin"), which starts Node without
+// NODE_EXTRA_CA_CERTS; `ps` is measured through `node bin/tscompose.js` too
+const command = join(repo, 'bin/tscompose');
 const base = mkdtempSync(join(tmpdir(), 'tsc-bst-'));
 const env = { ...process.env, TSCOMPOSE_ROOT: join(base, 'root'), TSCOMPOSE_RUN_DIR: join(base, 'run'), TSCOMPOSE_NET_RUN: join(base, 'run', 'net') };
 const project = `bst${process.pid}`;
@@ -47,9 +50,10 @@ async function freePort() {
   });
 }
 
-function cli(args) {
+function cli(args, viaNode = false) {
   return new Promise((res, rej) => {
-    const c = spawn(process.execPath, [bin, '-p', project, '--progress', 'quiet', ...args], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const argv = ['-p', project, '--progress', 'quiet', ...args];
+    const c = viaNode ? spawn(process.execPath, [bin, ...argv], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] }) : spawn(command, argv, { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     c.stdout.on('data', (d) => (out += d));
@@ -122,7 +126,11 @@ async function main() {
     versionT.push(await timed(() => cli(['--version'])));
   }
   const psT = [];
-  for (let i = 0; i < N * 2; i++) psT.push(await timed(() => cli(['ps'])));
+  const psNodeT = [];
+  for (let i = 0; i < N * 2; i++) {
+    psT.push(await timed(() => cli(['ps'])));
+    psNodeT.push(await timed(() => cli(['ps'], true)));
+  }
   const s20 = [];
   const s1 = [];
   for (let i = 0; i < Math.max(2, Math.ceil(N / 2)); i++) {
@@ -145,6 +153,7 @@ async function main() {
     row('scale worker 1 -> 20 until running (target 250)', s20),
     row('scale worker 20 -> 1 (target 150)', s1),
     row('ps (target 100)', psT),
+    row('ps as `node bin/tscompose.js ps`', psNodeT),
     row('baseline: node -e 0', nodeT, { note: 'same run: compare ratios' }),
     row('baseline: tscompose --version', versionT),
     row(`supervisor RSS with ${n} containers (target 80)`, [rss], { unit: 'MiB' }),

@@ -3,7 +3,7 @@
 # needed), bring up examples/web-worker-cache, show it answering and scaling, then take it down. Run as root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-tsc() { node bin/tscompose.js "$@"; }
+tsc() { bin/tscompose "$@"; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 

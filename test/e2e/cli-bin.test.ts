@@ -28,6 +28,23 @@ describe('the tscompose executable', () => {
     expect(missing.stderr).toContain('nope.env');
   });
 
+  it('bin/tscompose (package.json "bin", linked by npm) runs the CLI without Node loading NODE_EXTRA_CA_CERTS', () => {
+    writeFileSync(join(dir, 'compose.yaml'), 'services:\n  app:\n    image: "busybox:${TAG:-none}"\n');
+    writeFileSync(join(dir, 'my.env'), 'TAG=from-env-file\n');
+    const link = join(dir, 'linked-tscompose'); // as node_modules/.bin/tscompose
+    symlinkSync(join(REPO, 'bin/tscompose'), link);
+    // Node warns at start-up about an unreadable NODE_EXTRA_CA_CERTS: the warning shows whether it was read
+    const env = { ...process.env, NODE_EXTRA_CA_CERTS: join(dir, 'no-such-ca.pem') };
+    const viaNode = spawnSync(bin, ['--env-file', 'my.env', 'config', '--images'], { cwd: dir, env, encoding: 'utf8' });
+    expect(viaNode.stderr).toContain('Ignoring extra certs');
+    const r = spawnSync(link, ['--env-file', 'my.env', 'config', '--images'], { cwd: dir, env, encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.trim()).toBe('busybox:from-env-file');
+    expect(r.stderr).not.toContain('Ignoring extra certs');
+    const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { bin: Record<string, string> };
+    expect(pkg.bin.tscompose).toBe('bin/tscompose');
+  });
+
   it('runs the verb\'s CommonJS bundle and keeps its code cache in the state root, private', () => {
     const root = join(dir, 'root');
     mkdirSync(root);
