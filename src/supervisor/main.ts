@@ -10,12 +10,13 @@
  */
 import { closeSync, existsSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { Socket } from 'node:net';
+import { join } from 'node:path';
 import { rm, rmdir } from 'node:fs/promises';
 import { isTscError } from '../errors.js';
 import { acquireLock, type LockHandle } from '../state/lock.js';
 import { defaultPaths, type Paths, projectDir, projectLockFile, projectStateFile, supervisorLogFile, supervisorSocket } from '../state/paths.js';
 import { emptyState, loadProjectState, type ProjectState } from '../state/project-state.js';
-import { defaultRuntimeBinary } from '../runtime/runtime-bin.js';
+import { defaultRuntimeBinary, runTool } from '../runtime/runtime-bin.js';
 import { warmSealedShell } from '../runtime/spawner.js';
 import { Controller } from './controller.js';
 import { createDeps } from './deps.js';
@@ -184,9 +185,13 @@ async function main(args: readonly string[]): Promise<void> {
   // Journal: ids a killed predecessor was creating or removing. What the runtime does not list as a
   // container (never made, or half removed) is finished off: runtime leftovers and network namespace.
   if (st.pending?.length) {
+    const runtimeRoot = join(paths.runDir, 'runtime');
     for (const id of st.pending) {
       const known = await deps.runtime.inspect(id).catch(() => undefined);
-      if (known) continue;
+      const half = known !== undefined && (await halfCreated(runtimeRoot, id));
+      if (known && !half) continue;
+      // a create cut short: tsc-runtime's own cleanup of a state dir it never finished, then ours
+      if (half) await runTool(defaultRuntimeBinary(), ['--root', runtimeRoot, 'delete', '--force', id]).catch(() => undefined);
       await deps.runtime.remove(id, { force: true }).catch(() => undefined);
       await deps.network?.detach(id).catch((e) => log(`detach ${id}: ${String(e)}`));
     }
@@ -242,6 +247,21 @@ async function main(args: readonly string[]): Promise<void> {
 
 /** Milliseconds since this process started. */
 const ms = (t: number): string => t.toFixed(0);
+
+/**
+ * A container a killed predecessor was creating whose runtime state dir has no state.json: tsc-runtime
+ * writes that file last, so the create never finished. The tool may still be running (its shell outlives
+ * the supervisor), so it gets ~3 s to finish first. Listed as "created", such a container could never
+ * be started: it must be removed and made again.
+ */
+async function halfCreated(runtimeRoot: string, id: string): Promise<boolean> {
+  const dir = join(runtimeRoot, id);
+  for (let i = 0; i < 60; i++) {
+    if (!existsSync(dir) || existsSync(join(dir, 'state.json'))) return false;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return true;
+}
 
 const args = process.argv.slice(2);
 if (!args[0]) {
