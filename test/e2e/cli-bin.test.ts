@@ -43,6 +43,10 @@ describe('the tscompose executable', () => {
     expect(r.stderr).not.toContain('Ignoring extra certs');
     const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { bin: Record<string, string> };
     expect(pkg.bin.tscompose).toBe('bin/tscompose');
+    // the same file is JavaScript too: `node <package.json bin>` runs the CLI
+    const asJs = spawnSync(process.execPath, [join(REPO, pkg.bin.tscompose), 'config', '--images'], { cwd: dir, env: { ...env, TAG: 'as-js' }, encoding: 'utf8' });
+    expect(asJs.status, asJs.stderr).toBe(0);
+    expect(asJs.stdout.trim()).toBe('busybox:as-js');
   });
 
   it('runs the verb\'s CommonJS bundle and keeps its code cache in the state root, private', () => {
