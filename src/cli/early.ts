@@ -80,11 +80,48 @@ export function runEarly(args: readonly string[] = process.argv.slice(2)): boole
     process.stdout.write(`tscompose version v${pkg.version}\n`);
     return true;
   }
+  const launched = launcherSpare(process.env);
   if (wantsEarlySpare(args)) {
-    const early: Early = { child: spawnSpare(process.env, projectHint(args, process.env, fsHintHost)), paths: defaultPaths() };
+    const early: Early = { child: launched ?? spawnSpare(process.env, projectHint(args, process.env, fsHintHost)), paths: defaultPaths() };
     (globalThis as Record<symbol, unknown>)[KEY] = early;
+  } else if (launched) {
+    letGo(launched);
   }
   return false;
+}
+
+/**
+ * The spare bin/tscompose started before Node ran (see that file): the ends of its two FIFOs, inherited
+ * as fds, made into what SpareSupervisor uses of a ChildProcess (stdin, stdio[3], pid, ref/unref). Its
+ * exit is not seen here: a spare that fails closes its end of the ready FIFO, which the claim reads as
+ * EOF and then finds or starts a supervisor as it does after any spare. The variable goes from the
+ * environment at once (no child of the CLI inherits it); undefined when there is none or it is unusable.
+ */
+function launcherSpare(env: NodeJS.ProcessEnv): ChildProcess | undefined {
+  const v = env.TSCOMPOSE_EARLY_SPARE;
+  delete env.TSCOMPOSE_EARLY_SPARE;
+  const m = v === undefined ? null : /^(\d+) (\d+) (\d+)$/.exec(v);
+  if (!m) return undefined;
+  try {
+    const { Socket } = process.getBuiltinModule('node:net') as typeof import('node:net');
+    const { EventEmitter } = process.getBuiltinModule('node:events') as typeof import('node:events');
+    const stdin = new Socket({ fd: Number(m[1]), readable: false, writable: true });
+    const ready = new Socket({ fd: Number(m[2]), readable: true, writable: false });
+    stdin.on('error', () => undefined);
+    ready.on('error', () => undefined);
+    stdin.unref();
+    ready.unref();
+    const child = Object.assign(new EventEmitter(), { pid: Number(m[3]), stdin, stdio: [stdin, null, null, ready], ref() {}, unref() {} });
+    return child as unknown as ChildProcess;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Close our ends: the spare reads EOF and exits. */
+function letGo(child: ChildProcess): void {
+  child.stdin?.destroy();
+  (child.stdio[3] as { destroy?(): void } | null)?.destroy?.();
 }
 
 /**
@@ -97,7 +134,6 @@ export function takeEarlySpare(paths: Paths): ChildProcess | undefined {
   delete g[KEY];
   if (!early) return undefined;
   if (early.paths.root === paths.root && early.paths.runDir === paths.runDir) return early.child;
-  early.child.stdin?.destroy();
-  (early.child.stdio[3] as { destroy?(): void } | null)?.destroy?.();
+  letGo(early.child);
   return undefined;
 }

@@ -3,7 +3,8 @@
  * before it hands that spare a project must leave nothing behind: the spare reads EOF and exits.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { eventually } from '../helpers/eventually.js';
@@ -12,6 +13,8 @@ import { findSupervisor } from '../../src/supervisor/client.js';
 import { SUPERVISOR_NODE_FLAGS } from '../../src/cli/early.js';
 
 const env = new StackEnv('spare');
+/** FIFO dirs of other runs on this host (bin/tscompose removes its own at once) */
+const before = new Set(readdirSync(tmpdir()).filter((d) => d.startsWith('tsc-spare-')));
 afterAll(async () => {
   for (const pid of processesUnder(env.base)) {
     try {
@@ -164,6 +167,47 @@ describe('the spare supervisor bin/ starts for up', () => {
     expect(env.supervisorPid(p.name)).not.toBe(s.child.pid);
     await env.ok(p, ['down', '-t', '1']);
     await eventually(() => processesUnder(env.base).length === 0, { what: 'nothing of the project left', timeoutMs: 60_000 });
+  });
+
+  // bin/tscompose (the `tscompose` command) starts the spare itself, before Node: FIFOs instead of pipes
+  const command = join(REPO, 'bin/tscompose');
+  const launched = (): number[] => spares().filter((pid) => cmdline(pid).includes('bin/../dist/supervisor/main.js --spare'));
+  const spareDirs = (): string[] => readdirSync(tmpdir()).filter((d) => d.startsWith('tsc-spare-'));
+
+  it('bin/tscompose starts the spare before Node; up is served by that one supervisor, and down leaves nothing', async () => {
+    await env.importBusybox();
+    const p = env.project('sparesh', 'services:\n  app:\n    image: busybox:latest\n    command: ["sleep", "3600"]\n');
+    const r = spawnSync(command, ['-p', p.name, '--progress', 'quiet', 'up', '-d'], { cwd: p.dir, env: env.env, encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const served = await pingPid(p.name);
+    expect(served?.project).toBe(p.name);
+    expect(cmdline(served!.pid)).toContain('bin/../dist/supervisor/main.js --spare'); // the launcher's, not early.ts's
+    expect(spares()).toEqual([served!.pid]); // no second spare was started or left
+    const rows = await env.psJson(p);
+    expect(rows.map((x) => [x.Name, x.State])).toEqual([[`${p.name}-app-1`, 'running']]);
+    await env.ok(p, ['down', '-t', '1']);
+    await eventually(() => processesUnder(env.base).length === 0, { what: 'nothing of the project left', timeoutMs: 60_000 });
+    expect(spareDirs().filter((d) => !before.has(d))).toEqual([]);
+  });
+
+  it('bin/tscompose: the spare it started exits when the CLI fails or is killed before claiming it', async () => {
+    const bad = env.project('sparesh-bad', 'services:\n  web:\n    image: [unterminated\n');
+    const r = spawnSync(command, ['-p', bad.name, 'up', '-d'], { cwd: bad.dir, env: env.env, encoding: 'utf8' });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain('compose.yaml');
+    await eventually(() => processesUnder(env.base).length === 0, { what: 'the spare exited after the failed up', timeoutMs: 60_000 });
+    const p = env.project('sparesh-kill', 'services:\n  web:\n    image: busybox:latest\n');
+    const fifo = join(p.dir, 'blocked.env');
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    const cli = spawn(command, ['-p', p.name, '--env-file', fifo, 'up', '-d'], { cwd: p.dir, env: env.env, stdio: 'ignore' });
+    try {
+      await eventually(() => launched().length > 0, { what: 'the launcher started a spare', timeoutMs: 60_000 });
+    } finally {
+      cli.kill('SIGKILL'); // the CLI is Node by now (the launcher execs it): same pid
+    }
+    await eventually(() => processesUnder(env.base).length === 0, { what: 'the spare exited with its CLI', timeoutMs: 60_000 });
+    expect(existsSync(join(env.root, 'projects', p.name))).toBe(false);
+    expect(spareDirs().filter((d) => !before.has(d))).toEqual([]);
   });
 
   it('answers --version without the CLI bundle, as before', () => {
