@@ -44,7 +44,7 @@ describe('the tscompose executable', () => {
     const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { bin: Record<string, string> };
     expect(pkg.bin.tscompose).toBe('bin/tscompose');
     // the same file is JavaScript too: `node <package.json bin>` runs the CLI
-    const asJs = spawnSync(process.execPath, [join(REPO, pkg.bin.tscompose), 'config', '--images'], { cwd: dir, env: { ...env, TAG: 'as-js' }, encoding: 'utf8' });
+    const asJs = spawnSync(process.execPath, [join(REPO, String(pkg.bin.tscompose)), 'config', '--images'], { cwd: dir, env: { ...env, TAG: 'as-js' }, encoding: 'utf8' });
     expect(asJs.status, asJs.stderr).toBe(0);
     expect(asJs.stdout.trim()).toBe('busybox:as-js');
   });

@@ -3,23 +3,16 @@
  * stats, exec -d/--privileged, up --no-deps/--abort-on-container-failure and down --rmi,
  * on busybox stacks through the real CLI, checked against `docker compose`'s documented behaviour.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { eventually } from '../helpers/eventually.js';
 import { freePort } from '../helpers/http.js';
-import { REPO, StackEnv } from '../helpers/stack.js';
+import { REPO, stackEnvWithBusybox } from '../helpers/stack.js';
 import { importBusybox } from '../helpers/busybox-image.js';
 import { ImageStore } from '../../src/image/store.js';
 import { runInPty } from '../helpers/pty-run.js';
 
-const env = new StackEnv('verbs');
-
-beforeAll(async () => {
-  await env.importBusybox();
-}, 120_000);
-afterAll(async () => {
-  await env.cleanup();
-}, 180_000);
+const env = stackEnvWithBusybox('verbs');
 
 const LOOP = `["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1; done"]`;
 

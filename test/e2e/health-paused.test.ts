@@ -3,21 +3,14 @@
  * frozen cgroup could only time out), its health stays what it was, `ps` shows it "(Paused)", and the probes
  * start again on unpause.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { StackEnv } from '../helpers/stack.js';
+import { stackEnvWithBusybox } from '../helpers/stack.js';
 import { eventually } from '../helpers/eventually.js';
 
-const env = new StackEnv('hlthpause');
-
-beforeAll(async () => {
-  await env.importBusybox();
-}, 120_000);
-afterAll(async () => {
-  await env.cleanup();
-}, 180_000);
+const env = stackEnvWithBusybox('hlthpause');
 
 const probes = (dir: string): number => {
   try {

@@ -2,17 +2,10 @@
  * Foreground `up`'s log options (--attach, --no-attach, --attach-dependencies, --no-log-prefix, --timestamps)
  * and `up -V/--renew-anon-volumes`, through the real CLI, as Docker Compose documents them.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { StackEnv } from '../helpers/stack.js';
+import { describe, expect, it } from 'vitest';
+import { stackEnvWithBusybox } from '../helpers/stack.js';
 
-const env = new StackEnv('upattach');
-
-beforeAll(async () => {
-  await env.importBusybox();
-}, 120_000);
-afterAll(async () => {
-  await env.cleanup();
-}, 180_000);
+const env = stackEnvWithBusybox('upattach');
 
 // app prints and exits after a while (ending the foreground up), side and db print and keep running
 const STACK = `services:

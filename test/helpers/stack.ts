@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll } from 'vitest';
 import { ImageStore } from '../../src/image/store.js';
 import { importBusybox } from './busybox-image.js';
 
@@ -182,4 +183,16 @@ export function leaksOf(env: StackEnv, project: string): string[] {
   }
   if (existsSync('/run/netns')) for (const n of readdirSync('/run/netns')) if (n.startsWith(`tsc-${project}-`)) out.push(`netns ${n}`);
   return out;
+}
+
+/** A StackEnv for a whole test file: busybox imported before its tests, everything cleaned up after. */
+export function stackEnvWithBusybox(label: string): StackEnv {
+  const env = new StackEnv(label);
+  beforeAll(async () => {
+    await env.importBusybox();
+  }, 120_000);
+  afterAll(async () => {
+    await env.cleanup();
+  }, 180_000);
+  return env;
 }
