@@ -8,14 +8,14 @@
  * taken for the container. PID 1 gone while the shim lives means the shim is draining logs and about to
  * write exit.json: we wait for it a little, as the tool does.
  */
-import { accessSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { processStartTime } from '../state/proc.js';
 import { parseExit, type RuntimeState } from './runtime-state.js';
 
 // Small files on tmpfs, read with one blocking call each: through fs/promises every read costs four
 // thread-pool round trips, queued behind a scale-down's slow unlinks and rmdirs (and far more CPU).
-async function readJson(p: string): Promise<unknown> {
+function readJson(p: string): unknown {
   try {
     return JSON.parse(readFileSync(p, 'utf8')) as unknown;
   } catch {
@@ -33,29 +33,20 @@ function alive(pid: unknown, start: unknown): boolean {
   return now !== undefined && now === String(start);
 }
 
-const exists = async (p: string): Promise<boolean> => {
-  try {
-    accessSync(p);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
 /** undefined: the runtime has no such container. */
 export async function readRuntimeState(runtimeRoot: string, id: string): Promise<RuntimeState | undefined> {
   const dir = join(runtimeRoot, id);
-  const st = await readJson(join(dir, 'state.json'));
-  if (st === undefined) return (await exists(dir)) ? { id, status: 'created' } : undefined;
-  let exitRaw = await readJson(join(dir, 'exit.json'));
+  const st = readJson(join(dir, 'state.json'));
+  if (st === undefined) return existsSync(dir) ? { id, status: 'created' } : undefined;
+  let exitRaw = readJson(join(dir, 'exit.json'));
   const pidAlive = (): boolean => alive(field(st, 'pid'), field(st, 'pidStartTime'));
   const shimAlive = (): boolean => alive(field(st, 'shimPid'), field(st, 'shimStartTime'));
   for (let i = 0; exitRaw === undefined && i < 300 && !pidAlive() && shimAlive(); i++) {
     await new Promise((r) => setTimeout(r, 10));
-    exitRaw = await readJson(join(dir, 'exit.json'));
+    exitRaw = readJson(join(dir, 'exit.json'));
   }
   // the shim may have written exit.json and exited between our last read and its liveness check
-  if (exitRaw === undefined && !pidAlive()) exitRaw = await readJson(join(dir, 'exit.json'));
+  if (exitRaw === undefined && !pidAlive()) exitRaw = readJson(join(dir, 'exit.json'));
   const out: RuntimeState = { id, status: 'running' };
   const shimPid = field(st, 'shimPid');
   if (typeof shimPid === 'number' && shimPid > 0) out.shimPid = shimPid;
@@ -69,7 +60,7 @@ export async function readRuntimeState(runtimeRoot: string, id: string): Promise
     if (exit) out.exit = exit;
     return out;
   }
-  out.status = (await exists(join(dir, 'start'))) ? 'created' : 'running';
+  out.status = existsSync(join(dir, 'start')) ? 'created' : 'running';
   const pid = field(st, 'pid');
   if (typeof pid === 'number') out.pid = pid;
   return out;

@@ -138,14 +138,15 @@ export class ContainerOps {
   /**
    * Stop, remove and detach; tolerant of a container that is already (partly) gone. `detach: false` leaves
    * the network side to a caller that tears the project's networks down anyway (one call for all).
+   * `filesLater`: the container's directory goes in the background (ContainerRuntime.remove).
    */
-  async remove(id: string, svc: Service | undefined, timeoutMs?: number, detach = true): Promise<void> {
+  async remove(id: string, svc: Service | undefined, timeoutMs?: number, detach = true, filesLater = false): Promise<void> {
     // no inspect first: stop is a no-op on a stopped container, and both say NOT_FOUND for a gone one
     const gone = (e: unknown): boolean => isTscError(e) && e.code === 'NOT_FOUND';
     const t0 = Date.now();
     await this.stop(id, svc, timeoutMs).catch((e) => gone(e) || this.deps.log(`stop ${id}: ${String(e)}`));
     const t1 = Date.now();
-    await this.deps.runtime.remove(id, { force: true }).catch((e) => {
+    await this.deps.runtime.remove(id, { force: true, ...(filesLater ? { filesLater: true } : {}) }).catch((e) => {
       if (!gone(e)) throw e;
     });
     const t2 = Date.now();

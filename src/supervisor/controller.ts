@@ -18,7 +18,7 @@ import { isRollingRecreate, type RecreateAction } from '../controller/rolling.js
 import { rollout } from './rollout.js';
 import { DEFAULT_BACKOFF, nextBackoff, type BackoffOptions } from '../controller/restart.js';
 import { saveProjectState, type ProjectState } from '../state/project-state.js';
-import { TscError, isTscError } from '../errors.js';
+import { TscError } from '../errors.js';
 import { ContainerOps, type EngineDeps } from './containers.js';
 import { holdUnmetDependents, waitDependencies } from './dependencies.js';
 import { Rotation } from './rotation.js';
@@ -441,12 +441,8 @@ export class Controller {
       await journal;
     }
     if (detach === 'after-pass') {
-      // as ContainerOps.remove, with the container's directory left to the background too (detachLater)
-      const gone = (e: unknown): boolean => isTscError(e) && e.code === 'NOT_FOUND';
-      await this.ops().stop(id, svc, timeoutMs).catch((e) => gone(e) || this.deps.log(`stop ${id}: ${String(e)}`));
-      await this.deps.runtime.remove(id, { force: true, filesLater: true }).catch((e) => {
-        if (!gone(e)) throw e;
-      });
+      // the container's directory goes in the background too, with its network (detachLater)
+      await this.ops().remove(id, svc, timeoutMs, false, true);
       this.detachAfterPass.push(id);
     } else {
       await this.ops().remove(id, svc, timeoutMs, detach === true);

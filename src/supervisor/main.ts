@@ -105,6 +105,7 @@ interface Prepared {
  * the CLI is still loading the compose file. Nothing that changes the project happens before the CLI
  * confirms the name (journal, networks, the socket): a spare that is let go only gives the lock back.
  * Another supervisor holding the lock: nothing prepared (the claim tries again, then defers to it).
+ * Also how a supervisor without a hint takes its project once it knows the name.
  */
 async function prepare(paths: Paths, name: string): Promise<Prepared> {
   const madeDir = !existsSync(projectDir(paths, name));
@@ -159,24 +160,13 @@ async function main(args: readonly string[]): Promise<void> {
   const deps = await depsReady;
   if (spare) logTo(paths, name);
   const stateFile = projectStateFile(paths, name);
-  let lock: LockHandle;
-  let st: ProjectState;
-  if (prepared?.lock && prepared.st) {
-    lock = prepared.lock;
-    st = prepared.st;
-  } else {
-    try {
-      lock = await acquireLock(projectLockFile(paths, name), `project ${name}`);
-    } catch (e) {
-      if (isTscError(e) && e.code === 'CONFLICT') {
-        log(`another supervisor runs project ${name}; exiting`);
-        signalReady();
-        return;
-      }
-      throw e;
-    }
-    st = (await loadProjectState(stateFile, name)) ?? emptyState(name);
+  const taken = prepared ?? (await prepare(paths, name));
+  if (!taken.lock || !taken.st) {
+    log(`another supervisor runs project ${name}; exiting`);
+    signalReady();
+    return;
   }
+  const { lock, st } = taken;
   process.on('uncaughtException', (e) => log(`uncaught: ${e.stack ?? e.message}`));
   process.on('unhandledRejection', (e) => log(`unhandled rejection: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`));
   const c = new Controller(st, deps, stateFile);
