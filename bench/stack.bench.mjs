@@ -120,9 +120,13 @@ async function main() {
     if (i < N - 1) await cli(['down', '-t', '5']);
   }
   const nodeT = [];
+  const nodeBareT = [];
   const versionT = [];
+  // the `tscompose` command starts Node without NODE_EXTRA_CA_CERTS (bin/tscompose): a bare Node start is its floor
+  const { NODE_EXTRA_CA_CERTS: _ca, ...bareEnv } = process.env;
   for (let i = 0; i < N * 2; i++) {
     nodeT.push(await timed(() => new Promise((res) => spawn(process.execPath, ['-e', '0']).on('close', res))));
+    nodeBareT.push(await timed(() => new Promise((res) => spawn(process.execPath, ['-e', '0'], { env: bareEnv }).on('close', res))));
     versionT.push(await timed(() => cli(['--version'])));
   }
   const psT = [];
@@ -155,6 +159,7 @@ async function main() {
     row('ps (target 100)', psT),
     row('ps as `node bin/tscompose.js ps`', psNodeT),
     row('baseline: node -e 0', nodeT, { note: 'same run: compare ratios' }),
+    row('baseline: node -e 0 without NODE_EXTRA_CA_CERTS', nodeBareT, { note: 'BENCHMARKS: ~40 ms on a quiet day' }),
     row('baseline: tscompose --version', versionT),
     row(`supervisor RSS with ${n} containers (target 80)`, [rss], { unit: 'MiB' }),
   ]);
