@@ -88,6 +88,8 @@ export interface ContainerSummary {
 export interface PsOptions {
   all: boolean;
   services: string[];
+  /** Include one-off `run` containers (`project-service-run-ID`), as `docker compose ps` lists them. */
+  oneOffs?: boolean;
 }
 
 export interface LogsOptions {

@@ -7,6 +7,7 @@
 import type { ContainerSummary } from '../api.js';
 import { humanDuration } from '../engine/format.js';
 import { TscError } from '../errors.js';
+import { alignColumns } from './go-template.js';
 
 export const PS_STATES = ['paused', 'restarting', 'removing', 'running', 'dead', 'created', 'exited'] as const;
 
@@ -31,6 +32,9 @@ const portsText = (r: ContainerSummary): string =>
 
 export interface PsJsonRow {
   Command: string;
+  /** Unix seconds (the Created of Compose's ContainerSummary). */
+  Created: number;
+  /** As Compose prints it: Go's time.String() of the creation second ("2026-01-02 15:04:05 +0000 UTC"). */
   CreatedAt: string;
   ExitCode: number;
   Health: string;
@@ -54,11 +58,20 @@ export interface PsJsonRow {
   Pid?: number;
 }
 
+/** Go's time.Time.String() of a whole second, in UTC. */
+export function goTime(iso: string): string {
+  const t = Date.parse(iso);
+  if (!Number.isFinite(t)) return iso;
+  return `${new Date(Math.floor(t / 1000) * 1000).toISOString().replace('T', ' ').replace('.000Z', '')} +0000 UTC`;
+}
+
 export function psJsonRow(r: ContainerSummary, opts: { trunc: boolean }, now = Date.now()): PsJsonRow {
   const cmd = commandText(r);
+  const created = Date.parse(r.CreatedAt);
   return {
     Command: JSON.stringify(opts.trunc ? ellipsis(cmd, 20) : cmd),
-    CreatedAt: r.CreatedAt,
+    Created: Number.isFinite(created) ? Math.floor(created / 1000) : 0,
+    CreatedAt: goTime(r.CreatedAt),
     ExitCode: r.ExitCode,
     Health: r.Health,
     ID: r.ID,
@@ -87,6 +100,18 @@ export function psJsonLines(rows: ContainerSummary[], opts: { trunc: boolean }):
   return rows.map((r) => `${JSON.stringify(psJsonRow(r, opts, now))}\n`).join('');
 }
 
+/** Compose's column titles for `--format "table {{.Field}}..."` (NewContainerContext's header map). */
+export const PS_HEADERS: Readonly<Record<string, string>> = {
+  ID: 'CONTAINER ID', Name: 'NAME', Project: 'PROJECT', Service: 'SERVICE', Image: 'IMAGE', Command: 'COMMAND',
+  CreatedAt: 'CREATED AT', RunningFor: 'CREATED', Ports: 'PORTS', State: 'STATE', Status: 'STATUS', Size: 'SIZE', Labels: 'LABELS',
+};
+
+/** A row for a Go template: the JSON fields plus Compose's `.Label "key"` method. */
+export function psTemplateRow(r: ContainerSummary, opts: { trunc: boolean }, now = Date.now()): Record<string, unknown> {
+  return { ...psJsonRow(r, opts, now), Label: (key: unknown) => r.Labels[String(key)] ?? '' };
+}
+
+/** Compose's default table: NAME IMAGE COMMAND SERVICE CREATED STATUS PORTS, aligned as Docker's tabwriter. */
 export function psTable(rows: ContainerSummary[], opts: { trunc: boolean }): string {
   const head = ['NAME', 'IMAGE', 'COMMAND', 'SERVICE', 'CREATED', 'STATUS', 'PORTS'];
   const now = Date.now();
@@ -94,19 +119,18 @@ export function psTable(rows: ContainerSummary[], opts: { trunc: boolean }): str
     const j = psJsonRow(r, opts, now);
     return [j.Name, j.Image, j.Command, j.Service, j.RunningFor, j.Status, j.Ports];
   });
-  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => [...(b[i] ?? '')].length)));
-  const line = (cells: string[]): string =>
-    cells.map((c, i) => (i === cells.length - 1 ? c : c + ' '.repeat((widths[i] ?? 0) + 3 - [...c].length))).join('').trimEnd();
-  return [line(head), ...body.map(line)].join('\n') + '\n';
+  return alignColumns([head, ...body].map((cells) => cells.join('\t'))).map((l) => `${l}\n`).join('');
 }
 
-/** `--status S` (repeatable) and `--filter status=S`, checked against Docker's state names. */
+/** `--status S` (repeatable) and `--filter status=S`, checked against Docker's state names (Compose's words for bad filters). */
 export function statusFilter(status: readonly string[], filters: readonly string[]): string[] {
   const out = [...status];
   for (const f of filters) {
-    const m = /^([^=]+)=(.*)$/.exec(f);
-    if (!m || m[1] !== 'status') throw new TscError('USAGE', `invalid filter "${f}": only status=STATE is supported`);
-    out.push(m[2] ?? '');
+    const eq = f.indexOf('=');
+    if (eq < 0) throw new TscError('USAGE', 'arguments to --filter should be in form KEY=VAL');
+    const key = f.slice(0, eq);
+    if (key !== 'status') throw new TscError('USAGE', `unknown filter ${key}: only status=STATE is supported`);
+    out.push(f.slice(eq + 1));
   }
   for (const s of out) {
     if (!(PS_STATES as readonly string[]).includes(s)) throw new TscError('USAGE', `invalid status "${s}": use one of ${PS_STATES.join(', ')}`);

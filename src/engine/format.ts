@@ -34,7 +34,7 @@ function publishers(labels: Record<string, string>): ContainerSummary['Publisher
   const out: ContainerSummary['Publishers'] = [];
   for (const p of (labels[L_PORTS] ?? '').split(',').filter(Boolean)) {
     const m = /^(.*):(\d+)->(\d+)\/(tcp|udp)$/.exec(p);
-    if (m) out.push({ URL: m[1] ?? '', PublishedPort: Number(m[2]), TargetPort: Number(m[3]), Protocol: m[4] ?? 'tcp' });
+    if (m) out.push({ URL: m[1] ?? '', TargetPort: Number(m[3]), PublishedPort: Number(m[2]), Protocol: m[4] ?? 'tcp' }); // Compose's field order
   }
   return out;
 }

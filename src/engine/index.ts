@@ -40,20 +40,23 @@ export function createEngine(paths: Paths = defaultPaths()): Engine {
     spare = undefined;
     return s;
   };
-  /** `paused` comes from the supervisor (which has the runtime loaded); undefined: not known here. */
-  const containers = async (project: string): Promise<{ info: ContainerInfo; health: string; restarting?: boolean; paused?: boolean }[]> => {
+  /**
+   * `paused` comes from the supervisor (which has the runtime loaded); undefined: not known here.
+   * `oneOffs`: with the one-off `run` containers (only `ps` lists them; logs, top and exec are the services').
+   */
+  const containers = async (project: string, oneOffs = false): Promise<{ info: ContainerInfo; health: string; restarting?: boolean; paused?: boolean }[]> => {
     const sup = await findSupervisor(paths, project);
     if (sup) {
       try {
-        const rows = (await sup.request('ps', {})) as (ContainerInfo & { health: string; restarting?: boolean; paused?: boolean })[];
-        return rows.map((r) => ({ info: r, health: r.health, restarting: r.restarting === true, ...(typeof r.paused === 'boolean' ? { paused: r.paused } : {}) }));
+        const rows = (await sup.request('ps', oneOffs ? { oneOffs: true } : {})) as (ContainerInfo & { health: string; restarting?: boolean; paused?: boolean })[];
+        return rows.filter((r) => oneOffs || isServiceContainer(r)).map((r) => ({ info: r, health: r.health, restarting: r.restarting === true, ...(typeof r.paused === 'boolean' ? { paused: r.paused } : {}) }));
       } finally {
         sup.close();
       }
     }
     const rt = await createRuntime(paths);
     const all = await rt.list({ project });
-    return all.filter((c) => c.project === project && isServiceContainer(c)).map((info) => ({ info, health: '' }));
+    return all.filter((c) => c.project === project && (oneOffs || isServiceContainer(c))).map((info) => ({ info, health: '' }));
   };
   const select = (rows: { info: ContainerInfo }[], services: string[]): ContainerInfo[] =>
     rows.map((r) => r.info).filter((c) => services.length === 0 || services.includes(c.service));
@@ -74,7 +77,7 @@ export function createEngine(paths: Paths = defaultPaths()): Engine {
     },
 
     ps: async (project, opts) => {
-      const rows = await containers(project);
+      const rows = await containers(project, opts.oneOffs === true);
       const now = Date.now();
       const summaries = rows.map((r) => {
         const s = toSummary(r.info, r.health, now, r.restarting === true);

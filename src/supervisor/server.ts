@@ -14,6 +14,7 @@ import { handlePause } from './handle-pause.js';
 import { handleRm } from './handle-rm.js';
 import { isRequest, onLines, send, type Request } from './protocol.js';
 import { willRestart } from './restarting.js';
+import { isServiceContainer } from './labels.js';
 import { isFrozen } from '../runtime/freezer.js';
 import { cgroupsPathFor } from '../runtime/oci-config.js';
 
@@ -60,12 +61,15 @@ async function dispatch(c: Controller, req: Request, sock: Socket, hooks: Server
       return {};
     }
     case 'ps': {
-      const infos = await c.observe();
+      // `oneOffs`: the `run` containers too (the controller's observe() leaves them out), for the CLI's ps
+      const oneOffs = p.oneOffs === true ? c.deps.runtime.list({ project: c.st.name }) : Promise.resolve([]);
+      const [services, others] = await Promise.all([c.observe(), oneOffs]);
+      const infos = [...services, ...others.filter((i) => i.project === c.st.name && !isServiceContainer(i))];
       // paused (cgroup frozen) here, where the runtime is loaded: the CLI's `ps` then needs none of it
       return Promise.all(infos.map(async (i) => ({
         ...i,
         health: c.health.get(i.id) ?? '',
-        restarting: willRestart(i, c.st, c.backoff),
+        restarting: isServiceContainer(i) && willRestart(i, c.st, c.backoff),
         paused: i.status === 'running' && (await isFrozen(cgroupsPathFor(i.project, i.id)).catch(() => false)),
       })));
     }

@@ -1,39 +1,60 @@
 /**
- * `ps [-a] [--format table|json] [-q] [--services] [--status S] [--filter status=S] [--no-trunc] [SERVICE...]`:
- * the project's containers, as `docker compose ps` lists them (json = one object per line).
+ * `ps [-a] [--format table|json|TEMPLATE] [-q] [--services] [--status S] [--filter status=S] [--no-trunc] [--orphans=false] [SERVICE...]`:
+ * the project's containers, one-off `run` containers included, as `docker compose ps` lists them (json = one object per line).
  */
 import type { Command } from 'commander';
 import { renderRows } from '../go-template.js';
 
-interface PsFlags { all?: boolean; format: string; quiet?: boolean; services?: boolean; status: string[]; filter: string[]; trunc: boolean }
+interface PsFlags { all?: boolean; format: string; quiet?: boolean; services?: boolean; status: string[]; filter: string[]; trunc: boolean; orphans: string | boolean }
 
 const repeat = (v: string, p: string[]): string[] => [...p, v];
+
+/**
+ * Cobra's bool flag: `--orphans`, `--orphans=false`, `--orphans=0`... A bool flag never takes the next
+ * word, so commander's optional value, when not a bool, was a SERVICE: it goes back to the services.
+ */
+function flagBool(v: string | boolean, services: string[]): boolean {
+  if (typeof v === 'boolean') return v;
+  if (/^(1|t|true)$/i.test(v)) return true;
+  if (/^(0|f|false)$/i.test(v)) return false;
+  services.unshift(v);
+  return true;
+}
 
 export function registerPs(program: Command): void {
   program
     .command('ps')
     .description('List containers')
     .argument('[service...]')
-    .option('-a, --all', 'show all stopped containers too')
+    .option('-a, --all', 'show all stopped containers (including those created by the run command)')
     .option('--format <format>', 'table, json (one JSON object per line), or a Go template such as {{.Name}} {{.Health}}', 'table')
     .option('-q, --quiet', 'only display IDs')
     .option('--services', 'display services')
     .option('--status <status>', 'filter by status (repeatable): paused, restarting, removing, running, dead, created, exited', repeat, [])
     .option('--filter <filter>', 'filter by a property (supported: status=STATE)', repeat, [])
     .option('--no-trunc', 'don\'t truncate output')
-    .option('--orphans', 'include orphaned services (accepted; always included)')
+    .option('--orphans [bool]', 'include orphaned services, not declared by the project (default true; --orphans=false leaves them out)', true)
     .action(async (services: string[], flags: PsFlags, cmd: Command) => {
       const [{ createEngine }, ref, fmt] = await Promise.all([import('../../engine/index.js'), import('../project-ref.js'), import('../ps-format.js')]);
       const statuses = fmt.statusFilter(flags.status, flags.filter);
-      const p = await ref.projectRef(cmd, true);
-      let rows = await createEngine().ps(p.name, { all: flags.all === true || statuses.length > 0, services });
+      const orphans = flagBool(flags.orphans, services);
+      // the file is read only when needed: to leave orphans out (its services), else -p is enough
+      const p = await ref.projectRef(cmd, orphans);
+      let rows = await createEngine().ps(p.name, { all: flags.all === true || statuses.length > 0, services, oneOffs: true });
       await ref.checkServices(cmd, services, new Set(rows.map((r) => r.Service)));
       if (statuses.length) rows = rows.filter((r) => statuses.includes(r.State));
+      if (!orphans && p.project) {
+        const declared = p.project;
+        rows = rows.filter((r) => declared.services[r.Service] !== undefined);
+      }
       const trunc = { trunc: flags.trunc };
-      if (flags.services) process.stdout.write([...new Set(rows.map((r) => r.Service))].map((s) => `${s}\n`).join(''));
-      else if (flags.quiet) process.stdout.write(rows.map((r) => `${r.ID}\n`).join(''));
+      // as Compose: -q wins over --services, and both over --format
+      if (flags.quiet) process.stdout.write(rows.map((r) => `${r.ID}\n`).join(''));
+      else if (flags.services) process.stdout.write([...new Set(rows.map((r) => r.Service))].map((s) => `${s}\n`).join(''));
       else if (flags.format === 'json') process.stdout.write(fmt.psJsonLines(rows, trunc));
-      else if (flags.format !== 'table') process.stdout.write(renderRows(flags.format, rows.map((r) => Object.fromEntries(Object.entries(fmt.psJsonRow(r, trunc))))));
-      else process.stdout.write(fmt.psTable(rows, trunc));
+      else if (flags.format !== 'table' && flags.format !== '') {
+        const now = Date.now();
+        process.stdout.write(renderRows(flags.format, rows.map((r) => fmt.psTemplateRow(r, trunc, now)), fmt.PS_HEADERS));
+      } else process.stdout.write(fmt.psTable(rows, trunc));
     });
 }

@@ -13,7 +13,8 @@ import { splitShellWords } from '../../spec/parse-shell.js';
 import type { ContainerCreateRequest, ResolvedMount } from '../../runtime/api.js';
 import type { NetworkManager } from '../../network/api.js';
 import { defaultPaths } from '../../state/paths.js';
-import { L_NUMBER, L_ONEOFF, L_PROJECT, L_SERVICE, newContainerId } from '../../supervisor/labels.js';
+import { L_COMMAND, L_FILES, L_IMAGE, L_IMAGE_REF, L_NUMBER, L_ONEOFF, L_PORTS, L_PROJECT, L_SERVICE, L_VERSION, L_WORKDIR, newContainerId } from '../../supervisor/labels.js';
+import type { LocalImage } from '../../image/api.js';
 import { applyEnv, type RunArgs } from './run-args.js';
 
 export function oneOffService(svc: Service, a: RunArgs, env: Record<string, string | undefined>): Service {
@@ -64,7 +65,7 @@ export async function runOneOff(load: LoadOptions, a: RunArgs, warn: (w: SpecWar
     spec: svc,
     image,
     mounts,
-    labels: { ...svc.labels, ...labelsOf(a.labels), [L_PROJECT]: project.name, [L_SERVICE]: svc.name, [L_NUMBER]: '1', [L_ONEOFF]: 'True' },
+    labels: { ...svc.labels, ...labelsOf(a.labels), ...psLabels(project, svc, a, ref, image), [L_PROJECT]: project.name, [L_SERVICE]: svc.name, [L_NUMBER]: '1', [L_ONEOFF]: 'True' },
     tty: a.tty || (!a.noTty && !a.detach && process.stdin.isTTY === true && process.stdout.isTTY === true),
   };
   if (a.command.length > 0) req.commandOverride = a.command;
@@ -119,6 +120,20 @@ async function startDependencies(project: Project, svc: Service, deps: string[],
     { services: deps, scale: {}, noStart: false, forceRecreate: false, noRecreate: false, removeOrphans: false, wait: healthy },
     () => undefined,
   );
+}
+
+/** The labels `ps` shows a container by (image, command, ports), and the project's, as a service container's. */
+function psLabels(project: Project, svc: Service, a: RunArgs, ref: string, image: LocalImage): Record<string, string> {
+  const cmd = a.command.length > 0 ? a.command : (svc.command ?? image.config.cmd ?? []);
+  return {
+    [L_IMAGE]: image.id,
+    [L_IMAGE_REF]: ref,
+    [L_WORKDIR]: project.workingDir,
+    [L_FILES]: project.composeFiles.join(','),
+    [L_VERSION]: '2.0.0-tscompose',
+    [L_COMMAND]: JSON.stringify([...(svc.entrypoint ?? image.config.entrypoint ?? []), ...cmd]),
+    [L_PORTS]: svc.ports.filter((p) => p.published !== undefined).map((p) => `${p.hostIp ?? '0.0.0.0'}:${p.published ?? 0}->${p.target}/${p.protocol}`).join(','),
+  };
 }
 
 function labelsOf(entries: readonly string[]): Record<string, string> {
