@@ -61,6 +61,20 @@ async function ensureProjectResources(c: Controller, project: Project, progress:
   }
 }
 
+/**
+ * The exit watch of a started container loads koffi (src/sys/pidfd.ts): ~15 ms of blocking main-thread
+ * work, done by the first container's start otherwise, on `up`'s critical path. Done instead while
+ * tsc-net makes the project's networks (another process; this thread waits for it anyway).
+ */
+function warmExitWatch(): void {
+  setImmediate(() => {
+    import('../sys/pidfd.js').then((sys) => {
+      const fd = sys.pidfdOpen(process.pid);
+      if (fd !== undefined) sys.pidfdClose(fd);
+    }).catch(() => undefined);
+  });
+}
+
 export async function handleUp(c: Controller, project: Project, opts: UpOptions, progress: OnProgress): Promise<UpResult> {
   const result = await c.exclusive(async () => {
     const named = opts.noDeps === true ? opts.services.filter((s) => project.services[s]) : withDependencies(project.services, opts.services);
@@ -88,7 +102,9 @@ export async function handleUp(c: Controller, project: Project, opts: UpOptions,
     resetRestarts(c, selected);
     // the intent is durable before any container is made (the pass's journal write queues behind this
     // one); networks and volumes are idempotent and adopted by a successor, so they need not wait for it
-    await Promise.all([c.save(), ensureProjectResources(c, project, progress, infos.length === 0)]);
+    const resources = ensureProjectResources(c, project, progress, infos.length === 0);
+    warmExitWatch();
+    await Promise.all([c.save(), resources]);
     c.deps.log(`up: networks and volumes ready at ${Date.now() - t0} ms`);
     const oneShot: OneShot = {};
     const ops = c.ops(true, opts.pull);
@@ -217,8 +233,11 @@ export async function handleDown(c: Controller, project: Project | undefined, op
     const targets = [...(opts.removeOrphans || !c.project ? all : all.filter((i) => known.has(i.service))), ...oneOffs];
     // one durable write before anything goes: the phase and every id about to be removed
     c.st.pending = [...new Set([...(c.st.pending ?? []), ...targets.map((i) => i.id)])];
-    await c.save();
     c.deps.log(`down: ${targets.length} containers listed at ${Date.now() - t0} ms`);
+    // The stop signals need not wait for the write (a successor finds the containers stopped and removes
+    // them all the same); nothing is removed before it is durable.
+    const journal = c.save();
+    journal.catch(() => undefined); // awaited before each removal
     for (const o of all.filter((i) => !targets.includes(i))) {
       progress({ type: 'message', level: 'warning', text: `Found orphan container (${o.name}) for this project. Run down with --remove-orphans to remove it.` });
     }
@@ -234,6 +253,7 @@ export async function handleDown(c: Controller, project: Project | undefined, op
       await Promise.all(group.map(async (i) => {
         progress({ type: 'resource', resource: `Container ${i.name}`, status: i.status === 'running' ? 'Stopping' : 'Removing', done: false });
         await c.quiesce(i.id, i.service, c.service(i.service), opts.timeoutMs);
+        await journal;
         const r = c.ops().remove(i.id, c.service(i.service), opts.timeoutMs, false).then(() => c.emit('destroy', i));
         r.catch(() => undefined); // awaited below
         gone.push(r);
@@ -262,6 +282,9 @@ export async function handleDown(c: Controller, project: Project | undefined, op
       // every container's netns and veths, the bridges and the nft table: one tsc-net, one ip, one nft
       await network.removeProjectNetworks(c.project ?? c.st.name);
       c.deps.log(`down: networks removed at ${Date.now() - t0} ms`);
+      // a supervisor that exits after this answer stops its LB, DNS and network helper now, while the
+      // files still go: the CLI returns once this process (and so every one of its helpers) is gone
+      if (!keepRunning) await network.close();
     };
     await Promise.all([removeContainers(), removeNetworks()]);
     // reported after the containers, in Compose's order
