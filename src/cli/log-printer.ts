@@ -29,11 +29,25 @@ export function makePrinter(opts: PrintOptions): (l: LogLine) => void {
   };
 }
 
-/** `--since`: RFC 3339 / date, a Unix timestamp, or a relative duration ("10m", "1h30m", "45s"). */
+const UNIT_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, 'μs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** Go's time.ParseDuration ("10m", "1h30m", "1.5h", "300ms"), in ms; undefined when not one. */
+export function parseGoDuration(v: string): number | undefined {
+  const m = /^([-+]?)((?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+$/.exec(v);
+  if (!m) return v === '0' ? 0 : undefined;
+  let ms = 0;
+  for (const part of v.slice(m[1]?.length ?? 0).matchAll(/(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/g)) ms += Number(part[1]) * (UNIT_MS[part[2] ?? 's'] ?? 0);
+  return m[1] === '-' ? -ms : ms;
+}
+
+/**
+ * `--since`/`--until` as Docker's timetypes.GetTimestamp: RFC 3339 or a date (with or without a time or
+ * zone), a Unix timestamp (with fractional seconds), or a Go duration before now ("10m", "1h30m", "1.5h").
+ */
 export function parseSince(v: string, now = Date.now()): number | undefined {
   if (/^\d+(\.\d+)?$/.test(v)) return Number(v) * 1000;
-  const rel = /^((\d+)h)?((\d+)m)?((\d+)s)?$/.exec(v);
-  if (rel && v !== '') return now - ((Number(rel[2] ?? 0) * 60 + Number(rel[4] ?? 0)) * 60 + Number(rel[6] ?? 0)) * 1000;
+  const d = parseGoDuration(v);
+  if (d !== undefined) return now - d;
   const t = Date.parse(v);
   return Number.isFinite(t) ? t : undefined;
 }
