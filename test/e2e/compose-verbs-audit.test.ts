@@ -1,0 +1,106 @@
+/**
+ * Issue #6's verbs against what Docker Compose documents, where tscompose used to differ: `ps` lists
+ * one-off `run` containers, -q wins over --services, `--orphans=false`, Compose's --filter errors,
+ * `--format` Go templates (functions, `.Label "k"`, table headers as Compose's, aligned columns),
+ * CreatedAt as Go prints it; `logs --since` with Go durations. Tests run in order on one project.
+ */
+import { describe, expect, it } from 'vitest';
+import { eventually } from '../helpers/eventually.js';
+import { parsePsJson, stackEnvWithBusybox } from '../helpers/stack.js';
+
+const env = stackEnvWithBusybox('audit');
+const STACK = `services:
+  web:
+    image: busybox:latest
+    command: ["sh", "-c", "trap 'exit 0' TERM; echo web-ready; while true; do sleep 1; done"]
+  worker:
+    image: busybox:latest
+    command: ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1; done"]
+`;
+const p = env.project('audit', STACK);
+
+const rowsOf = async (args: string[]): Promise<Record<string, unknown>[]> => parsePsJson((await env.ok(p, ['ps', ...args, '--format', 'json'])).stdout);
+
+describe('ps as docker compose ps', () => {
+  it('lists one-off `run` containers: a detached one while it runs, an exited one with -a; a --rm one not after it ends', async () => {
+    await env.ok(p, ['up', '-d']);
+    const detached = (await env.ok(p, ['run', '-d', 'worker', 'sleep', '300'])).stdout.trim();
+    expect(detached).toMatch(new RegExp(`^${p.name}-worker-run-[0-9a-f]{12}$`));
+    expect((await env.ok(p, ['run', 'worker', 'echo', 'one-off-done'])).stdout).toContain('one-off-done');
+    await env.ok(p, ['run', '--rm', 'worker', 'true']);
+
+    const running = await rowsOf([]);
+    const oneOff = running.find((r) => r.Name === detached);
+    expect(oneOff).toMatchObject({ Service: 'worker', State: 'running', Image: 'busybox:latest', Command: '"sleep 300"', Project: p.name });
+    expect((oneOff?.Labels as Record<string, string>)['com.docker.compose.oneoff']).toBe('True');
+    expect(running.filter((r) => String(r.Name).includes('-run-'))).toHaveLength(1);
+
+    const all = await rowsOf(['-a']);
+    const exited = all.filter((r) => String(r.Name).includes('-run-') && r.Name !== detached);
+    expect(exited).toHaveLength(1); // the --rm one is gone
+    expect(exited[0]).toMatchObject({ Service: 'worker', State: 'exited', ExitCode: 0, Command: '"echo one-off-done"' });
+    expect(all.map((r) => r.Name)).toEqual([...all.map((r) => String(r.Name))].sort());
+
+    // the service's own containers stay what logs, top and exec see
+    const top = (await env.ok(p, ['top', 'worker'])).stdout;
+    expect(top).toContain(`${p.name}-worker-1\n`);
+    expect(top).not.toContain('-run-');
+    expect((await env.ok(p, ['ps', '--services'])).stdout).toBe('web\nworker\n');
+  });
+
+  it('-q prints IDs even with --services; the table template has Compose\'s titles and aligned columns', async () => {
+    const ids = (await env.ok(p, ['ps', '-q', '--services', 'web'])).stdout.trim().split('\n');
+    expect(ids).toEqual([(await rowsOf(['web']))[0]?.ID]);
+
+    const table = (await env.ok(p, ['ps', '--format', 'table {{.ID}}\\t{{.Name}}\\t{{.RunningFor}}\\t{{.Label "com.docker.compose.service"}}', 'web'])).stdout.split('\n');
+    expect(table[0]).toMatch(/^CONTAINER ID +NAME +CREATED +LABEL$/);
+    expect(table[1]).toMatch(new RegExp(`^${p.name}-web-1-\\S+ +${p.name}-web-1 +.* ago +web$`));
+    // columns line up: NAME starts at the same offset in the header and the row
+    expect(table[1]?.indexOf(`${p.name}-web-1 `, 1)).toBe(table[0]?.indexOf('NAME'));
+
+    const plain = (await env.ok(p, ['ps', '--format', '{{.Name | upper}} {{lower .State}} {{json .Publishers}}', 'web'])).stdout;
+    expect(plain).toBe(`${p.name.toUpperCase()}-WEB-1 running []\n`);
+    const bad = await env.run(p, ['ps', '--format', '{{range .Names}}{{end}}']);
+    expect([bad.status, bad.stderr]).toEqual([2, expect.stringContaining('template')]);
+  });
+
+  it('--filter errors are Compose\'s; json rows carry CreatedAt as Go prints it and Created in Unix seconds', async () => {
+    const noEq = await env.run(p, ['ps', '--filter', 'status']);
+    expect([noEq.status, noEq.stderr]).toEqual([2, expect.stringContaining('arguments to --filter should be in form KEY=VAL')]);
+    const unknown = await env.run(p, ['ps', '--filter', 'name=web']);
+    expect([unknown.status, unknown.stderr]).toEqual([2, expect.stringContaining('unknown filter name')]);
+
+    const [web] = await rowsOf(['web']);
+    expect(web?.CreatedAt).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+0000 UTC$/);
+    expect(Math.abs(Date.parse(String(web?.CreatedAt)) / 1000 - Number(web?.Created))).toBeLessThan(1);
+  });
+
+  it('--orphans=false leaves out containers of services no longer in the file; by default they are listed', async () => {
+    env.writeCompose(p.dir, `services:\n  web:\n    image: busybox:latest\n    command: ["sh", "-c", "trap 'exit 0' TERM; echo web-ready; while true; do sleep 1; done"]\n`);
+    try {
+      const names = async (args: string[]): Promise<string[]> => (await rowsOf(args)).map((r) => String(r.Name)).filter((n) => !n.includes('-run-'));
+      expect(await names([])).toEqual([`${p.name}-web-1`, `${p.name}-worker-1`]);
+      expect(await names(['--orphans=false'])).toEqual([`${p.name}-web-1`]);
+      expect(await names(['--orphans', 'web'])).toEqual([`${p.name}-web-1`]);
+    } finally {
+      env.writeCompose(p.dir, STACK);
+    }
+  });
+});
+
+describe('logs as docker compose logs', () => {
+  it('--since and --until take Go durations (1.5h, 1h) and fractional Unix timestamps', async () => {
+    await eventually(async () => (await env.ok(p, ['logs', 'web'])).stdout.includes('web-ready'), { what: 'web logged' });
+    expect((await env.ok(p, ['logs', '--since', '1.5h', 'web'])).stdout).toMatch(/^web-1 +\| web-ready$/m);
+    expect((await env.ok(p, ['logs', '--until', '1h', 'web'])).stdout).toBe('');
+    expect((await env.ok(p, ['logs', '--since', `${(Date.now() / 1000 + 3600).toFixed(3)}`, 'web'])).stdout).toBe('');
+    const bad = await env.run(p, ['logs', '--since', '10 minutes', 'web']);
+    expect(bad.status).toBe(2);
+  });
+
+  it('down removes the one-off containers too', async () => {
+    await env.ok(p, ['down', '-t', '1']);
+    expect(await rowsOf(['-a'])).toEqual([]);
+    expect(env.containerDirs()).toEqual([]);
+  });
+});
