@@ -11,7 +11,20 @@ export interface PrintOptions {
   width?: number;
 }
 
+/** `--ansi` / COMPOSE_ANSI: never, always, or auto (colors on a terminal). */
+export function ansiMode(env = process.env): 'never' | 'always' | 'auto' {
+  const m = env.COMPOSE_ANSI;
+  return m === 'never' || m === 'always' ? m : 'auto';
+}
+
+/** Whether prefixes get colors: not with --no-color or --ansi never; always with --ansi always; else on a TTY. */
+export function wantColor(noColorFlag: boolean, isTTY: boolean, env = process.env): boolean {
+  const m = ansiMode(env);
+  return !noColorFlag && m !== 'never' && (m === 'always' || isTTY);
+}
+
 export function makePrinter(opts: PrintOptions): (l: LogLine) => void {
+  if (ansiMode() === 'never') opts = { ...opts, color: false };
   const colorOf = new Map<string, number>();
   let width = opts.width ?? 0;
   return (l) => {

@@ -78,7 +78,9 @@ export async function makeRenderer(mode: string, title: string): Promise<Rendere
   if (mode === 'quiet') return { onEvent: () => undefined, finish: async () => undefined };
   if (mode === 'json') return plainRenderer(true);
   // a terminal of unknown width (0 columns, e.g. under script(1) without a size) cannot be redrawn in place
-  if (mode === 'plain' || (mode !== 'tty' && (!process.stderr.isTTY || !process.stderr.columns))) return plainRenderer(false);
+  // --ansi never (COMPOSE_ANSI): no redrawn lines either
+  const noAnsi = process.env.COMPOSE_ANSI === 'never';
+  if (mode === 'plain' || (mode !== 'tty' && (noAnsi || !process.stderr.isTTY || !process.stderr.columns))) return plainRenderer(false);
   return ttyRenderer(title);
 }
 

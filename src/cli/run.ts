@@ -29,11 +29,19 @@ export async function buildProgram(args: readonly string[] | undefined, register
     .option('--profile <profile>', 'enable a profile (repeatable)', collect, [])
     .option('--env-file <file>', 'alternate environment file (repeatable)', collect, [])
     .option('--progress <mode>', 'progress output: auto, tty, plain, json, quiet', 'auto')
+    .option('--ansi <when>', 'control when to print ANSI control characters: never, always, auto (or COMPOSE_ANSI)')
     .showHelpAfterError()
     // Global options go before the verb, as with `docker compose -f x up`; after the verb, a verb's own
     // flags win (`down -v` is --volumes, `volume rm -f` is --force), not the globals.
     .enablePositionalOptions()
-    .exitOverride();
+    .exitOverride()
+    // as Compose: --ansi wins over COMPOSE_ANSI; the log printer and the progress renderer read the latter
+    .hook('preAction', () => {
+      const ansi = program.opts<{ ansi?: string }>().ansi;
+      if (ansi !== undefined) process.env.COMPOSE_ANSI = ansi;
+      const mode = process.env.COMPOSE_ANSI;
+      if (mode !== undefined && !['never', 'always', 'auto'].includes(mode)) throw new TscError('USAGE', `invalid --ansi value "${mode}": use never, always or auto`);
+    });
   await register(program, args);
   return program;
 }

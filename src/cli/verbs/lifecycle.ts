@@ -8,6 +8,8 @@ async function run(verb: Verb, services: string[], flags: { timeout?: string; si
   const [{ createEngine }, ref, { withProgress }, { composeWords }] = await Promise.all([
     import('../../engine/index.js'), import('../project-ref.js'), import('../progress.js'), import('../progress-names.js'),
   ]);
+  // a bad signal is told before any container is touched (the supervisor would say so after "Killing")
+  if (verb === 'kill') (await import('../../runtime/signals.js')).signalNumber(flags.signal ?? 'SIGKILL');
   await ref.checkServices(cmd, services);
   const p = await ref.projectRef(cmd, true);
   const engine = createEngine();

@@ -40,7 +40,7 @@ export function registerLogs(program: Command): void {
       const shown = await engine.ps(p.name, { all: true, services });
       await ref.checkServices(cmd, services, new Set(shown.map((r) => r.Service)));
       const width = Math.max(0, ...shown.map((r) => `${r.Service}-${r.Number}`.length));
-      const print = lp.makePrinter({ prefix: flags.logPrefix, timestamps: flags.timestamps === true, color: flags.color && process.stdout.isTTY === true, width });
+      const print = lp.makePrinter({ prefix: flags.logPrefix, timestamps: flags.timestamps === true, color: lp.wantColor(!flags.color, process.stdout.isTTY === true), width });
       await engine.logs(p.name, {
         services, follow: flags.follow === true, timestamps: flags.timestamps === true, endWhenStopped: true,
         ...(tail !== undefined ? { tail } : {}), ...(since !== undefined ? { sinceMs: since } : {}),
