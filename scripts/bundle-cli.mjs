@@ -181,16 +181,34 @@ await build({
 // esbuild escapes non-ASCII text except in regular expressions and the comments it keeps; one such
 // character makes Node read the whole bundle as a two-byte string through the slow UTF-8 path (~8 ms more
 // for ps.cjs). \uXXXX means the same there (a surrogate pair too: in a /u regex it is one code point).
-for (const v of verbs) {
-  const file = join(dist, 'cjs', `${v.key}.cjs`);
+async function asciiOnly(file) {
   const text = await readFile(file, 'utf8');
   if (/[^\x00-\x7f]/.test(text)) await writeFile(file, text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
 }
+for (const v of verbs) await asciiOnly(join(dist, 'cjs', `${v.key}.cjs`));
 await build({ ...cjsOptions, entryPoints: { 'cli/boot': join(src, 'cli/boot.ts') }, plugins: [keepMetaUrlCjs] });
-// written last: boot.ts uses the bundles only with the dist/cli/main.js they were built with
+// The supervisor as CommonJS too, run through its own code cache by dist/supervisor/main.cjs
+// (src/supervisor/boot.ts), what bin/ and the CLI start; the ESM bundle above stays for a tsc rebuild.
+await build({
+  ...cjsOptions,
+  entryPoints: { 'cjs/supervisor': join(src, 'supervisor/main.ts') },
+  plugins: [keepMetaUrlCjs, lazyBuiltins(SUPERVISOR_LAZY_BUILTINS)],
+});
+await asciiOnly(join(dist, 'cjs', 'supervisor.cjs'));
+await build({
+  ...cjsOptions,
+  stdin: { contents: "require('./boot.ts').bootSupervisor();", resolveDir: join(src, 'supervisor'), sourcefile: 'supervisor-entry.ts', loader: 'ts' },
+  outfile: join(dist, 'supervisor/main.cjs'),
+  outdir: undefined,
+  plugins: [keepMetaUrlCjs],
+});
+// written last: boot.ts uses the bundles only with the dist/cli/main.js they were built with (the
+// supervisor's: with that dist/supervisor/main.js)
 const mainStat = await stat(join(dist, 'cli/main.js'));
+const supervisorStat = await stat(join(dist, 'supervisor/main.js'));
 const manifest = {
   main: { size: mainStat.size, mtimeMs: mainStat.mtimeMs },
+  supervisor: { size: supervisorStat.size, mtimeMs: supervisorStat.mtimeMs, file: 'supervisor.cjs' },
   verbs: Object.fromEntries(verbs.flatMap((v) => (v.key === 'lifecycle' ? lifecycle : [v.key]).map((name) => [name, `${v.key}.cjs`]))),
 };
 await writeFile(join(dist, 'cjs/manifest.json'), `${JSON.stringify(manifest, null, 1)}\n`);

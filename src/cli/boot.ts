@@ -6,11 +6,9 @@
  * without being parsed and compiled again; that was most of a `ps`. Returns false when the ESM CLI
  * (dist/cli/main.js) should run instead: --help, no or an unknown verb, or no bundles for this build.
  */
-import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { defaultPaths } from '../state/paths.js';
-import { loadCommonJs } from './code-cache.js';
+import { codeCacheDir, loadCommonJs } from './code-cache.js';
 import { runEarly } from './early.js';
 import { verbOf } from './verb-of.js';
 
@@ -29,16 +27,6 @@ export function bundleFor(args: readonly string[], manifest: BundleManifest, dis
   if (verb === undefined || args.some((a) => a === '-h' || a === '--help')) return undefined;
   const file = Object.hasOwn(manifest.verbs, verb) ? manifest.verbs[verb] : undefined;
   return file === undefined ? undefined : join(dist, 'cjs', file);
-}
-
-/** Root-only, as the state it sits in: $TSCOMPOSE_ROOT/cache/cli; none while the root does not exist yet. */
-export function codeCacheDir(env: Record<string, string | undefined> = process.env): string | undefined {
-  const { root } = defaultPaths(env);
-  try {
-    return statSync(root).isDirectory() ? join(root, 'cache', 'cli') : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /**

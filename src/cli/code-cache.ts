@@ -12,6 +12,20 @@ import { closeSync, constants, fstatSync, mkdirSync, openSync, readFileSync, rea
 import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import { Script } from 'node:vm';
+import { defaultPaths } from '../state/paths.js';
+
+/**
+ * Root-only, as the state it sits in: $TSCOMPOSE_ROOT/cache/KIND (cli: the CLI's verbs, supervisor: the
+ * supervisor's bundle); none while the root does not exist yet.
+ */
+export function codeCacheDir(env: Record<string, string | undefined> = process.env, kind: 'cli' | 'supervisor' = 'cli'): string | undefined {
+  const { root } = defaultPaths(env);
+  try {
+    return statSync(root).isDirectory() ? join(root, 'cache', kind) : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** hit: compiled from the cache; miss: none (or stale); rejected: V8 refused it; off: no cache dir. */
 export type CacheStatus = 'hit' | 'miss' | 'rejected' | 'untrusted' | 'off';

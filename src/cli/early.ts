@@ -41,8 +41,14 @@ export function supervisorEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return out;
 }
 
+/**
+ * The supervisor's entry: dist/supervisor/main.cjs, which runs its CommonJS bundle through a V8 code cache
+ * (src/supervisor/boot.ts); main.js (ESM) when only tsc built dist/.
+ */
 export function supervisorMain(): string {
-  return fileURLToPath(new URL('../supervisor/main.js', import.meta.url));
+  const { existsSync } = process.getBuiltinModule('node:fs') as typeof import('node:fs');
+  const cjs = fileURLToPath(new URL('../supervisor/main.cjs', import.meta.url));
+  return existsSync(cjs) ? cjs : fileURLToPath(new URL('../supervisor/main.js', import.meta.url));
 }
 
 /**
@@ -102,6 +108,8 @@ function launcherSpare(env: NodeJS.ProcessEnv): ChildProcess | undefined {
   delete env.TSCOMPOSE_EARLY_SPARE;
   const m = v === undefined ? null : /^(\d+) (\d+) (\d+)$/.exec(v);
   if (!m) return undefined;
+  unlinkLauncherFifo(Number(m[1]));
+  unlinkLauncherFifo(Number(m[2]));
   try {
     const { Socket } = process.getBuiltinModule('node:net') as typeof import('node:net');
     const { EventEmitter } = process.getBuiltinModule('node:events') as typeof import('node:events');
@@ -115,6 +123,24 @@ function launcherSpare(env: NodeJS.ProcessEnv): ChildProcess | undefined {
     return child as unknown as ChildProcess;
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * bin/tscompose makes its two FIFOs under names in $TMPDIR that only serve until the CLI and the spare
+ * have them open: the first of the two to start removes them (the other finds them gone). Only a FIFO
+ * whose name is the launcher's pattern and that is the very file open on `fd` goes.
+ */
+export function unlinkLauncherFifo(fd: number): void {
+  const fs = process.getBuiltinModule('node:fs') as typeof import('node:fs');
+  try {
+    const path = fs.readlinkSync(`/proc/self/fd/${fd}`);
+    if (!/\/tsc-spare-\d+-[nr]$/.test(path)) return; // a pipe, or removed already ("... (deleted)")
+    const open = fs.fstatSync(fd);
+    const named = fs.lstatSync(path);
+    if (named.isFIFO() && named.dev === open.dev && named.ino === open.ino) fs.unlinkSync(path);
+  } catch {
+    // gone already, or not ours to remove
   }
 }
 

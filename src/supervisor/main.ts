@@ -18,6 +18,7 @@ import { defaultPaths, type Paths, projectDir, projectLockFile, projectStateFile
 import { emptyState, loadProjectState, type ProjectState } from '../state/project-state.js';
 import { defaultRuntimeBinary, runTool } from '../runtime/runtime-bin.js';
 import { warmSealedShell } from '../runtime/spawner.js';
+import { unlinkLauncherFifo } from '../cli/early.js';
 import { Controller } from './controller.js';
 import { createDeps } from './deps.js';
 import { handleDown, servicePorts } from './handlers.js';
@@ -132,10 +133,16 @@ async function unprepare(paths: Paths, p: Prepared): Promise<void> {
 
 async function main(args: readonly string[]): Promise<void> {
   const started = performance.now();
+  const cpuAtStart = process.cpuUsage();
   const paths = defaultPaths();
   const spare = args[0] === '--spare';
   const hint = spare && args[1] !== undefined && PROJECT_NAME.test(args[1]) ? args[1] : undefined;
-  if (spare) held = [];
+  if (spare) {
+    held = [];
+    // the FIFOs bin/tscompose started us with, if the CLI has not removed their names yet
+    unlinkLauncherFifo(0);
+    unlinkLauncherFifo(3);
+  }
   // the collaborators' modules load (and their helpers start) while a spare waits for its project
   let depsAt = 0;
   const depsReady = createDeps(paths, log).then((d) => ((depsAt = performance.now()), d));
@@ -170,7 +177,8 @@ async function main(args: readonly string[]): Promise<void> {
   process.on('uncaughtException', (e) => log(`uncaught: ${e.stack ?? e.message}`));
   process.on('unhandledRejection', (e) => log(`unhandled rejection: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`));
   const c = new Controller(st, deps, stateFile);
-  log(`supervisor ${process.pid} for project ${name} (phase ${st.phase}; ms after start: code ${ms(started)}, helpers ${ms(depsAt)}, name ${ms(named)}${prepared ? ', lock and state taken before' : ''})`);
+  const codeCache = (globalThis as Record<symbol, unknown>)[Symbol.for('tscompose.supervisor-code-cache')] ?? 'none (ESM)';
+  log(`supervisor ${process.pid} for project ${name} (phase ${st.phase}; ms after start: code ${ms(started)} (CPU ${ms(cpuMs(cpuAtStart))}), helpers ${ms(depsAt)}, name ${ms(named)}${prepared ? ', lock and state taken before' : ''}; code cache ${String(codeCache)})`);
 
   // Journal: ids a killed predecessor was creating or removing. What the runtime does not list as a
   // container (never made, or half removed) is finished off: runtime leftovers and network namespace.
@@ -191,24 +199,33 @@ async function main(args: readonly string[]): Promise<void> {
 
   let exiting = false;
   const sockPath = supervisorSocket(paths, name);
-  const shutdown = async (removed: boolean): Promise<void> => {
-    if (exiting) return;
-    exiting = true;
+  // all the exit does but exiting, once: a `down` has it done before its answer (the CLI waits for the exit)
+  let released: Promise<void> | undefined;
+  const release = (removed: boolean): Promise<void> => (released ??= (async () => {
     clearInterval(resync);
     server.close();
     await c.close();
-    await deps.network?.close().catch(() => undefined);
-    await rm(sockPath, { force: true });
+    await Promise.all([deps.network?.close().catch(() => undefined), rm(sockPath, { force: true })]);
     await lock.release();
     if (removed) {
       await rm(projectDir(paths, name), { recursive: true, force: true });
       await rmdir(projectDir(paths, name)).catch(() => undefined);
     }
+  })());
+  const shutdown = async (removed: boolean): Promise<void> => {
+    if (exiting) return;
+    exiting = true;
+    await release(removed);
     log('supervisor exiting');
     process.exit(0);
   };
   let lastRequest = Date.now();
-  const server = await listen(sockPath, c, { stateFile, onDown: () => void shutdown(true), onRequest: () => (lastRequest = Date.now()) });
+  const server = await listen(sockPath, c, {
+    stateFile,
+    onDown: () => void shutdown(true),
+    beforeDownAnswer: () => release(true),
+    onRequest: () => (lastRequest = Date.now()),
+  });
   // resync timer; a supervisor that never got a project (e.g. started by `stop` on an unknown project) leaves
   const resync = setInterval(() => {
     if (!c.st.project && Date.now() - lastRequest > IDLE_EXIT_MS) void shutdown(true);
@@ -217,7 +234,7 @@ async function main(args: readonly string[]): Promise<void> {
   process.on('SIGTERM', () => void shutdown(false));
   process.on('SIGINT', () => void shutdown(false));
   signalReady();
-  log(`listening ${ms(performance.now())} ms after start`);
+  log(`listening ${ms(performance.now())} ms after start (CPU ${ms(cpuMs(process.cpuUsage()))} ms)`);
   // the sealed runtime shell starts while the CLI sends its request (a fork that would delay `ready` if
   // made before it), not at the first create, where its start was on the path of every `up`
   warmSealedShell(defaultRuntimeBinary());
@@ -237,6 +254,8 @@ async function main(args: readonly string[]): Promise<void> {
 
 /** Milliseconds since this process started. */
 const ms = (t: number): string => t.toFixed(0);
+/** CPU milliseconds (user + system) this process used. */
+const cpuMs = (u: NodeJS.CpuUsage): number => (u.user + u.system) / 1000;
 
 /**
  * A container a killed predecessor was creating whose runtime state dir has no state.json: tsc-runtime

@@ -13,8 +13,8 @@ import { findSupervisor } from '../../src/supervisor/client.js';
 import { SUPERVISOR_NODE_FLAGS } from '../../src/cli/early.js';
 
 const env = new StackEnv('spare');
-/** FIFO dirs of other runs on this host (bin/tscompose removes its own at once) */
-const before = new Set(readdirSync(tmpdir()).filter((d) => d.startsWith('tsc-spare-')));
+/** The FIFOs bin/tscompose made for the launcher of pid `pid` (named after it; removed once Node runs). */
+const fifosOf = (pid: number | undefined): string[] => readdirSync(tmpdir()).filter((d) => d === `tsc-spare-${pid}-n` || d === `tsc-spare-${pid}-r`);
 afterAll(async () => {
   for (const pid of processesUnder(env.base)) {
     try {
@@ -38,7 +38,7 @@ const lockOf = (name: string): string => join(env.root, 'projects', name, 'super
 
 /** A spare as bin/ starts one for `-p HINT up`, driven by hand: the test plays the CLI. */
 function startSpare(hint: string): { child: ChildProcess; ready: Promise<void>; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, [...SUPERVISOR_NODE_FLAGS, join(REPO, 'dist/supervisor/main.js'), '--spare', hint], { cwd: '/', env: env.env, stdio: ['pipe', 'ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [...SUPERVISOR_NODE_FLAGS, join(REPO, 'dist/supervisor/main.cjs'), '--spare', hint], { cwd: '/', env: env.env, stdio: ['pipe', 'ignore', 'ignore', 'pipe'] });
   const fd3 = child.stdio[3] as NodeJS.ReadableStream;
   const ready = new Promise<void>((res) => {
     fd3.once('data', () => res());
@@ -58,7 +58,7 @@ async function pingPid(name: string): Promise<{ pid: number; project: string } |
   }
 }
 
-const spares = (): number[] => processesUnder(env.base).filter((pid) => cmdline(pid).includes('supervisor/main.js --spare'));
+const spares = (): number[] => processesUnder(env.base).filter((pid) => /supervisor\/main\.c?js --spare/.test(cmdline(pid)));
 
 describe('the spare supervisor bin/ starts for up', () => {
   it('exits when the CLI fails before handing it a project', async () => {
@@ -115,7 +115,7 @@ describe('the spare supervisor bin/ starts for up', () => {
     const rows = await env.psJson(p);
     expect(rows.map((r) => [r.Name, r.State]).sort()).toEqual([[`${p.name}-app-1`, 'running'], [`${p.name}-other-1`, 'running']]);
     // the other spare deferred and exits
-    const supervisors = (): number[] => processesUnder(env.base).filter((pid) => cmdline(pid).includes('supervisor/main.js'));
+    const supervisors = (): number[] => processesUnder(env.base).filter((pid) => /supervisor\/main\.c?js/.test(cmdline(pid)));
     await eventually(() => supervisors().length === 1, { what: 'one supervisor left', timeoutMs: 60_000 });
     expect(supervisors()).toEqual([env.supervisorPid(p.name)]);
     await env.ok(p, ['down', '-t', '1']);
@@ -171,8 +171,7 @@ describe('the spare supervisor bin/ starts for up', () => {
 
   // bin/tscompose (the `tscompose` command) starts the spare itself, before Node: FIFOs instead of pipes
   const command = join(REPO, 'bin/tscompose');
-  const launched = (): number[] => spares().filter((pid) => cmdline(pid).includes('bin/../dist/supervisor/main.js --spare'));
-  const spareDirs = (): string[] => readdirSync(tmpdir()).filter((d) => d.startsWith('tsc-spare-'));
+  const launched = (): number[] => spares().filter((pid) => cmdline(pid).includes('bin/../dist/supervisor/main.cjs --spare'));
 
   it('bin/tscompose starts the spare before Node; up is served by that one supervisor, and down leaves nothing', async () => {
     await env.importBusybox();
@@ -181,13 +180,13 @@ describe('the spare supervisor bin/ starts for up', () => {
     expect(r.status, r.stderr).toBe(0);
     const served = await pingPid(p.name);
     expect(served?.project).toBe(p.name);
-    expect(cmdline(served!.pid)).toContain('bin/../dist/supervisor/main.js --spare'); // the launcher's, not early.ts's
+    expect(cmdline(served!.pid)).toContain(`bin/../dist/supervisor/main.cjs --spare ${p.name}`); // the launcher's, not early.ts's, told -p
     expect(spares()).toEqual([served!.pid]); // no second spare was started or left
     const rows = await env.psJson(p);
     expect(rows.map((x) => [x.Name, x.State])).toEqual([[`${p.name}-app-1`, 'running']]);
     await env.ok(p, ['down', '-t', '1']);
     await eventually(() => processesUnder(env.base).length === 0, { what: 'nothing of the project left', timeoutMs: 60_000 });
-    expect(spareDirs().filter((d) => !before.has(d))).toEqual([]);
+    expect(fifosOf(r.pid)).toEqual([]);
   });
 
   it('bin/tscompose: the spare it started exits when the CLI fails or is killed before claiming it', async () => {
@@ -207,7 +206,37 @@ describe('the spare supervisor bin/ starts for up', () => {
     }
     await eventually(() => processesUnder(env.base).length === 0, { what: 'the spare exited with its CLI', timeoutMs: 60_000 });
     expect(existsSync(join(env.root, 'projects', p.name))).toBe(false);
-    expect(spareDirs().filter((d) => !before.has(d))).toEqual([]);
+    expect(fifosOf(r.pid)).toEqual([]);
+    expect(fifosOf(cli.pid)).toEqual([]);
+  });
+
+  it('bin/tscompose tells its spare the project name the command line states, and nothing else', async () => {
+    const p = env.project('sparesh-hint', 'services:\n  web:\n    image: busybox:latest\n');
+    const fifo = join(p.dir, 'blocked.env');
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    /** The arguments after --spare of the spare the launcher started for this command line. */
+    const hintOf = async (args: string[], extra: Record<string, string> = {}): Promise<string> => {
+      const cli = spawn(command, [...args, '--env-file', fifo, 'up', '-d'], { cwd: p.dir, env: { ...env.env, ...extra }, stdio: 'ignore' });
+      let seen = '';
+      try {
+        await eventually(() => launched().length > 0, { what: 'the launcher started a spare', timeoutMs: 60_000 });
+        seen = cmdline(launched()[0]!).split('--spare')[1]!.trim();
+      } finally {
+        cli.kill('SIGKILL');
+      }
+      await eventually(() => processesUnder(env.base).length === 0, { what: 'the spare exited with its CLI', timeoutMs: 60_000 });
+      return seen;
+    };
+    expect(await hintOf(['-p', 'hint-a'])).toBe('hint-a');
+    expect(await hintOf(['--project-name=hint_b'])).toBe('hint_b');
+    expect(await hintOf(['-phint-c', '-p', 'hint-d'])).toBe('hint-d'); // the last one, as commander
+    expect(await hintOf([], { COMPOSE_PROJECT_NAME: 'hint-e' })).toBe('hint-e');
+    expect(await hintOf(['-p', 'hint-f'], { COMPOSE_PROJECT_NAME: 'hint-e' })).toBe('hint-f');
+    expect(await hintOf(['-p', 'Not-Valid'], { COMPOSE_PROJECT_NAME: 'hint-e' })).toBe(''); // the CLI reports it
+    expect(await hintOf(['-p', '-x'])).toBe('');
+    expect(await hintOf([])).toBe(''); // the directory's name: only early.ts reads the files that decide it
+    // a spare let go gives its hinted project's lock back and leaves no directory
+    for (const name of ['hint-a', 'hint_b', 'hint-c', 'hint-d', 'hint-e', 'hint-f']) expect(existsSync(join(env.root, 'projects', name))).toBe(false);
   });
 
   it('answers --version without the CLI bundle, as before', () => {
