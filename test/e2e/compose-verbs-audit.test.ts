@@ -12,7 +12,7 @@ const env = stackEnvWithBusybox('audit');
 const STACK = `services:
   web:
     image: busybox:latest
-    command: ["sh", "-c", "trap 'exit 0' TERM; echo web-ready; while true; do sleep 1; done"]
+    command: ["sh", "-c", "trap 'exit 0' TERM; trap 'echo got-usr1' USR1; echo web-ready; while true; do sleep 1; done"]
   worker:
     image: busybox:latest
     command: ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1; done"]
@@ -96,6 +96,33 @@ describe('logs as docker compose logs', () => {
     expect((await env.ok(p, ['logs', '--since', `${(Date.now() / 1000 + 3600).toFixed(3)}`, 'web'])).stdout).toBe('');
     const bad = await env.run(p, ['logs', '--since', '10 minutes', 'web']);
     expect(bad.status).toBe(2);
+  });
+
+  it('--index of a replica that does not exist fails as Compose\'s', async () => {
+    const r = await env.run(p, ['logs', '--index', '3', 'worker']);
+    expect([r.status, r.stderr.trim()]).toEqual([1, 'service "worker" is not running container #3']);
+  });
+
+  it('--ansi always colors the prefixes on a pipe, --ansi never does not; a bad value is a usage error', async () => {
+    expect((await env.ok(p, ['--ansi', 'always', 'logs', 'web'])).stdout).toMatch(/^\u001b\[\d+mweb-1 +\| \u001b\[0mweb-ready$/m);
+    expect((await env.ok(p, ['--ansi', 'never', 'logs', 'web'])).stdout).not.toContain('\u001b');
+    expect((await env.ok(p, ['--ansi', 'always', 'logs', '--no-color', 'web'])).stdout).not.toContain('\u001b');
+    expect((await env.run(p, ['--ansi', 'sometimes', 'ps'])).status).toBe(2);
+  });
+});
+
+describe('kill as docker compose kill', () => {
+  it('-s takes names with or without SIG, in any case, and numbers; a bad signal fails before any container is touched', async () => {
+    const bad = await env.run(p, ['kill', '-s', 'NOPE', 'web']);
+    expect([bad.status, bad.stderr]).toEqual([2, expect.stringContaining('invalid signal')]);
+    expect(bad.stderr).not.toContain('Killing');
+    const traps = async (): Promise<number> => (await env.ok(p, ['logs', '--no-log-prefix', 'web'])).stdout.split('\n').filter((l) => l === 'got-usr1').length;
+    // one at a time: a shell runs its trap once for signals that arrive while it waits for a child
+    for (const [i, sig] of ['usr1', 'SIGUSR1', '10'].entries()) {
+      await env.ok(p, ['kill', '-s', sig, 'web']);
+      await eventually(async () => (await traps()) === i + 1, { what: `USR1 trap after kill -s ${sig}`, timeoutMs: 60_000 });
+    }
+    expect((await rowsOf(['web']))[0]?.State).toBe('running');
   });
 
   it('down removes the one-off containers too', async () => {

@@ -39,6 +39,10 @@ export function registerLogs(program: Command): void {
       // Compose lines every prefix up from the start: the width of the longest `service-N` shown
       const shown = await engine.ps(p.name, { all: true, services });
       await ref.checkServices(cmd, services, new Set(shown.map((r) => r.Service)));
+      // as Compose's getSpecifiedContainer: --index names one replica, which must exist
+      if (index !== undefined && !shown.some((r) => r.Number === index && (services.length === 0 || r.Service === services[0]))) {
+        throw new TscError('NOT_FOUND', `service "${services[0] ?? ''}" is not running container #${index}`);
+      }
       const width = Math.max(0, ...shown.map((r) => `${r.Service}-${r.Number}`.length));
       const print = lp.makePrinter({ prefix: flags.logPrefix, timestamps: flags.timestamps === true, color: lp.wantColor(!flags.color, process.stdout.isTTY === true), width });
       await engine.logs(p.name, {
