@@ -19,6 +19,9 @@ import { processesOf } from './top.js';
 
 const asProgress = (fn: OnProgress) => (e: unknown): void => fn(e as ProgressEvent);
 
+/** How long `down` waits for the supervisor to exit after its answer (it normally takes milliseconds). */
+const DOWN_EXIT_WAIT_MS = 5_000;
+
 async function withClient<T>(paths: Paths, project: string, fn: (c: SupervisorClient) => Promise<T>, spare?: SpareSupervisor): Promise<T> {
   const c = await ensureSupervisor(paths, project, spare);
   try {
@@ -71,9 +74,14 @@ export function createEngine(paths: Paths = defaultPaths()): Engine {
 
     down: async (project, opts, onProgress) => {
       const name = typeof project === 'string' ? project : project.name;
-      await withClient(paths, name, (c) =>
-        c.request('down', { ...(typeof project === 'string' ? {} : { project }), options: opts }, asProgress(onProgress)),
-      );
+      await withClient(paths, name, async (c) => {
+        await c.request('down', { ...(typeof project === 'string' ? {} : { project }), options: opts }, asProgress(onProgress));
+        // the supervisor exits after answering a down: returning once its end closed (it exited, its
+        // helpers before it) leaves no process of the project behind
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([c.ended, new Promise<void>((r) => (timer = setTimeout(r, DOWN_EXIT_WAIT_MS)))]);
+        clearTimeout(timer);
+      });
     },
 
     ps: async (project, opts) => {

@@ -63,10 +63,18 @@ export class NetHelper {
     });
   }
 
-  close(): void {
+  /** Ends its stdin; resolves once it exited (after the request in hand), so nothing outlives a `down`. */
+  close(): Promise<void> {
     const c = this.child;
     this.child = undefined;
-    c?.stdin.end();
+    if (!c || c.exitCode !== null || c.signalCode !== null) return Promise.resolve();
+    const exited = new Promise<void>((resolve) => {
+      c.once('exit', () => resolve());
+      c.once('error', () => resolve());
+    });
+    c.ref(); // awaited: keep this process up until it is gone
+    c.stdin.end();
+    return exited;
   }
 
   private proc(): ChildProcessWithoutNullStreams {

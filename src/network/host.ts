@@ -27,8 +27,8 @@ export interface Host {
   writeSysctl(path: string, value: string): void;
   /** Start the helper process ahead of its first use (optional). */
   warm?(): void;
-  /** Let the helper process go (optional; it also goes when this process exits). */
-  close?(): void;
+  /** Let the helper process go (optional; it also goes when this process exits); resolves once it exited. */
+  close?(): Promise<void> | void;
 }
 
 /** Through the runtime's shared shell (no fork of Node per call) unless TSCOMPOSE_SPAWNER=0. */
@@ -100,8 +100,9 @@ export function realHost(helperPath = defaultHelperPath()): Host {
       if (existsSync(helperPath)) served().warm();
     },
     close: () => {
-      helper?.close();
+      const h = helper;
       helper = undefined;
+      return h?.close();
     },
     usedPrefixes: async () => parseFibTrie(readFileSync('/proc/net/fib_trie', 'utf8')),
     linkExists: (name) => existsSync(`/sys/class/net/${name}`),

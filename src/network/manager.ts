@@ -795,10 +795,9 @@ export class LocalNetworkManager implements NetworkManager {
     return this.dns?.addresses() ?? [];
   }
 
+  /** Stops the LB, DNS and the helper; resolves once their processes exited (idempotent). */
   async close(): Promise<void> {
-    await this.lb.close();
-    await this.dns?.close();
-    this.host.close?.();
+    await Promise.all([this.lb.close(), this.dns?.close(), this.host.close?.()]);
   }
 }
 

@@ -21,8 +21,12 @@ export class SupervisorClient {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
 
+  /** Resolves when the connection is closed (a supervisor that exits closes it). */
+  readonly ended: Promise<void>;
+
   private constructor(private readonly sock: Socket) {
     onLines(sock, (m) => this.onMessage(m));
+    this.ended = new Promise((resolve) => sock.once('close', () => resolve()));
     sock.on('close', () => {
       for (const p of this.pending.values()) p.reject(new TscError('SUPERVISOR', 'the supervisor closed the connection'));
       this.pending.clear();

@@ -22,6 +22,11 @@ export interface ServerHooks {
   stateFile: string;
   /** Called after a `down` completed and was answered: the supervisor exits. */
   onDown(): void;
+  /**
+   * Called after a `down` completed, before its answer: all the exit does but exiting (helpers gone,
+   * socket, lock and project directory removed), so that the answer is followed by nothing but the exit.
+   */
+  beforeDownAnswer?(): Promise<void>;
   /** Called on every request (idle tracking). */
   onRequest?(): void;
 }
@@ -57,6 +62,7 @@ async function dispatch(c: Controller, req: Request, sock: Socket, hooks: Server
     }
     case 'down': {
       await handleDown(c, p.project === undefined ? undefined : projectOf(p.project), p.options as DownOptions, progress, hooks.stateFile);
+      await hooks.beforeDownAnswer?.();
       setImmediate(() => hooks.onDown());
       return {};
     }
