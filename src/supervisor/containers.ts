@@ -86,6 +86,7 @@ export class ContainerOps {
     }
     let attached = false;
     let created = false;
+    let attachMs: number | undefined;
     try {
       let netns: string | undefined;
       let hostsFile: string | undefined;
@@ -94,7 +95,7 @@ export class ContainerOps {
         const ta = Date.now();
         const a = await this.deps.network.attach({ project: this.project, containerId: id, containerName: name, service: svc.name, number: n });
         attached = true;
-        this.deps.log(`${name}: network attach ${Date.now() - ta} ms`);
+        attachMs = Date.now() - ta;
         netns = a.netns;
         hostsFile = a.hostsFile;
         resolvConf = a.resolvConf;
@@ -112,7 +113,8 @@ export class ContainerOps {
         ...(start ? { start: true } : {}),
       });
       created = true;
-      this.deps.log(`${name}: runtime create ${Date.now() - tc} ms`);
+      // one line per container (a scale logs many)
+      this.deps.log(`${name}: ${attachMs !== undefined ? `network attach ${attachMs} ms, ` : ''}runtime create ${Date.now() - tc} ms`);
       return info;
     } catch (e) {
       if (created) await this.deps.runtime.remove(id, { force: true }).catch(() => undefined);

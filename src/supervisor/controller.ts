@@ -36,6 +36,13 @@ export interface PassOptions {
   rollingBack?: ReadonlySet<string>;
   /** A listing the caller just made in the same exclusive section (saves a second one). */
   observed?: ContainerInfo[];
+  /**
+   * The verb changed the intent (st): the pass writes it, with its journal, in one durable write before
+   * it acts (or returns) — not a write of the verb's own followed by the journal's.
+   */
+  saveIntent?: boolean;
+  /** What the actions need first, made while the pass plans and writes its journal (up: networks, volumes). */
+  ready?: Promise<unknown>;
 }
 
 export interface PassResult {
@@ -55,6 +62,14 @@ async function inParallel<T>(items: T[], limit: number, fn: (t: T) => Promise<vo
     while (i < items.length) await fn(items[i++] as T);
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+/** configHash per Service object (a loaded project's services are never changed): not per container and pass. */
+const hashes = new WeakMap<Service, string>();
+function serviceHash(svc: Service): string {
+  let h = hashes.get(svc);
+  if (h === undefined) hashes.set(svc, (h = configHash(svc)));
+  return h;
 }
 
 export class Controller {
@@ -175,7 +190,7 @@ export class Controller {
       if (!svc) continue;
       const replicas = svc.containerName ? Math.min(1, this.st.scale[name] ?? svc.replicas) : (this.st.scale[name] ?? svc.replicas);
       services[name] = {
-        name, hash: configHash(svc), replicas, restart: svc.restart, mode: intent.mode,
+        name, hash: serviceHash(svc), replicas, restart: svc.restart, mode: intent.mode,
         ...(svc.containerName ? { containerName: svc.containerName } : {}),
         ...(opts.oneShot?.[name] ?? {}),
       };
@@ -201,6 +216,7 @@ export class Controller {
     }
     if (p.actions.length === 0) {
       this.current = undefined;
+      await Promise.all([opts.saveIntent ? this.save() : undefined, opts.ready]);
       if (progress) for (const c of infos) if (desired.services[c.service] && c.status === 'running') progress({ type: 'resource', resource: `Container ${c.name}`, status: 'Running', done: true });
       return { changed: false, orphans: p.orphans };
     }
@@ -214,12 +230,23 @@ export class Controller {
     // it (a successor removes a stopped replica beyond the scale all the same), so the stops of a
     // scale-down overlap the write (retire awaits it before the container's files go).
     let journal: Promise<void> = Promise.resolve();
-    if (pending.length) {
+    if (pending.length || opts.saveIntent) {
       this.st.pending = [...(this.st.pending ?? []), ...pending];
       journal = this.save();
       journal.catch(() => undefined); // awaited by each action
     }
     this.journal = journal;
+    if (opts.ready) {
+      try {
+        await opts.ready;
+      } catch (e) {
+        // nothing was made or removed: the ids leave the journal (a successor would only find them absent)
+        this.st.pending = (this.st.pending ?? []).filter((id) => !pending.includes(id));
+        await journal.catch(() => undefined);
+        await this.save().catch(() => undefined);
+        throw e;
+      }
+    }
     const errors: TscError[] = [];
     const steps = [...new Set(p.actions.map((a) => a.step))].sort((a, b) => a - b);
     for (const step of steps) {
@@ -327,7 +354,7 @@ export class Controller {
     if (!svc || !id) throw new TscError('INTERNAL', `service ${a.service} vanished from the project`);
     if (a.kind === 'create') say('Creating', false);
     if (a.start) say('Starting', false);
-    const info = await ops.create(id, svc, a.number, a.name, configHash(svc), { [L_RESTARTS]: String(restarts) }, a.start);
+    const info = await ops.create(id, svc, a.number, a.name, serviceHash(svc), { [L_RESTARTS]: String(restarts) }, a.start);
     this.emit('create', { id, service: a.service, name: a.name });
     if (!a.start) {
       say(a.kind === 'recreate' ? 'Recreated' : 'Created', true);
@@ -393,7 +420,7 @@ export class Controller {
       progress?.({ type: 'resource', resource: `Container ${a.name}`, status, done, ...(detail ? { detail } : {}) });
     say('Recreate', false, `${a.cause} (start-first)`);
     await this.journal;
-    const info = await ops.create(id, svc, a.number, a.name, configHash(svc), { [L_RESTARTS]: String(restarts) });
+    const info = await ops.create(id, svc, a.number, a.name, serviceHash(svc), { [L_RESTARTS]: String(restarts) });
     this.emit('create', { id, service: a.service, name: a.name });
     try {
       const started = await ops.start(info.id, a.name);

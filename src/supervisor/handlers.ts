@@ -100,30 +100,43 @@ export async function handleUp(c: Controller, project: Project, opts: UpOptions,
     const mine = new Set(infos.filter((i) => selected.includes(i.service)).map((i) => i.id));
     c.st.noRestart = c.st.noRestart.filter((id) => !mine.has(id));
     resetRestarts(c, selected);
-    // the intent is durable before any container is made (the pass's journal write queues behind this
-    // one); networks and volumes are idempotent and adopted by a successor, so they need not wait for it
-    const resources = ensureProjectResources(c, project, progress, infos.length === 0);
+    // Networks and volumes are idempotent and adopted by a successor: they are made while the images are
+    // looked up (or pulled) and the pass plans and writes the intent with its journal (one durable write);
+    // nothing is made or removed before both are done.
+    const resources = ensureProjectResources(c, project, progress, infos.length === 0).then(() => c.deps.log(`up: networks and volumes ready at ${Date.now() - t0} ms`));
+    resources.catch(() => undefined); // awaited by the pass (or below)
     warmExitWatch();
-    await Promise.all([c.save(), resources]);
-    c.deps.log(`up: networks and volumes ready at ${Date.now() - t0} ms`);
     const oneShot: OneShot = {};
     const ops = c.ops(true, opts.pull);
-    await Promise.all(selected.map(async (s) => {
-      const svc = project.services[s];
-      if (!svc) return;
-      const image = await ops.image(svc);
-      oneShot[s] = { forceRecreate: opts.forceRecreate, noRecreate: opts.noRecreate, startExited: !opts.noStart, imageId: image.id };
-    }));
+    try {
+      await Promise.all(selected.map(async (s) => {
+        const svc = project.services[s];
+        if (!svc) return;
+        const image = await ops.image(svc);
+        oneShot[s] = { forceRecreate: opts.forceRecreate, noRecreate: opts.noRecreate, startExited: !opts.noStart, imageId: image.id };
+      }));
+    } catch (e) {
+      await resources.catch(() => undefined); // not still making networks when the next verb runs
+      throw e;
+    }
     // as Compose: a service recreated by this up takes its depends_on `restart: true` dependents along
     const recreated = selected.filter((s) => opts.forceRecreate || infos.some((i) => i.service === s && i.labels[L_HASH] !== configHash(project.services[s] as Service)));
     if (!opts.noRecreate) for (const s of withRestartDependents(project.services, recreated)) if (oneShot[s] && !recreated.includes(s)) oneShot[s].forceRecreate = true;
     // up -V: the services whose containers this up recreates leave their anonymous volumes behind
     const renew = opts.noRecreate ? [] : Object.keys(oneShot).filter((s) => recreated.includes(s) || oneShot[s]?.forceRecreate);
-    if (opts.renewAnonVolumes && c.deps.volumes && renew.length > 0) await c.deps.volumes.renewAnonymousVolumes(project.name, renew);
+    if (opts.renewAnonVolumes && c.deps.volumes && renew.length > 0) {
+      await resources; // the volume store: one change at a time
+      await c.deps.volumes.renewAnonymousVolumes(project.name, renew);
+    }
     c.deps.log(`up: images ready at ${Date.now() - t0} ms`);
     // the listing above is current: every change to the project runs in this exclusive section, and an
     // exit since then kicks a pass of its own
-    return c.pass({ oneShot, removeOrphans: opts.removeOrphans, onProgress: progress, request: true, observed: infos });
+    try {
+      return await c.pass({ oneShot, removeOrphans: opts.removeOrphans, onProgress: progress, request: true, observed: infos, saveIntent: true, ready: resources });
+    } catch (e) {
+      await resources.catch(() => undefined);
+      throw e;
+    }
   });
   if (opts.wait) await waitReady(c, Object.keys(c.st.active), opts.waitTimeoutMs ?? 300_000, progress);
   return result;
@@ -167,9 +180,11 @@ export async function handleScale(c: Controller, project: Project, scale: Record
       for (const d of withDependencies(project.services, [s])) c.st.active[d] ??= { mode: 'running' };
     }
     // networks and volumes exist once the project runs; a scale of a project that never ran makes them
-    const [, observed] = await Promise.all([c.save(), c.observe()]);
-    if (observed.length === 0) await ensureProjectResources(c, project, () => undefined);
-    return c.pass({ onProgress: progress, request: true, observed });
+    const observed = await c.observe();
+    const ready = observed.length === 0 ? ensureProjectResources(c, project, () => undefined) : undefined;
+    ready?.catch(() => undefined); // awaited by the pass
+    // the new scale is written with the pass's journal, before anything is made or removed
+    return c.pass({ onProgress: progress, request: true, observed, saveIntent: true, ...(ready ? { ready } : {}) });
   });
 }
 
@@ -211,11 +226,10 @@ export async function handleStart(c: Controller, services: string[], progress: O
     const ids = new Set(infos.map((i) => i.id));
     c.st.noRestart = c.st.noRestart.filter((id) => !ids.has(id));
     resetRestarts(c, active);
-    await c.save();
     const oneShot: OneShot = {};
     // restart recreates every replica at once, as Compose restarts them (not a rolling update)
     for (const s of active) oneShot[s] = recreate ? { forceRecreate: true, restartVerb: true } : { startExited: true };
-    await c.pass({ oneShot, onProgress: progress, request: true });
+    await c.pass({ oneShot, onProgress: progress, request: true, saveIntent: true });
   });
 }
 
