@@ -6,7 +6,7 @@
 import type { Project } from '../spec/model.js';
 import type { ContainerInfo } from '../runtime/api.js';
 import type { ContainerEvent, ContainerSummary, Engine, OnProgress, ProgressEvent, TopResult, UpResult } from '../api.js';
-import { TscError } from '../errors.js';
+import { TscError, isTscError } from '../errors.js';
 import { defaultPaths, type Paths } from '../state/paths.js';
 import { ensureSupervisor, findSupervisor, SpareSupervisor, type SupervisorClient } from '../supervisor/client.js';
 import { createRuntime } from '../supervisor/deps.js';
@@ -129,12 +129,26 @@ export function createEngine(paths: Paths = defaultPaths()): Engine {
     },
 
     events: async (project, onEvent, signal) => {
-      const c = await ensureSupervisor(paths, project);
-      const done = c.request('events', {}, (e) => onEvent(e as ContainerEvent));
-      signal?.addEventListener('abort', () => c.close(), { once: true });
-      await done.catch((e: unknown) => {
-        if (!signal?.aborted) throw e;
-      });
+      // as Compose's (the daemon's stream): listening outlives a `down` and follows the next `up`'s supervisor
+      let c: SupervisorClient | undefined = await ensureSupervisor(paths, project);
+      while (!signal?.aborted) {
+        if (c) {
+          const client = c;
+          const stop = (): void => client.close();
+          signal?.addEventListener('abort', stop, { once: true });
+          try {
+            await client.request('events', {}, (e) => onEvent(e as ContainerEvent));
+          } catch (e) {
+            if (!signal?.aborted && !(isTscError(e) && e.code === 'SUPERVISOR')) throw e;
+          } finally {
+            signal?.removeEventListener('abort', stop);
+            client.close();
+          }
+        }
+        if (signal?.aborted) return;
+        await new Promise((r) => setTimeout(r, 250));
+        c = await findSupervisor(paths, project);
+      }
     },
 
     exec: async (project, opts) => {

@@ -2,11 +2,14 @@
  * Issue #6's verbs against what Docker Compose documents, where tscompose used to differ: `ps` lists
  * one-off `run` containers, -q wins over --services, `--orphans=false`, Compose's --filter errors,
  * `--format` Go templates (functions, `.Label "k"`, table headers as Compose's, aligned columns),
- * CreatedAt as Go prints it; `logs --since` with Go durations. Tests run in order on one project.
+ * CreatedAt as Go prints it; `logs --since` with Go durations, --index, --ansi; `events` outliving a down;
+ * `kill -s` names and numbers. Tests run in order on one project.
  */
 import { describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { eventually } from '../helpers/eventually.js';
-import { parsePsJson, stackEnvWithBusybox } from '../helpers/stack.js';
+import { REPO, parsePsJson, stackEnvWithBusybox } from '../helpers/stack.js';
 
 const env = stackEnvWithBusybox('audit');
 const STACK = `services:
@@ -111,6 +114,33 @@ describe('logs as docker compose logs', () => {
   });
 });
 
+describe('events as docker compose events', () => {
+  it('keeps listening through a down (which takes the one-off containers too) and reports the next up\'s containers; Ctrl-C ends it with status 0', async () => {
+    const child = spawn(process.execPath, [join(REPO, 'bin/tscompose.js'), '-p', p.name, 'events', '--json', 'worker'], { cwd: p.dir, env: env.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const exited = new Promise<number | null>((res) => child.on('close', (code) => res(code)));
+    try {
+      const events = (): { action: string; id: string }[] => out.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { action: string; id: string });
+      await new Promise((r) => setTimeout(r, 1500)); // let it subscribe; what it must see comes later anyway
+      const before = (await rowsOf(['worker'])).find((r) => r.Name === `${p.name}-worker-1`)?.ID;
+      await env.ok(p, ['down', '-t', '1']);
+      await eventually(() => events().some((e) => e.action === 'destroy' && e.id === before), { what: 'destroy of the old worker', timeoutMs: 60_000 });
+      expect(await rowsOf(['-a'])).toEqual([]); // the one-off `run` containers went too
+      await env.ok(p, ['up', '-d']);
+      const after = (await rowsOf(['worker']))[0]?.ID;
+      expect(after).not.toBe(before);
+      await eventually(() => events().some((e) => e.action === 'start' && e.id === after), { what: 'start of the new worker', timeoutMs: 60_000 });
+      child.kill('SIGINT');
+      expect([await exited, err]).toEqual([0, '']);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+});
+
 describe('kill as docker compose kill', () => {
   it('-s takes names with or without SIG, in any case, and numbers; a bad signal fails before any container is touched', async () => {
     const bad = await env.run(p, ['kill', '-s', 'NOPE', 'web']);
@@ -125,7 +155,7 @@ describe('kill as docker compose kill', () => {
     expect((await rowsOf(['web']))[0]?.State).toBe('running');
   });
 
-  it('down removes the one-off containers too', async () => {
+  it('down leaves no container behind', async () => {
     await env.ok(p, ['down', '-t', '1']);
     expect(await rowsOf(['-a'])).toEqual([]);
     expect(env.containerDirs()).toEqual([]);
