@@ -1,9 +1,11 @@
 /**
  * Scale-down through the CLI: the removed replicas leave `ps` and the service's DNS answer before the verb
  * returns; their netns goes right after (in the background, journaled until done); a scale up or a `down`
- * straight after works and leaves nothing behind.
+ * straight after works and leaves nothing behind: no container, mount, cgroup, netns, link, nft table,
+ * process or state is listed once `down` returned.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { eventually } from '../helpers/eventually.js';
@@ -44,6 +46,17 @@ const pendingIds = (): string[] => {
   return ((JSON.parse(readFileSync(f, 'utf8')) as { pending?: string[] }).pending ?? []);
 };
 
+/** The project's bridges and their veths (host side), and its nft table, from the network state and the kernel. */
+function networkObjects(project: string): { links: string[]; table: string } {
+  const st = JSON.parse(readFileSync(join(env.root, 'network', `${project}.json`), 'utf8')) as { table: string; networks: Record<string, { bridge: string }> };
+  const bridges = Object.values(st.networks).map((n) => n.bridge);
+  const links = JSON.parse(execFileSync('ip', ['-j', 'link', 'show'], { encoding: 'utf8' })) as { ifname: string; master?: string }[];
+  return { links: [...bridges, ...links.filter((l) => l.master !== undefined && bridges.includes(l.master)).map((l) => l.ifname)], table: st.table };
+}
+
+const hostLinks = (): string[] => (JSON.parse(execFileSync('ip', ['-j', 'link', 'show'], { encoding: 'utf8' })) as { ifname: string }[]).map((l) => l.ifname);
+const nftTables = (): string[] => execFileSync('nft', ['list', 'tables'], { encoding: 'utf8' }).split('\n').map((l) => l.trim().split(' ').pop() ?? '');
+
 describe('scale down', () => {
   it('removes replicas from ps and from the service DNS answer before it returns; their netns follows', async () => {
     await env.ok(p, ['up', '-d', '--scale', 'worker=4']);
@@ -71,12 +84,18 @@ describe('scale down', () => {
     expect((await workers()).filter((w) => w.State === 'running').map((w) => w.Name).sort()).toEqual([1, 2, 3].map((n) => `${p.name}-worker-${n}`));
     expect(await eventually(async () => ((await resolveWorker()).length === 3 ? true : undefined), { what: '3 worker addresses', timeoutMs: 30_000 })).toBe(true);
     await env.ok(p, ['scale', 'worker=1']);
+    const net = networkObjects(p.name);
+    expect(net.links.length).toBeGreaterThan(1); // the bridge and the veths of worker-1 and probe
+    expect(net.table).toBeTruthy();
     await env.ok(p, ['down', '-t', '2']);
-    // the supervisor exits just after its answer
-    await eventually(() => {
-      const l = leaksOf(env, p.name);
-      if (l.length) throw new Error(l.join(', '));
-      return true;
-    }, { what: 'nothing left after down', timeoutMs: 30_000 });
+    // listed as soon as down returned (the supervisor answers once everything, itself and its helpers
+    // included, is gone), not eventually
+    const host = hostLinks();
+    const left = [
+      ...leaksOf(env, p.name),
+      ...net.links.filter((l) => host.includes(l)).map((l) => `link ${l}`),
+      ...(nftTables().includes(net.table) ? [`nft table ${net.table}`] : []),
+    ];
+    expect(left).toEqual([]);
   });
 });
