@@ -4,7 +4,7 @@
  * dead, or reused by another process: the start time differs) is stale and taken over: it is renamed to a
  * unique name first (only one contender can win that rename), its content checked, then a fresh lock made.
  */
-import { promises as fsp } from 'node:fs';
+import { closeSync, openSync, promises as fsp, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { TscError, errnoCode } from '../errors.js';
@@ -30,14 +30,19 @@ export async function lockHolder(path: string): Promise<ProcessIdentity | undefi
   return o && isAlive(o) ? o : undefined;
 }
 
-async function tryCreate(path: string, me: ProcessIdentity): Promise<boolean> {
+/**
+ * Made with blocking calls (a small file in the page cache: microseconds) and without fsync: the lock
+ * means something only while its owner lives, and after a crash its owner is gone whatever the file
+ * holds (an empty or torn one is stale too). `up` waits for this lock: on a busy disk the fsync and
+ * four thread-pool round trips cost it tens of milliseconds.
+ */
+function tryCreate(path: string, me: ProcessIdentity): boolean {
   try {
-    const fh = await fsp.open(path, 'wx', 0o600);
+    const fd = openSync(path, 'wx', 0o600);
     try {
-      await fh.writeFile(JSON.stringify(me));
-      await fh.sync();
+      writeSync(fd, JSON.stringify(me));
     } finally {
-      await fh.close();
+      closeSync(fd);
     }
     return true;
   } catch (e) {
@@ -50,7 +55,7 @@ export async function acquireLock(path: string, what: string): Promise<LockHandl
   await fsp.mkdir(dirname(path), { recursive: true });
   const me = selfIdentity();
   for (let attempt = 0; attempt < 5; attempt++) {
-    if (await tryCreate(path, me)) {
+    if (tryCreate(path, me)) {
       return {
         path,
         owner: me,

@@ -2,7 +2,7 @@
  * The supervisor's socket server: decodes requests and dispatches them to the handlers.
  */
 import { createServer, type Server, type Socket } from 'node:net';
-import { chmod, mkdir, rm } from 'node:fs/promises';
+import { chmodSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Project } from '../spec/model.js';
 import type { ContainerEvent, DownOptions, ProgressEvent, UpOptions } from '../api.js';
@@ -95,8 +95,10 @@ async function dispatch(c: Controller, req: Request, sock: Socket, hooks: Server
 }
 
 export async function listen(path: string, c: Controller, hooks: ServerHooks): Promise<Server> {
-  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-  await rm(path, { force: true });
+  // blocking calls (a directory of sockets: microseconds), not the thread pool, where they queued behind
+  // whatever the supervisor's start has in flight while `up` waits for this socket
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  rmSync(path, { force: true });
   const server = createServer((sock) => {
     sock.on('error', () => undefined);
     onLines(sock, (msg) => {
@@ -116,6 +118,6 @@ export async function listen(path: string, c: Controller, hooks: ServerHooks): P
     server.once('error', rej);
     server.listen(path, () => res());
   });
-  await chmod(path, 0o600);
+  chmodSync(path, 0o600);
   return server;
 }
