@@ -1,7 +1,7 @@
 /**
  * Renders the engine's progress events. A TTY gets a listr2 task list (one line per resource, updated in
  * place); otherwise, or with `--progress plain`, one line per change on stderr (` Container p-web-1  Started`).
- * `--progress json` prints each event as a JSON line on stderr; `quiet` prints nothing.
+ * `--progress json` prints each event as a JSON line on stderr, as Compose's ({"id":..,"status":..}); `quiet` prints nothing.
  */
 import type { ProgressEvent } from '../api.js';
 
@@ -13,10 +13,17 @@ export interface Renderer {
   finish(failed?: boolean): Promise<void>;
 }
 
+/** Compose's `--progress json` line: {"id":"Container p-web-1","status":"Started"}; messages {"tail":true,"text":...}. */
+export function composeJson(e: ProgressEvent): string {
+  if (e.type !== 'resource') return JSON.stringify({ tail: true, text: e.level === 'info' ? e.text : `${e.level.toUpperCase()}: ${e.text}` });
+  const failed = e.status === 'Error' && e.detail;
+  return JSON.stringify({ id: e.resource, ...(e.detail && !failed ? { text: e.detail } : {}), status: failed ? e.detail : e.status });
+}
+
 function plainRenderer(json: boolean): Renderer {
   return {
     onEvent(e) {
-      if (json) process.stderr.write(`${JSON.stringify(e)}\n`);
+      if (json) process.stderr.write(`${composeJson(e)}\n`);
       else if (e.type === 'resource') process.stderr.write(` ${e.resource}  ${e.status}${e.detail && e.status === 'Error' ? `: ${e.detail}` : ''}\n`);
       else process.stderr.write(`${e.level === 'info' ? '' : `${e.level.toUpperCase()}: `}${e.text}\n`);
     },

@@ -155,6 +155,15 @@ describe('kill as docker compose kill', () => {
     expect((await rowsOf(['web']))[0]?.State).toBe('running');
   });
 
+  it('--progress json prints Compose\'s JSON lines ({"id","status"}) on stderr', async () => {
+    const r = await env.ok(p, ['--progress', 'json', 'stop', '-t', '1', 'worker']);
+    const lines = r.stderr.trim().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines).toContainEqual({ id: `Container ${p.name}-worker-1`, status: 'Stopping' });
+    expect(lines).toContainEqual({ id: `Container ${p.name}-worker-1`, status: 'Stopped' });
+    expect(r.stdout).toBe('');
+    await env.ok(p, ['start', 'worker']);
+  });
+
   it('down leaves no container behind', async () => {
     await env.ok(p, ['down', '-t', '1']);
     expect(await rowsOf(['-a'])).toEqual([]);
