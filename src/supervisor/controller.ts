@@ -13,7 +13,7 @@ import type { HealthCheckerApi, HealthStatus } from '../health/api.js';
 import { HealthChecker, effectiveHealthcheck } from '../health/index.js';
 import { plan, slotKey, formatPlan, type Action, type Desired, type DesiredService } from '../controller/plan.js';
 import { configHash } from '../controller/hash.js';
-import { startLevels } from '../controller/order.js';
+import { dependenciesOf, startLevels } from '../controller/order.js';
 import { isRollingRecreate, type RecreateAction } from '../controller/rolling.js';
 import { rollout } from './rollout.js';
 import { DEFAULT_BACKOFF, nextBackoff, type BackoffOptions } from '../controller/restart.js';
@@ -56,12 +56,21 @@ export interface PassResult {
  */
 const PARALLEL = 12;
 
-async function inParallel<T>(items: T[], limit: number, fn: (t: T) => Promise<void>): Promise<void> {
-  let i = 0;
-  const worker = async (): Promise<void> => {
-    while (i < items.length) await fn(items[i++] as T);
+/** Runs at most `n` of the functions given to it at once, in the order they were given. */
+function limiter(n: number): <T>(fn: () => Promise<T>) => Promise<T> {
+  let active = 0;
+  const waiting: (() => void)[] = [];
+  return async <T>(fn: () => Promise<T>): Promise<T> => {
+    if (active >= n) await new Promise<void>((r) => waiting.push(r));
+    else active++;
+    try {
+      return await fn();
+    } finally {
+      const next = waiting.shift();
+      if (next) next(); // the slot passes on
+      else active--;
+    }
   };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
 /** configHash per Service object (a loaded project's services are never changed): not per container and pass. */
@@ -248,38 +257,31 @@ export class Controller {
       }
     }
     const errors: TscError[] = [];
-    const steps = [...new Set(p.actions.map((a) => a.step))].sort((a, b) => a - b);
-    for (const step of steps) {
-      let acts = p.actions.filter((a) => a.step === step);
-      if (opts.request && step >= 2) {
-        for (const s of new Set(acts.map((a) => a.service))) await waitDependencies(this, s, progress);
-      } else if (step >= 2) {
-        const held = await holdUnmetDependents(this, acts);
-        acts = held.acts;
-        if (held.pending) this.schedule(Date.now() + 1000); // a dependency still starting: look again soon
+    const runOne = async (a: Action, fn: () => Promise<void>): Promise<boolean> => {
+      const t0 = Date.now();
+      try {
+        await fn();
+        this.deps.log(`${a.kind} ${a.name}: done in ${Date.now() - t0} ms`);
+        this.holds.delete(slotKey(a.service, a.number));
+        const upd = p.restartUpdates[slotKey(a.service, a.number)];
+        if (upd && a.kind === 'recreate') this.st.restarts[slotKey(a.service, a.number)] = upd;
+        return true;
+      } catch (e) {
+        const err = e instanceof TscError ? e : new TscError('RUNTIME', `${a.name}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+        errors.push(err);
+        const key = slotKey(a.service, a.number);
+        const b = nextBackoff(this.holds.get(key)?.backoffMs ?? 0, undefined, this.backoff);
+        this.holds.set(key, { until: Date.now() + b, backoffMs: b });
+        this.schedule(Date.now() + b);
+        this.deps.log(`${a.kind} ${a.name} failed: ${err.message}`);
+        progress?.({ type: 'resource', resource: `Container ${a.name}`, status: 'Error', detail: err.message, done: true });
+        return false;
       }
-      const runOne = async (a: Action, fn: () => Promise<void>): Promise<boolean> => {
-        const t0 = Date.now();
-        try {
-          await fn();
-          this.deps.log(`${a.kind} ${a.name}: done in ${Date.now() - t0} ms`);
-          this.holds.delete(slotKey(a.service, a.number));
-          const upd = p.restartUpdates[slotKey(a.service, a.number)];
-          if (upd && a.kind === 'recreate') this.st.restarts[slotKey(a.service, a.number)] = upd;
-          return true;
-        } catch (e) {
-          const err = e instanceof TscError ? e : new TscError('RUNTIME', `${a.name}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
-          errors.push(err);
-          const key = slotKey(a.service, a.number);
-          const b = nextBackoff(this.holds.get(key)?.backoffMs ?? 0, undefined, this.backoff);
-          this.holds.set(key, { until: Date.now() + b, backoffMs: b });
-          this.schedule(Date.now() + b);
-          this.deps.log(`${a.kind} ${a.name} failed: ${err.message}`);
-          progress?.({ type: 'resource', resource: `Container ${a.name}`, status: 'Error', detail: err.message, done: true });
-          return false;
-        }
-      };
-      const restartsOf = (a: Action): number => p.restartUpdates[slotKey(a.service, a.number)]?.attempts ?? this.st.restarts[slotKey(a.service, a.number)]?.attempts ?? 0;
+    };
+    const restartsOf = (a: Action): number => p.restartUpdates[slotKey(a.service, a.number)]?.attempts ?? this.st.restarts[slotKey(a.service, a.number)]?.attempts ?? 0;
+    const run = (a: Action): Promise<void> => runOne(a, () => this.execute(a, ids.get(a), progress, restartsOf(a))).then(() => undefined);
+    const slot = limiter(PARALLEL);
+    const runGroup = async (acts: Action[]): Promise<void> => {
       // Drift recreates of replicated services roll per deploy.update_config; the rest run in parallel.
       const rolling = new Map<string, RecreateAction[]>();
       const rest: Action[] = [];
@@ -290,13 +292,50 @@ export class Controller {
           rolling.set(a.service, l);
         } else rest.push(a);
       }
-      const run = (a: Action): Promise<void> => runOne(a, () => this.execute(a, ids.get(a), progress, restartsOf(a))).then(() => undefined);
       await Promise.all([
-        ...rest.filter((a) => a.kind === 'remove').map(run),
-        inParallel(rest.filter((a) => a.kind !== 'remove'), PARALLEL, run),
+        ...rest.map((a) => (a.kind === 'remove' ? run(a) : slot(() => run(a)))),
         ...[...rolling].map(([s, list]) => this.rollout(s, list, ids, progress, runOne, restartsOf, errors, opts.rollingBack?.has(s) ?? false)),
       ]);
+    };
+    // Removals first, in stop order (steps 0 and 1)...
+    for (const step of [0, 1]) {
+      const acts = p.actions.filter((a) => a.step === step);
+      if (acts.length) await runGroup(acts);
     }
+    // ...then each service's creates, starts and recreates as soon as the services it depends on (in this
+    // pass) are done and its depends_on conditions hold, as Compose walks its dependency graph: not level by
+    // level, where a service waited for every service of the level before, unrelated ones too.
+    const groups = new Map<string, Action[]>();
+    for (const a of p.actions) if (a.step >= 2) groups.set(a.service, [...(groups.get(a.service) ?? []), a]);
+    const inPass = new Set(groups.keys());
+    /** Per service: false when it was not started because a dependency failed (its dependents are not either). */
+    const tasks = new Map<string, Promise<boolean>>();
+    let blocked: TscError | undefined;
+    for (const [s, acts] of groups) {
+      // plan order is dependency order: a dependency's task exists before its dependents'
+      const svc = this.service(s);
+      const after = svc ? dependenciesOf(svc, inPass).map((d) => tasks.get(d) ?? true) : [];
+      tasks.set(s, (async (): Promise<boolean> => {
+        if ((await Promise.all(after)).includes(false)) return false;
+        let mine = acts;
+        if (opts.request) {
+          try {
+            await waitDependencies(this, s, progress);
+          } catch (e) {
+            blocked ??= e instanceof TscError ? e : new TscError('RUNTIME', e instanceof Error ? e.message : String(e));
+            return false;
+          }
+        } else {
+          const held = await holdUnmetDependents(this, acts);
+          mine = held.acts;
+          if (held.pending) this.schedule(Date.now() + 1000); // a dependency still starting: look again soon
+        }
+        await runGroup(mine);
+        return true;
+      })());
+    }
+    await Promise.all(tasks.values());
+    if (blocked) errors.unshift(blocked); // what the verb reports first
     const te = Date.now();
     // the removed replicas' networks go now, not while other replicas of the pass still stop: deleting veths
     // and the records' files is kernel and disk work the verb's answer need not wait for, nor compete with
