@@ -11,6 +11,9 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { TscError } from '../errors.js';
 
+/** How long close() lets the helper finish the request in hand before it is killed. */
+const CLOSE_GRACE_MS = 2_000;
+
 /** Exit/reply status of tsc-net when libnftables cannot be loaded. */
 export const NO_LIBNFTABLES = 3;
 
@@ -68,10 +71,12 @@ export class NetHelper {
     const c = this.child;
     this.child = undefined;
     if (!c || c.exitCode !== null || c.signalCode !== null) return Promise.resolve();
+    // a request in hand finishes first; one stuck (in the kernel) does not hold up the exit for long
+    const t = setTimeout(() => c.kill('SIGKILL'), CLOSE_GRACE_MS);
     const exited = new Promise<void>((resolve) => {
-      c.once('exit', () => resolve());
+      c.once('close', () => resolve());
       c.once('error', () => resolve());
-    });
+    }).finally(() => clearTimeout(t));
     c.ref(); // awaited: keep this process up until it is gone
     c.stdin.end();
     return exited;
@@ -94,7 +99,8 @@ export class NetHelper {
       this.pending.clear();
     };
     child.on('error', (e) => gone(`cannot run: ${e.message}`));
-    child.on('exit', (code, signal) => gone(`exited (${signal ?? `status ${code}`})`));
+    // 'close', not 'exit': the replies it wrote before exiting are read first
+    child.on('close', (code, signal) => gone(`exited (${signal ?? `status ${code}`})`));
     this.hold();
     return child;
   }

@@ -1,7 +1,8 @@
 /**
  * `tsc-net serve` through NetHelper: bridges and addresses, container netns + veths, one-batch deletion of
  * many links, nft scripts in-process and table deletion by raw netlink, errors that leave nothing behind,
- * a killed helper replaced on the next request, and the helper's exit when its stdin closes.
+ * a killed helper replaced on the next request, and the helper's exit when its stdin closes (close()
+ * resolves once it exited).
  * Kernel objects are checked by listing (/sys/class/net, /run/netns, `nft list tables`).
  */
 import { execFile } from 'node:child_process';
@@ -96,5 +97,20 @@ describe('tsc-net serve', () => {
     expect(second).not.toBe(first);
     h.close();
     await eventually(() => !existsSync(`/proc/${second}/status`) || /State:\s+Z/.test(readFileSync(`/proc/${second}/status`, 'utf8')), { what: 'helper exits at EOF' });
+  });
+
+  it('close() resolves once the helper exited, after the request in hand', async () => {
+    const own = new NetHelper(defaultHelperPath());
+    const name = `tscbc${tag}`;
+    const made = own.run(['setup', '--bridge', `${name},02:42:c6:33:65:01,198.51.101.1/24`]);
+    const pid = own.pid!;
+    await own.close(); // stdin ends right behind the request: it is carried out, then the process exits
+    await made;
+    const status = existsSync(`/proc/${pid}/status`) ? readFileSync(`/proc/${pid}/status`, 'utf8') : '';
+    expect(status === '' || /State:\s+Z/.test(status)).toBe(true);
+    expect(link(name)).toBe(true);
+    await h.run(['detach', name]);
+    expect(link(name)).toBe(false);
+    await own.close(); // none running: at once
   });
 });
