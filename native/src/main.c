@@ -6,6 +6,7 @@
 #include "exec.h"
 #include "seccomp.h"
 #include "selfexe.h"
+#include "serve.h"
 #include "shim.h"
 #include "state.h"
 #include <dirent.h>
@@ -33,7 +34,7 @@ static int fail(const struct err *e) {
 
 static int usage(const char *msg) {
   fprintf(stderr, "tsc-runtime: %s: %s\n", g_verb, msg);
-  fprintf(stderr, "usage: tsc-runtime [--root DIR] create|start|run|state|kill|delete|exec|list|sealed-exec ... (see native/README.md)\n");
+  fprintf(stderr, "usage: tsc-runtime [--root DIR] create|start|run|state|kill|delete|exec|list|sealed-exec|serve ... (see native/README.md)\n");
   return 2;
 }
 
@@ -449,7 +450,8 @@ int main(int argc, char **argv, char **envp) {
   g_verb = argv[i];
   int sub_argc = argc - i;
   char **sub = argv + i;
-  bool enters = !strcmp(g_verb, "create") || !strcmp(g_verb, "run") || !strcmp(g_verb, "exec");
+  /* serve runs create/run/exec in forks of itself: sealed before its loop, like those verbs */
+  bool enters = !strcmp(g_verb, "create") || !strcmp(g_verb, "run") || !strcmp(g_verb, "exec") || !strcmp(g_verb, "serve");
   if (enters) {
     struct err e = {0};
     if (need_root(&e) < 0) return fail(&e);
@@ -457,6 +459,7 @@ int main(int argc, char **argv, char **envp) {
   }
   optind = 1;
   if (!strcmp(g_verb, "sealed-exec")) return cmd_sealed_exec(sub_argc, sub);
+  if (!strcmp(g_verb, "serve")) return serve_main(sub_argc, sub, main, envp);
   if (!strcmp(g_verb, "create")) return cmd_create_run(sub_argc, sub, false);
   if (!strcmp(g_verb, "run")) return cmd_create_run(sub_argc, sub, true);
   if (!strcmp(g_verb, "start")) return cmd_start(sub_argc, sub);

@@ -1,6 +1,6 @@
 /** The shared shell that runs the helper tools: status, stdout, stderr, stdin and quoting, many at once. */
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -8,6 +8,21 @@ import { spawnerWorkBase, spawnViaShell } from '../../src/runtime/spawner.js';
 import { eventually } from '../helpers/eventually.js';
 import { REPO } from '../helpers/stack.js';
 import { RUNTIME } from '../helpers/oci-bundle.js';
+
+const cmdline = (pid: string): string[] => {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+  } catch {
+    return [];
+  }
+};
+const ppid = (pid: string): string | undefined => {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ')[1];
+  } catch {
+    return undefined;
+  }
+};
 
 describe('spawner', () => {
   it('reports status, output and input of each command, with arguments passed verbatim', async () => {
@@ -54,12 +69,45 @@ describe('spawner', () => {
     expect(bad.stderr).toMatch(/^tsc-runtime: state: /);
   });
 
+  it('runs many tsc-runtime commands at once through `tsc-runtime serve`, each with its own status, output and input', async () => {
+    const n = 20;
+    const rs = await Promise.all(Array.from({ length: n }, (_, i) =>
+      spawnViaShell(RUNTIME, ['--root', `/nonexistent/${i} it's "x"`, 'state', `c${i}`], undefined, { sealedRuntime: true })));
+    rs.forEach((r, i) => {
+      expect(r.code).toBe(1);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toBe(`tsc-runtime: state: container c${i} does not exist: No such file or directory\n`);
+    });
+    // the runner is a sealed copy (CVE-2019-5736): every command is a fork of it, never the host binary
+    const runners = readdirSync('/proc').filter((p) => /^\d+$/.test(p) && cmdline(p)[1] === 'serve' && ppid(p) === String(process.pid));
+    expect(runners.length).toBe(1);
+    expect(readlinkSync(`/proc/${runners[0]}/exe`)).toMatch(/^\/memfd:tsc-runtime/);
+  });
+
+  it('runs a tsc-runtime rebuilt since its runner started from the new file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tsc-spawn-test-'));
+    try {
+      const bin = join(dir, 'tsc-runtime');
+      copyFileSync(RUNTIME, bin);
+      chmodSync(bin, 0o755);
+      expect((await spawnViaShell(bin, ['--version'], undefined, { sealedRuntime: true })).stdout).toBe('tsc-runtime 0.1.0\n');
+      // replaced by another file (as make's rename does): run from its path, with stdin and status
+      writeFileSync(`${bin}.tmp`, '#!/bin/sh\necho "rebuilt $*"; cat; exit 4\n');
+      chmodSync(`${bin}.tmp`, 0o755);
+      renameSync(`${bin}.tmp`, bin);
+      const r = await spawnViaShell(bin, ['a b', "c'd"], 'input\n', { sealedRuntime: true });
+      expect(r).toEqual({ code: 4, stdout: "rebuilt a b c'd\ninput\n", stderr: '' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('falls back to the plain shell for a binary that cannot hold a sealed copy', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tsc-spawn-test-'));
     try {
-      // an older tsc-runtime: no sealed-exec verb (usage error), every other call works
+      // an older tsc-runtime: no serve verb (usage error), every other call works
       const bin = join(dir, 'old-runtime');
-      writeFileSync(bin, '#!/bin/sh\nif [ "$1" = sealed-exec ]; then echo usage >&2; exit 2; fi\necho "ran $*"\n');
+      writeFileSync(bin, '#!/bin/sh\nif [ "$1" = serve ]; then echo usage >&2; exit 2; fi\necho "ran $*"\n');
       chmodSync(bin, 0o755);
       const rs = await Promise.all([1, 2, 3].map((i) => spawnViaShell(bin, ['call', String(i)], undefined, { sealedRuntime: true })));
       expect(rs.map((r) => [r.code, r.stdout])).toEqual([[0, 'ran call 1\n'], [0, 'ran call 2\n'], [0, 'ran call 3\n']]);
@@ -69,9 +117,10 @@ describe('spawner', () => {
     }
   });
 
-  it('leaves no work dir behind when its Node process is SIGKILLed', async () => {
+  it.each([false, true])('leaves no work dir behind when its Node process is SIGKILLed (tsc-runtime serve: %s)', async (sealed) => {
+    const call = sealed ? `spawnViaShell(${JSON.stringify(RUNTIME)}, ['--version'], undefined, { sealedRuntime: true })` : `spawnViaShell('/bin/true', [])`;
     const script = `import { spawnViaShell } from ${JSON.stringify(join(REPO, 'dist/runtime/spawner.js'))};
-await spawnViaShell('/bin/true', []);
+await ${call};
 console.log('ready');
 setInterval(() => undefined, 1000);`;
     const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -79,7 +128,7 @@ setInterval(() => undefined, 1000);`;
       child.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
       child.on('exit', (c) => reject(new Error(`child exited ${c}`)));
     });
-    const dir = join(spawnerWorkBase(), `tsc-spawn-${child.pid}`);
+    const dir = join(spawnerWorkBase(), `tsc-spawn-${child.pid}${sealed ? '-rt' : ''}`);
     expect(existsSync(dir)).toBe(true);
     child.kill('SIGKILL');
     await eventually(() => (existsSync(dir) ? undefined : true), { what: `${dir} removed`, timeoutMs: 30_000 });
