@@ -168,5 +168,9 @@ describe('kill as docker compose kill', () => {
     await env.ok(p, ['down', '-t', '1']);
     expect(await rowsOf(['-a'])).toEqual([]);
     expect(env.containerDirs()).toEqual([]);
+    // as Compose: start has nothing to start (an error); stop, restart and kill have nothing to do (no error)
+    const start = await env.run(p, ['start', 'worker']);
+    expect([start.status, start.stderr.trim()]).toEqual([1, 'service "worker" has no container to start']);
+    for (const verb of ['stop', 'restart', 'kill']) expect((await env.run(p, [verb, 'worker'])).status).toBe(0);
   });
 });

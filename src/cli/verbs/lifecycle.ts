@@ -1,6 +1,6 @@
 /** `stop [-t N]`, `start`, `restart [-t N]`, `kill [-s SIG]` on SERVICE... (all services when none given). */
 import type { Command } from 'commander';
-import { isTscError } from '../../errors.js';
+import { TscError, isTscError } from '../../errors.js';
 
 type Verb = 'stop' | 'start' | 'restart' | 'kill';
 
@@ -23,8 +23,14 @@ async function run(verb: Verb, services: string[], flags: { timeout?: string; si
       const sig = (flags.signal ?? 'SIGKILL').toUpperCase();
       return await engine.kill(p.name, services, /^\d+$/.test(sig) || sig.startsWith('SIG') ? sig : `SIG${sig}`, on);
     } catch (e) {
+      const none = isTscError(e) && e.code === 'NOT_FOUND' && /has no containers|no container to start/.test(e.message);
+      // as Compose's startService: `service "web" has no container to start`
+      if (verb === 'start' && none) {
+        const first = services[0] ?? Object.keys(p.project?.services ?? {})[0];
+        throw new TscError('NOT_FOUND', first === undefined ? 'no container to start' : `service "${first}" has no container to start`);
+      }
       // as Compose: stop, restart and kill of a project without containers do nothing and succeed
-      if (verb === 'start' || !isTscError(e) || e.code !== 'NOT_FOUND' || !/has no containers/.test(e.message)) throw e;
+      if (verb === 'start' || !none) throw e;
       if (verb === 'kill') process.stderr.write('no container to kill\n');
     }
   });
