@@ -36,6 +36,22 @@ struct job {
 static struct job *jobs;
 static size_t njobs, capjobs;
 
+int serve_report_fd = -1;
+
+/* what a job that goes on after its answer (the shim of create / run --detach) sends on serve_report_fd */
+struct serve_report {
+  int32_t pid, code;
+};
+
+int serve_report(int code) {
+  struct serve_report r = {getpid(), code};
+  int fd = serve_report_fd;
+  serve_report_fd = -1;
+  ssize_t n = write(fd, &r, sizeof r); /* < PIPE_BUF: one atomic message */
+  close(fd);
+  return n == (ssize_t)sizeof r ? 0 : -1;
+}
+
 static void remove_flat_dir(const char *dir) {
   DIR *d = opendir(dir);
   if (d) {
@@ -56,9 +72,11 @@ static int redirect(const char *path, int target, int flags) {
 }
 
 /* In the forked child: stdio from the job's files, then main() (or exec). Never returns. */
-__attribute__((noreturn)) static void run_job(json_t *cmd, int sfd, const sigset_t *mask, tsc_main_fn tsc_main,
-                                              char **envp) {
+__attribute__((noreturn)) static void run_job(json_t *cmd, int sfd, int rp[2], const sigset_t *mask,
+                                              tsc_main_fn tsc_main, char **envp) {
   close(sfd);
+  close(rp[0]);
+  serve_report_fd = rp[1]; /* O_CLOEXEC: an exec'd program never gets it */
   signal(SIGCHLD, SIG_DFL);
   sigprocmask(SIG_SETMASK, mask, NULL);
   const char *in = json_string_value(json_object_get(cmd, "in"));
@@ -86,7 +104,8 @@ __attribute__((noreturn)) static void run_job(json_t *cmd, int sfd, const sigset
   _exit(saved == ENOENT ? 127 : 126);
 }
 
-static void start_job(const char *line, size_t len, int sfd, const sigset_t *mask, tsc_main_fn tsc_main, char **envp) {
+static void start_job(const char *line, size_t len, int sfd, int rp[2], const sigset_t *mask, tsc_main_fn tsc_main,
+                      char **envp) {
   json_error_t je;
   json_t *cmd = json_loadb(line, len, 0, &je);
   json_t *idv = cmd ? json_object_get(cmd, "id") : NULL;
@@ -107,7 +126,7 @@ static void start_job(const char *line, size_t len, int sfd, const sigset_t *mas
     capjobs = cap;
   }
   pid_t pid = fork();
-  if (pid == 0) run_job(cmd, sfd, mask, tsc_main, envp);
+  if (pid == 0) run_job(cmd, sfd, rp, mask, tsc_main, envp);
   json_decref(cmd);
   if (pid < 0) {
     dprintf(1, "%lld 127\n", id);
@@ -116,18 +135,22 @@ static void start_job(const char *line, size_t len, int sfd, const sigset_t *mas
   jobs[njobs++] = (struct job){pid, id};
 }
 
+static void answer(pid_t pid, int code) {
+  for (size_t i = 0; i < njobs; i++) {
+    if (jobs[i].pid != pid) continue;
+    dprintf(1, "%lld %d\n", jobs[i].id, code);
+    jobs[i] = jobs[--njobs];
+    return;
+  }
+}
+
 static void reap(void) {
   for (;;) {
     int st;
     pid_t p = waitpid(-1, &st, WNOHANG);
     if (p <= 0) return;
-    for (size_t i = 0; i < njobs; i++) {
-      if (jobs[i].pid != p) continue;
-      int code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-      dprintf(1, "%lld %d\n", jobs[i].id, code);
-      jobs[i] = jobs[--njobs];
-      break;
-    }
+    /* a job that answered already (a shim, exiting with its container) is no longer in the table */
+    answer(p, WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
   }
 }
 
@@ -151,15 +174,25 @@ int serve_main(int argc, char **argv, tsc_main_fn tsc_main, char **envp) {
     dprintf(2, "tsc-runtime: serve: signalfd: %s\n", strerror(errno));
     return 1;
   }
+  int rp[2];
+  if (pipe2(rp, O_CLOEXEC | O_NONBLOCK) < 0) {
+    dprintf(2, "tsc-runtime: serve: pipe: %s\n", strerror(errno));
+    return 1;
+  }
   size_t cap = 1 << 16, len = 0;
   char *buf = malloc(cap);
   if (!buf) return 1;
   bool eof = false;
   while (!eof) {
-    struct pollfd p[2] = {{.fd = 0, .events = POLLIN}, {.fd = sfd, .events = POLLIN}};
-    if (poll(p, 2, -1) < 0) {
+    struct pollfd p[3] = {{.fd = 0, .events = POLLIN}, {.fd = sfd, .events = POLLIN}, {.fd = rp[0], .events = POLLIN}};
+    if (poll(p, 3, -1) < 0) {
       if (errno == EINTR) continue;
       break;
+    }
+    /* answers first, then exits: a shim that reported and died at once is already out of the table */
+    if (p[2].revents) {
+      struct serve_report r;
+      while (read(rp[0], &r, sizeof r) == (ssize_t)sizeof r) answer(r.pid, r.code);
     }
     if (p[1].revents) {
       struct signalfd_siginfo si;
@@ -183,7 +216,7 @@ int serve_main(int argc, char **argv, tsc_main_fn tsc_main, char **envp) {
     len += (size_t)n;
     char *start = buf, *nl;
     while ((nl = memchr(start, '\n', len - (size_t)(start - buf)))) {
-      if (*start == '{') start_job(start, (size_t)(nl - start), sfd, &old, tsc_main, envp);
+      if (*start == '{') start_job(start, (size_t)(nl - start), sfd, rp, &old, tsc_main, envp);
       start = nl + 1;
     }
     len -= (size_t)(start - buf);

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { spawnerWorkBase, spawnViaShell } from '../../src/runtime/spawner.js';
 import { eventually } from '../helpers/eventually.js';
 import { REPO } from '../helpers/stack.js';
-import { RUNTIME } from '../helpers/oci-bundle.js';
+import { readLog, RUNTIME, Scratch } from '../helpers/oci-bundle.js';
 
 const cmdline = (pid: string): string[] => {
   try {
@@ -82,6 +82,43 @@ describe('spawner', () => {
     const runners = readdirSync('/proc').filter((p) => /^\d+$/.test(p) && cmdline(p)[1] === 'serve' && ppid(p) === String(process.pid));
     expect(runners.length).toBe(1);
     expect(readlinkSync(`/proc/${runners[0]}/exe`)).toMatch(/^\/memfd:tsc-runtime/);
+  });
+
+  it('create and run --detach through serve: the job becomes the shim, answers once created, and is reaped when its container ends', async () => {
+    const sc = new Scratch('spawn');
+    try {
+      const rt = (args: string[]) => spawnViaShell(RUNTIME, ['--root', sc.root, ...args], undefined, { sealedRuntime: true });
+      const id = sc.id('det');
+      const b = sc.bundle(id, { args: ['sh', '-c', 'echo hello; sleep 0.5; exit 3'], cgroupsPath: sc.cgroupPath(id) });
+      const pidFile = join(sc.base, `${id}.pid`);
+      const r = await rt(['run', '--detach', '--bundle', b.dir, '--log-path', join(sc.base, `${id}.log`), '--pid-file', pidFile, id]);
+      expect(r).toEqual({ code: 0, stdout: '', stderr: '' });
+      const st = sc.state(id);
+      expect(st.status).toBe('running');
+      expect(readFileSync(pidFile, 'utf8')).toBe(String(st.pid));
+      await eventually(() => (sc.state(id).status === 'stopped' ? true : undefined), { what: 'container stopped', timeoutMs: 30_000 });
+      expect(sc.state(id).exitCode).toBe(3);
+      expect(readLog(join(sc.base, `${id}.log`)).map((l) => l.text)).toEqual(['hello']);
+      // the shim that answered early exits with its container and leaves no zombie behind
+      const shim = String(st.shimPid);
+      await eventually(() => (ppid(shim) === undefined ? true : undefined), { what: 'shim reaped', timeoutMs: 30_000 });
+      sc.ok(['delete', id]);
+
+      // create: answered while PID 1 waits for start; errors of the shim come back on stderr with status 1
+      const id2 = sc.id('cre');
+      const b2 = sc.bundle(id2, { args: ['true'] });
+      expect((await rt(['create', '--bundle', b2.dir, id2])).code).toBe(0);
+      expect(sc.state(id2).status).toBe('created');
+      sc.ok(['delete', id2]);
+      const id3 = sc.id('bad');
+      const b3 = sc.bundle(id3, { args: ['true'], userName: 'nobody-here' });
+      const bad = await rt(['run', '--detach', '--bundle', b3.dir, id3]);
+      expect(bad.code).toBe(1);
+      expect(bad.stderr).toMatch(/^tsc-runtime: run: invalid user nobody-here/);
+      expect(existsSync(join(sc.root, id3))).toBe(false);
+    } finally {
+      sc.cleanup();
+    }
   });
 
   it('runs a tsc-runtime rebuilt since its runner started from the new file', async () => {
