@@ -2,7 +2,7 @@
  * The supervisor's socket server: decodes requests and dispatches them to the handlers.
  */
 import { createServer, type Server, type Socket } from 'node:net';
-import { chmodSync, mkdirSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, unlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Project } from '../spec/model.js';
 import type { ContainerEvent, DownOptions, ProgressEvent, UpOptions } from '../api.js';
@@ -98,7 +98,11 @@ export async function listen(path: string, c: Controller, hooks: ServerHooks): P
   // blocking calls (a directory of sockets: microseconds), not the thread pool, where they queued behind
   // whatever the supervisor's start has in flight while `up` waits for this socket
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  rmSync(path, { force: true });
+  try {
+    unlinkSync(path); // a socket left by a supervisor that was killed (rmSync would load rimraf)
+  } catch {
+    // none
+  }
   const server = createServer((sock) => {
     sock.on('error', () => undefined);
     onLines(sock, (msg) => {
