@@ -8,6 +8,7 @@ import { totalmem } from 'node:os';
 import type { ContainerSummary } from '../api.js';
 import type { ContainerStats } from '../runtime/api.js';
 import { humanSize } from '../cli/human-size.js';
+import { alignColumns } from '../cli/go-template.js';
 import { containerBlockIo, type BlockIo } from './block-io.js';
 
 export interface StatsSample {
@@ -76,12 +77,16 @@ export function statsRow(c: Pick<ContainerSummary, 'ID' | 'Name'>, a: StatsSampl
 }
 
 /** Docker's stats table (tabwriter, padding 3). */
+/** docker stats' column titles, for `--format "table {{.Name}}\t{{.CPUPerc}}..."`. */
+export const STATS_HEADERS: Readonly<Record<string, string>> = {
+  Container: 'CONTAINER', Name: 'NAME', ID: 'CONTAINER ID', CPUPerc: 'CPU %', MemUsage: 'MEM USAGE / LIMIT', MemPerc: 'MEM %', NetIO: 'NET I/O', BlockIO: 'BLOCK I/O', PIDs: 'PIDS',
+};
+
+/** docker stats' default table, aligned as Docker's tabwriter (columns at least 10 wide, 3 spaces apart). */
 export function statsTable(rows: readonly StatsRow[]): string {
   const head = ['CONTAINER ID', 'NAME', 'CPU %', 'MEM USAGE / LIMIT', 'MEM %', 'NET I/O', 'BLOCK I/O', 'PIDS'];
   const body = rows.map((r) => [r.ID, r.Name, r.CPUPerc, r.MemUsage, r.MemPerc, r.NetIO, r.BlockIO, r.PIDs]);
-  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => (b[i] ?? '').length)) + 3);
-  const line = (cells: string[]): string => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('').trimEnd();
-  return [line(head), ...body.map(line)].join('\n') + '\n';
+  return alignColumns([head, ...body].map((cells) => cells.join('\t'))).map((l) => `${l}\n`).join('');
 }
 
 /** A reading of one container (runtime stats and its PID 1's network counters). */

@@ -155,6 +155,13 @@ describe('kill as docker compose kill', () => {
     expect((await rowsOf(['web']))[0]?.State).toBe('running');
   });
 
+  it('stats --format takes Go templates, with docker stats\' titles in a table', async () => {
+    const t = (await env.ok(p, ['stats', '--no-stream', '--format', 'table {{.Name}}\\t{{.CPUPerc}}\\t{{.PIDs}}', 'web'])).stdout.split('\n');
+    expect(t[0]).toMatch(/^NAME +CPU % +PIDS$/);
+    expect(t[1]).toMatch(new RegExp(`^${p.name}-web-1 +\\d+\\.\\d\\d% +\\d+$`));
+    expect((await env.ok(p, ['stats', '--no-stream', '--format', '{{.Name}}={{.MemPerc}}', 'web'])).stdout).toMatch(new RegExp(`^${p.name}-web-1=\\d+\\.\\d\\d%\n$`));
+  });
+
   it('--progress json prints Compose\'s JSON lines ({"id","status"}) on stderr', async () => {
     const r = await env.ok(p, ['--progress', 'json', 'stop', '-t', '1', 'worker']);
     const lines = r.stderr.trim().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);

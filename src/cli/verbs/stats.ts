@@ -1,5 +1,6 @@
-/** `stats [-a] [--no-stream] [--format table|json] [--no-trunc] [SERVICE...]`: live resource usage, as `docker compose stats`. */
+/** `stats [-a] [--no-stream] [--format table|json|TEMPLATE] [--no-trunc] [SERVICE...]`: live resource usage, as `docker compose stats`. */
 import type { Command } from 'commander';
+import type { StatsRow } from '../../engine/stats.js';
 
 interface StatsFlags { all?: boolean; stream: boolean; format: string }
 
@@ -10,13 +11,17 @@ export function registerStats(program: Command): void {
     .argument('[service...]')
     .option('-a, --all', 'show all containers (default shows just running)')
     .option('--no-stream', 'disable streaming stats and only pull the first result')
-    .option('--format <format>', 'table or json (one object per line)', 'table')
+    .option('--format <format>', 'table, json (one object per line), or a Go template such as "table {{.Name}}\\t{{.CPUPerc}}"', 'table')
     .option('--no-trunc', 'do not truncate output (accepted)')
     .action(async (services: string[], flags: StatsFlags, cmd: Command) => {
-      const [{ createEngine }, ref, st, { createRuntime }, { TscError }, { defaultPaths }] = await Promise.all([
-        import('../../engine/index.js'), import('../project-ref.js'), import('../../engine/stats.js'), import('../../supervisor/deps.js'), import('../../errors.js'), import('../../state/paths.js'),
+      const [{ createEngine }, ref, st, { createRuntime }, { defaultPaths }, { renderRows }] = await Promise.all([
+        import('../../engine/index.js'), import('../project-ref.js'), import('../../engine/stats.js'), import('../../supervisor/deps.js'), import('../../state/paths.js'), import('../go-template.js'),
       ]);
-      if (flags.format !== 'table' && flags.format !== 'json') throw new TscError('USAGE', `invalid format "${flags.format}": use table or json`);
+      const format = (rows: StatsRow[]): string => {
+        if (flags.format === 'json') return rows.map((o) => `${JSON.stringify(o)}\n`).join('');
+        if (flags.format === 'table' || flags.format === '') return st.statsTable(rows);
+        return renderRows(flags.format, rows as unknown as Record<string, unknown>[], st.STATS_HEADERS);
+      };
       const p = await ref.projectRef(cmd, true);
       const engine = createEngine();
       const rt = await createRuntime(defaultPaths());
@@ -33,7 +38,7 @@ export function registerStats(program: Command): void {
         const now = new Map(await Promise.all(rows.map(async (r) => [r.ID, await st.sample((id) => rt.stats(id), r)] as const)));
         // our ids are names with a suffix, short already: --no-trunc changes nothing
         const out = rows.map((r) => st.statsRow(r, before.get(r.ID) ?? (now.get(r.ID) as never), now.get(r.ID) as never));
-        const text = flags.format === 'json' ? out.map((o) => `${JSON.stringify(o)}\n`).join('') : st.statsTable(out);
+        const text = format(out);
         // streaming to a terminal redraws in place, as docker stats
         process.stdout.write(flags.stream && process.stdout.isTTY ? `\x1b[2J\x1b[H${text}` : text);
         if (!flags.stream || stop) return;
