@@ -46,11 +46,12 @@ export function servicePorts(project: Project): Record<string, number[]> {
   return out;
 }
 
-async function ensureProjectResources(c: Controller, project: Project, progress: OnProgress, fresh = false): Promise<void> {
+/** `fresh`: the project has no container yet (its networks are reported created); may be known only later. */
+async function ensureProjectResources(c: Controller, project: Project, progress: OnProgress, fresh: boolean | Promise<boolean> = false): Promise<void> {
   const { network, volumes } = c.deps;
   if (network) {
     const nets = await network.ensureNetworks(project, { servicePorts: servicePorts(project) });
-    for (const n of nets) if (!n.external && fresh) progress({ type: 'resource', resource: `Network ${n.name}`, status: 'Created', done: true });
+    if (await fresh) for (const n of nets) if (!n.external) progress({ type: 'resource', resource: `Network ${n.name}`, status: 'Created', done: true });
   }
   if (volumes) {
     for (const [key, v] of Object.entries(project.volumes)) {
@@ -95,30 +96,34 @@ export async function handleUp(c: Controller, project: Project, opts: UpOptions,
     // as Compose: `up` sets replica counts from the file and its --scale flags (an earlier `scale` is undone)
     c.st.scale = { ...opts.scale };
     const t0 = Date.now();
-    const infos = await c.observe();
-    c.deps.log(`up: observe ${Date.now() - t0} ms`);
-    const mine = new Set(infos.filter((i) => selected.includes(i.service)).map((i) => i.id));
-    c.st.noRestart = c.st.noRestart.filter((id) => !mine.has(id));
-    resetRestarts(c, selected);
-    // Networks and volumes are idempotent and adopted by a successor: they are made while the images are
-    // looked up (or pulled) and the pass plans and writes the intent with its journal (one durable write);
-    // nothing is made or removed before both are done.
-    const resources = ensureProjectResources(c, project, progress, infos.length === 0).then(() => c.deps.log(`up: networks and volumes ready at ${Date.now() - t0} ms`));
+    // Networks and volumes are idempotent and adopted by a successor: they are made while the containers
+    // are listed, the images looked up (or pulled) and the pass plans and writes the intent with its
+    // journal (one durable write); nothing is made or removed before both are done.
+    const listed = c.observe();
+    const resources = ensureProjectResources(c, project, progress, listed.then((l) => l.length === 0, () => false)).then(() => c.deps.log(`up: networks and volumes ready at ${Date.now() - t0} ms`));
     resources.catch(() => undefined); // awaited by the pass (or below)
     warmExitWatch();
     const oneShot: OneShot = {};
     const ops = c.ops(true, opts.pull);
+    const images = Promise.all(selected.map(async (s) => {
+      const svc = project.services[s];
+      if (!svc) return;
+      const image = await ops.image(svc);
+      oneShot[s] = { forceRecreate: opts.forceRecreate, noRecreate: opts.noRecreate, startExited: !opts.noStart, imageId: image.id };
+    }));
+    images.catch(() => undefined); // awaited below
+    let infos: ContainerInfo[];
     try {
-      await Promise.all(selected.map(async (s) => {
-        const svc = project.services[s];
-        if (!svc) return;
-        const image = await ops.image(svc);
-        oneShot[s] = { forceRecreate: opts.forceRecreate, noRecreate: opts.noRecreate, startExited: !opts.noStart, imageId: image.id };
-      }));
+      infos = await listed;
+      c.deps.log(`up: observe ${Date.now() - t0} ms`);
+      await images;
     } catch (e) {
       await resources.catch(() => undefined); // not still making networks when the next verb runs
       throw e;
     }
+    const mine = new Set(infos.filter((i) => selected.includes(i.service)).map((i) => i.id));
+    c.st.noRestart = c.st.noRestart.filter((id) => !mine.has(id));
+    resetRestarts(c, selected);
     // as Compose: a service recreated by this up takes its depends_on `restart: true` dependents along
     const recreated = selected.filter((s) => opts.forceRecreate || infos.some((i) => i.service === s && i.labels[L_HASH] !== configHash(project.services[s] as Service)));
     if (!opts.noRecreate) for (const s of withRestartDependents(project.services, recreated)) if (oneShot[s] && !recreated.includes(s)) oneShot[s].forceRecreate = true;
