@@ -76,8 +76,8 @@ export function createEngine(paths: Paths = defaultPaths()): Engine {
       const name = typeof project === 'string' ? project : project.name;
       await withClient(paths, name, async (c) => {
         await c.request('down', { ...(typeof project === 'string' ? {} : { project }), options: opts }, asProgress(onProgress));
-        // the supervisor exits after answering a down: returning once its end closed (it exited, its
-        // helpers before it) leaves no process of the project behind
+        // the supervisor exits after answering a down, its helpers gone before the answer: its end of the
+        // socket closes as it calls exit, so returning then leaves no process of the project behind
         let timer: NodeJS.Timeout | undefined;
         await Promise.race([c.ended, new Promise<void>((r) => (timer = setTimeout(r, DOWN_EXIT_WAIT_MS)))]);
         clearTimeout(timer);

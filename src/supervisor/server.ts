@@ -63,7 +63,12 @@ async function dispatch(c: Controller, req: Request, sock: Socket, hooks: Server
     case 'down': {
       await handleDown(c, p.project === undefined ? undefined : projectOf(p.project), p.options as DownOptions, progress, hooks.stateFile);
       await hooks.beforeDownAnswer?.();
-      setImmediate(() => hooks.onDown());
+      setImmediate(() => {
+        hooks.onDown(); // nothing left but process.exit, a microtask away
+        // The CLI returns at this end's close: closed now (the answer written), it does not also wait
+        // for the kernel to free this process's memory (the fd would close only after that).
+        if (sock.writableLength === 0) sock.destroy();
+      });
       return {};
     }
     case 'ps': {
