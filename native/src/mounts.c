@@ -42,36 +42,34 @@ int open_in_root(int rootfd, const char *path, int flags) {
   return (int)syscall(SYS_openat2, rootfd, path, &how, sizeof how);
 }
 
-/* Create every missing component of PATH inside rootfd (dirs; the last one a file when is_file). */
+/* Create every missing component of PATH inside rootfd (dirs; the last one a file when is_file). Each one is
+ * made through an fd of its parent opened inside the root (RESOLVE_IN_ROOT): parent first, and only when that
+ * is missing too its own parent (recursively), so the usual case (a new mount point in an existing dir,
+ * e.g. /dev/pts, /sys/fs/cgroup/memory) is one open and one mkdir, not an open per component. */
 static int mkpath_in_root(int rootfd, const char *path, bool is_file, struct err *e) {
   char buf[4096];
   if (xsnprintf(buf, sizeof buf, "%s", path) < 0) return err_set(e, ENAMETOOLONG, "path %s", path);
   size_t len = strlen(buf);
-  for (size_t i = 1; i <= len; i++) {
-    if (buf[i] != '/' && buf[i] != 0) continue;
-    char save = buf[i];
-    buf[i] = 0;
-    int fd = open_in_root(rootfd, buf, O_PATH);
-    if (fd >= 0) {
-      close(fd);
-    } else if (errno == ENOENT) {
-      char *slash = strrchr(buf, '/');
-      *slash = 0;
-      _cleanup_close_ int pfd = open_in_root(rootfd, buf, O_PATH | O_DIRECTORY);
-      *slash = '/';
-      if (pfd < 0) return err_set(e, errno, "open %s in rootfs", buf);
-      bool last = save == 0;
-      if (last && is_file) {
-        int f = openat(pfd, slash + 1, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
-        if (f < 0 && errno != EEXIST) return err_set(e, errno, "create %s in rootfs", buf);
-        if (f >= 0) close(f);
-      } else if (mkdirat(pfd, slash + 1, 0755) < 0 && errno != EEXIST) {
-        return err_set(e, errno, "mkdir %s in rootfs", buf);
-      }
-    } else {
-      return err_set(e, errno, "open %s in rootfs", buf);
-    }
-    buf[i] = save;
+  while (len > 1 && buf[len - 1] == '/') buf[--len] = 0;
+  if (!strcmp(buf, "/") || !strcmp(buf, ".") || !*buf) return 0; /* the root itself */
+  char *slash = strrchr(buf, '/');
+  const char *name = slash ? slash + 1 : buf;
+  if (!*name || !strcmp(name, ".") || !strcmp(name, "..")) return err_set(e, EINVAL, "mount target %s", path);
+  const char *parent = slash == buf ? "/" : buf;
+  if (slash) *slash = 0;
+  else parent = ".";
+  _cleanup_close_ int pfd = open_in_root(rootfd, parent, O_PATH | O_DIRECTORY);
+  if (pfd < 0 && errno == ENOENT && slash && slash != buf) {
+    if (mkpath_in_root(rootfd, buf, false, e) < 0) return -1;
+    pfd = open_in_root(rootfd, parent, O_PATH | O_DIRECTORY);
+  }
+  if (pfd < 0) return err_set(e, errno, "open %s in rootfs", parent);
+  if (is_file) {
+    int f = openat(pfd, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (f < 0 && errno != EEXIST) return err_set(e, errno, "create %s in rootfs", path);
+    if (f >= 0) close(f);
+  } else if (mkdirat(pfd, name, 0755) < 0 && errno != EEXIST) {
+    return err_set(e, errno, "mkdir %s in rootfs", path);
   }
   return 0;
 }
