@@ -30,3 +30,22 @@ export function composeWords(verb: ProgressVerb, on: OnProgress): OnProgress {
     on(e);
   };
 }
+
+/**
+ * Compose's steps of a removal: `Stopping, Stopped, Removing, Removed` for a container and `Removing,
+ * Removed` for a network or volume. The supervisor reports the ends (Stopping, Removed); the steps it
+ * does not name are filled in, in order, just before Removed.
+ */
+export function removalSteps(on: OnProgress): OnProgress {
+  const last = new Map<string, string>();
+  return (e: ProgressEvent) => {
+    if (e.type !== 'resource') return on(e);
+    const before = last.get(e.resource);
+    last.set(e.resource, e.status);
+    if (e.status === 'Removed') {
+      if (before === 'Stopping') on({ type: 'resource', resource: e.resource, status: 'Stopped', done: false });
+      if (before !== 'Removing') on({ type: 'resource', resource: e.resource, status: 'Removing', done: false });
+    }
+    on(e);
+  };
+}

@@ -171,8 +171,11 @@ describe('kill as docker compose kill', () => {
     await env.ok(p, ['start', 'worker']);
   });
 
-  it('down leaves no container behind', async () => {
-    await env.ok(p, ['down', '-t', '1']);
+  it('down says Stopping, Stopped, Removing, Removed per container, as Compose, and leaves no container behind', async () => {
+    const down = await env.ok(p, ['--progress', 'plain', 'down', '-t', '1']);
+    const words = down.stderr.split('\n').filter((l) => l.startsWith(` Container ${p.name}-web-1  `)).map((l) => l.trim().split(/\s+/).pop());
+    expect(words).toEqual(['Stopping', 'Stopped', 'Removing', 'Removed']);
+    expect(down.stderr).toMatch(new RegExp(`Network ${p.name}_default  Removing\n(.*\n)* Network ${p.name}_default  Removed`));
     expect(await rowsOf(['-a'])).toEqual([]);
     expect(env.containerDirs()).toEqual([]);
     // as Compose: start has nothing to start (an error); stop, restart and kill have nothing to do (no error)

@@ -42,3 +42,21 @@ describe('ps details', () => {
     expect(t[0]?.startsWith('NAME      IMAGE')).toBe(true);
   });
 });
+
+describe('progress words', () => {
+  it('a removal reads Stopping, Stopped, Removing, Removed as Compose prints it; networks Removing, Removed', async () => {
+    const { removalSteps } = await import('../../src/cli/progress-names.js');
+    const seen: string[] = [];
+    const on = removalSteps((e) => seen.push(e.type === 'resource' ? `${e.resource} ${e.status}` : e.text));
+    on({ type: 'resource', resource: 'Container p-web-1', status: 'Stopping', done: false });
+    on({ type: 'resource', resource: 'Container p-once-1', status: 'Removed', done: true });
+    on({ type: 'resource', resource: 'Container p-web-1', status: 'Removed', done: true });
+    on({ type: 'resource', resource: 'Network p_default', status: 'Removing', done: false });
+    on({ type: 'resource', resource: 'Network p_default', status: 'Removed', done: true });
+    expect(seen).toEqual([
+      'Container p-web-1 Stopping', 'Container p-once-1 Removing', 'Container p-once-1 Removed',
+      'Container p-web-1 Stopped', 'Container p-web-1 Removing', 'Container p-web-1 Removed',
+      'Network p_default Removing', 'Network p_default Removed',
+    ]);
+  });
+});

@@ -11,8 +11,8 @@ export function registerDown(program: Command): void {
     .option('--rmi <type>', 'remove images used by services: "local" only those without a custom tag, or "all"')
     .option('--progress <mode>', 'progress output: auto, tty, plain, json, quiet')
     .action(async (flags: { volumes?: boolean; removeOrphans?: boolean; timeout?: string; rmi?: string }, cmd: Command) => {
-      const [{ createEngine }, ref, { withProgress }, rmi] = await Promise.all([
-        import('../../engine/index.js'), import('../project-ref.js'), import('../progress.js'), import('./down-rmi.js'),
+      const [{ createEngine }, ref, { withProgress }, rmi, { removalSteps }] = await Promise.all([
+        import('../../engine/index.js'), import('../project-ref.js'), import('../progress.js'), import('./down-rmi.js'), import('../progress-names.js'),
       ]);
       const mode = rmi.parseRmi(flags.rmi);
       const p = await ref.projectRef(cmd);
@@ -20,7 +20,8 @@ export function registerDown(program: Command): void {
       const engine = createEngine();
       // the images are known before the containers that name them go
       const images = mode ? rmi.imagesToRemove(mode, p.project, p.project ? [] : (await engine.ps(p.name, { all: true, services: [] })).map((r) => r.Image)) : [];
-      await withProgress(ref.progressMode(cmd), `Removing project ${p.name}`, async (on) => {
+      await withProgress(ref.progressMode(cmd), `Removing project ${p.name}`, async (reported) => {
+        const on = removalSteps(reported);
         await engine.down(p.project ?? p.name, { volumes: flags.volumes === true, removeOrphans: flags.removeOrphans === true, ...(t !== undefined ? { timeoutMs: t } : {}) }, on);
         await rmi.removeImages(images, on);
       });

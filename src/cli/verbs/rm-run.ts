@@ -6,6 +6,7 @@ import { createEngine } from '../../engine/index.js';
 import { rm } from '../../engine/more-verbs.js';
 import { checkServices, progressMode, projectRef } from '../project-ref.js';
 import { withProgress } from '../progress.js';
+import { removalSteps } from '../progress-names.js';
 import type { RmFlags } from './rm.js';
 
 /** Compose removes what does not run: exited, created, restarting (a paused container runs). */
@@ -41,5 +42,5 @@ export async function runRm(cmd: Command, services: string[], flags: RmFlags): P
   const msg = `Going to remove ${stopped.map((r) => r.Name).join(', ')}`;
   if (flags.force || process.stdin.isTTY !== true) process.stdout.write(`${msg}\n`);
   else if (!(await confirm(msg))) return;
-  await withProgress(mode, `rm ${p.name}`, (on) => rm(p.name, stopped.map((r) => r.ID), flags.volumes === true, on));
+  await withProgress(mode, `rm ${p.name}`, (on) => rm(p.name, stopped.map((r) => r.ID), flags.volumes === true, removalSteps(on)));
 }

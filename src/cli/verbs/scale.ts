@@ -9,9 +9,11 @@ export function registerScale(program: Command): void {
     .option('--no-deps', 'don\'t start linked services (accepted; dependencies already run)')
     .option('--progress <mode>', 'progress output: auto, tty, plain, json, quiet')
     .action(async (pairs: string[], _flags: unknown, cmd: Command) => {
-      const [{ createEngine }, ref, { withProgress }] = await Promise.all([import('../../engine/index.js'), import('../project-ref.js'), import('../progress.js')]);
+      const [{ createEngine }, ref, { withProgress }, { removalSteps }] = await Promise.all([
+        import('../../engine/index.js'), import('../project-ref.js'), import('../progress.js'), import('../progress-names.js'),
+      ]);
       const scale = ref.parseScale(pairs);
       const project = await ref.loadProjectFor(cmd);
-      await withProgress(ref.progressMode(cmd), `Scaling ${Object.keys(scale).join(', ')}`, (on) => createEngine().scale(project, scale, on));
+      await withProgress(ref.progressMode(cmd), `Scaling ${Object.keys(scale).join(', ')}`, (on) => createEngine().scale(project, scale, removalSteps(on)));
     });
 }
