@@ -98,6 +98,10 @@ static int compile_ctx(json_t *spec, scmp_filter_ctx *out, struct err *e) {
   scmp_filter_ctx ctx = seccomp_init(def);
   if (!ctx) return err_set(e, ENOMEM, "seccomp_init");
   if (seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0) < 0) goto fail_attr;
+  /* a binary tree of syscall numbers instead of libseccomp's linear list: the kernel emulates the filter
+   * for every syscall number of every arch at load (its allow-cache), so Docker's profile loads in ~1.0 ms of
+   * CPU instead of ~1.5 here (and a filtered syscall runs ~log n compares); same verdicts. Best effort. */
+  seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
   json_t *ar = json_object_get(spec, "architectures"), *v;
   size_t i;
   json_array_foreach(ar, i, v) {
@@ -187,8 +191,14 @@ static void to_cache(const char *path, const char *text, size_t tlen, const stru
 int seccomp_build(json_t *spec, void **out, struct err *e) {
   *out = NULL;
   if (!json_is_object(spec)) return 0;
-  char *text = json_dumps(spec, JSON_COMPACT | JSON_SORT_KEYS);
-  if (!text) return err_set(e, ENOMEM, "linux.seccomp");
+  char *dump = json_dumps(spec, JSON_COMPACT | JSON_SORT_KEYS);
+  if (!dump) return err_set(e, ENOMEM, "linux.seccomp");
+  /* the cache key and text name the compile options too: a program cached by an older build (linear) is not
+   * taken for a tree */
+  char *text = NULL;
+  int tl = asprintf(&text, "btree2:%s", dump);
+  free(dump);
+  if (tl < 0) return err_set(e, ENOMEM, "linux.seccomp");
   size_t tlen = strlen(text);
   char path[4200] = "";
   if (seccomp_cache_dir)
