@@ -71,6 +71,23 @@ static int redirect(const char *path, int target, int flags) {
   return r < 0 ? -1 : 0;
 }
 
+/* The bytes of serve's own command line after its program path ("serve --workdir DIR"): a job (and the shim
+ * it may become) writes its verb and last argument there, so ps shows "tsc-runtime run ID", not serve's
+ * line (PR_SET_MM_ARG_* would need CAP_SYS_RESOURCE). */
+static char *title_area;
+static size_t title_len;
+
+static void set_title(char **argv, size_t n) {
+  if (!title_area || title_len < 2) return;
+  size_t i = 1;
+  while (i < n && (!strcmp(argv[i], "--root") || !strncmp(argv[i], "--root=", 7))) i += argv[i][6] ? 1 : 2;
+  if (i >= n) return;
+  char t[256];
+  snprintf(t, sizeof t, "%s%s%s", argv[i], i + 1 < n ? " " : "", i + 1 < n ? argv[n - 1] : "");
+  memset(title_area, 0, title_len);
+  memcpy(title_area, t, strnlen(t, title_len - 1));
+}
+
 /* In the forked child: stdio from the job's files, then main() (or exec). Never returns. */
 __attribute__((noreturn)) static void run_job(json_t *cmd, int sfd, int rp[2], const sigset_t *mask,
                                               tsc_main_fn tsc_main, char **envp) {
@@ -94,6 +111,7 @@ __attribute__((noreturn)) static void run_job(json_t *cmd, int sfd, int rp[2], c
   for (size_t i = 0; argv && i < n; i++) argv[i] = (char *)json_string_value(json_array_get(av, i));
   if (!argv || n == 0 || !argv[0]) _exit(2);
   if (json_is_true(json_object_get(cmd, "self"))) {
+    set_title(argv, n);
     int code = tsc_main((int)n, argv, envp);
     fflush(NULL);
     _exit(code);
@@ -155,6 +173,9 @@ static void reap(void) {
 }
 
 int serve_main(int argc, char **argv, tsc_main_fn tsc_main, char **envp) {
+  /* argv's strings are contiguous, as the kernel laid them out */
+  title_area = argv[0];
+  title_len = (size_t)(argv[argc - 1] + strlen(argv[argc - 1]) - argv[0]);
   static const struct option lo[] = {{"workdir", 1, 0, 'w'}, {0, 0, 0, 0}};
   const char *workdir = NULL;
   int o;

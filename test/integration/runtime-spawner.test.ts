@@ -89,13 +89,15 @@ describe('spawner', () => {
     try {
       const rt = (args: string[]) => spawnViaShell(RUNTIME, ['--root', sc.root, ...args], undefined, { sealedRuntime: true });
       const id = sc.id('det');
-      const b = sc.bundle(id, { args: ['sh', '-c', 'echo hello; sleep 0.5; exit 3'], cgroupsPath: sc.cgroupPath(id) });
+      const b = sc.bundle(id, { args: ['sh', '-c', 'echo hello; sleep 2; exit 3'], cgroupsPath: sc.cgroupPath(id) });
       const pidFile = join(sc.base, `${id}.pid`);
       const r = await rt(['run', '--detach', '--bundle', b.dir, '--log-path', join(sc.base, `${id}.log`), '--pid-file', pidFile, id]);
       expect(r).toEqual({ code: 0, stdout: '', stderr: '' });
       const st = sc.state(id);
       expect(st.status).toBe('running');
       expect(readFileSync(pidFile, 'utf8')).toBe(String(st.pid));
+      // ps shows the shim as what it runs, not as serve
+      expect(cmdline(String(st.shimPid))[1]).toBe(`run ${id}`);
       await eventually(() => (sc.state(id).status === 'stopped' ? true : undefined), { what: 'container stopped', timeoutMs: 30_000 });
       expect(sc.state(id).exitCode).toBe(3);
       expect(readLog(join(sc.base, `${id}.log`)).map((l) => l.text)).toEqual(['hello']);
