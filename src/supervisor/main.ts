@@ -113,7 +113,9 @@ async function prepare(paths: Paths, name: string): Promise<Prepared> {
   try {
     const lock = await acquireLock(projectLockFile(paths, name), `project ${name}`);
     try {
-      const st = (await loadProjectState(projectStateFile(paths, name), name)) ?? emptyState(name);
+      // a new project (the common `up`) has no state file: no read that fails with ENOENT on the way
+      const file = projectStateFile(paths, name);
+      const st = (existsSync(file) ? await loadProjectState(file, name) : undefined) ?? emptyState(name);
       return { name, lock, st, madeDir };
     } catch (e) {
       await lock.release();
