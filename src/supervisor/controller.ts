@@ -526,9 +526,14 @@ export class Controller {
     }
   }
 
-  /** Out of rotation and stopped (grace, then SIGKILL), not removed: `down` removes after every stop. */
+  /**
+   * Out of rotation and stopped (grace, then SIGKILL), not removed: `down` removes after every stop. As
+   * Compose, the stop signal goes at once: the whole project goes and its connections end with its
+   * containers; a drain first would wait out the grace period for an idle keep-alive client.
+   */
   async quiesce(id: string, service: string, svc: Service | undefined, timeoutMs?: number): Promise<void> {
-    await this.leaveRotation(id, service, svc);
+    await this.stopHealth(id);
+    if (this.deps.network && svc) await this.rotate(service, id, false);
     await this.ops().stop(id, svc, timeoutMs).catch((e) => this.deps.log(`stop ${id}: ${String(e)}`));
   }
 

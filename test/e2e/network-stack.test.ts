@@ -1,8 +1,10 @@
 /**
  * Networking through the real CLI and runtime: a replicated busybox service behind the LB on a published
- * port, discovery by service name and alias, isolation between networks, and nothing left after down.
+ * port, discovery by service name and alias, isolation between networks, and nothing left after down (which
+ * an idle keep-alive client does not hold up).
  */
 import { execFile } from 'node:child_process';
+import net from 'node:net';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../helpers/eventually.js';
@@ -23,6 +25,7 @@ beforeAll(async () => {
   web:
     image: busybox:latest
     deploy: { replicas: 3 }
+    stop_grace_period: 10m
     ports: ["127.0.0.1:${port}:80"]
     networks: { front: { aliases: [www] } }
     command: ["sh", "-c", "trap 'exit 0' TERM; ip -o -4 addr show eth0 > /var/www/index.html; httpd -f -p 80 -h /var/www & wait"]
@@ -47,6 +50,19 @@ afterAll(async () => {
 
 const execIn = (service: string, cmd: string): Promise<{ code: number; out: string }> =>
   env.run(p, ['exec', '-T', service, 'sh', '-c', cmd], 30_000).then((r) => ({ code: r.status, out: (r.stdout + r.stderr).trim() }));
+
+/** One HTTP/1.1 request on a kept-alive connection, then idle; `closedByServer` resolves at the server's close. */
+async function keepAliveClient(port: number): Promise<{ closedByServer: Promise<boolean> }> {
+  const sock = net.connect(port, '127.0.0.1');
+  sock.on('error', () => undefined);
+  const closedByServer = new Promise<boolean>((resolve) => sock.once('close', () => resolve(true)));
+  await new Promise<void>((resolve, reject) => {
+    sock.once('error', reject);
+    sock.once('data', () => resolve());
+    sock.write('GET / HTTP/1.1\r\nHost: test\r\nConnection: keep-alive\r\n\r\n');
+  });
+  return { closedByServer };
+}
 
 describe('networking through the CLI', () => {
   it('the published port answers on 127.0.0.1 and 3 replicas each get at least 25% of 300 requests', async () => {
@@ -85,10 +101,14 @@ describe('networking through the CLI', () => {
     expect(r.out).not.toMatch(/^db$/m);
   });
 
-  it('down leaves no bridge, netns, nft table or listener behind', async () => {
+  it('down leaves no bridge, netns, nft table or listener behind, and does not wait for an idle keep-alive client', async () => {
     const bridgesBefore = (await ex('ip', ['-o', 'link', 'show', 'type', 'bridge'])).stdout;
     expect(bridgesBefore).toMatch(/tscb/);
+    // As Compose, down signals the containers at once: a client idling on a keep-alive connection through
+    // the LB does not hold it up (web's 10 min grace period would, were its connections drained first)
+    const idle = await keepAliveClient(port);
     await env.ok(p, ['down', '-t', '1']);
+    expect(await idle.closedByServer).toBe(true);
     await eventually(() => leaksOf(env, p.name).length === 0 || undefined, { timeoutMs: 30_000, what: `no leaks: ${leaksOf(env, p.name).join(', ')}` }).catch(() => expect(leaksOf(env, p.name)).toEqual([]));
     const tables = (await ex('nft', ['list', 'tables'])).stdout;
     expect(tables).not.toContain(`tsc_${p.name}_`);
