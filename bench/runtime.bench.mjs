@@ -187,6 +187,68 @@ try {
     parRows.push(row(`${peer.name}: latency of each run in a batch`, latency));
   }
   printTable(`${PAR} containers (/bin/true) started in parallel`, parRows);
+
+  // Detached creates as the supervisor makes them (a scale to 20): `run --detach` of a sleeping container with
+  // Docker's seccomp profile, 20 at once, through its long-lived runner `tsc-runtime serve` (src/runtime/spawner.ts)
+  // and, side by side, through the former runner, a shell holding a sealed copy (`sealed-exec 9 /bin/sh`). CPU per
+  // create: the runner and its reaped children (/proc stat, ticks) + every shim and PID 1 still alive (schedstat, ns).
+  const detRows = [];
+  const detBundles = Array.from({ length: PAR }, (_, i) => bundle(`b-det-${i}`, { overlay: true, lower, args: ['sleep', '600'], cgroupsPath: `${tag}/det-${i}`, seccomp: profile }));
+  const tick = 1000 / 100; // USER_HZ
+  const statCpu = (pid) => readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ').slice(11, 15).reduce((a, v) => a + Number(v) * tick, 0);
+  const schedCpu = (pid) => { try { return Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]) / 1e6; } catch { return 0; } };
+  const detModes = [
+    { name: 'serve', start: () => spawn(RT, ['serve'], { stdio: ['pipe', 'pipe', 'inherit'] }),
+      line: (id, args) => `${JSON.stringify({ id, argv: ['tsc-runtime', ...args], in: '/dev/null', out: '/dev/null', err: '/dev/null', self: true })}\n` },
+    { name: 'sealed sh', start: () => spawn(RT, ['sealed-exec', '9', '/bin/sh', '-s'], { stdio: ['pipe', 'pipe', 'inherit'] }),
+      line: (id, args) => `{ /proc/self/fd/9 ${args.join(' ')} </dev/null >/dev/null; echo "${id} $?"; } &\n` },
+  ];
+  const det = new Map(detModes.map((m) => [m.name, { cpu: [], wall: [] }]));
+  for (let round = 0; round < 4; round++) {
+    for (const m of detModes) {
+      const runner = m.start();
+      let buf = '';
+      const answers = new Map();
+      const waiting = new Map();
+      runner.stdout.setEncoding('utf8').on('data', (d) => {
+        buf += d;
+        let i;
+        while ((i = buf.indexOf('\n')) >= 0) {
+          const [id, code] = buf.slice(0, i).split(' ');
+          buf = buf.slice(i + 1);
+          answers.set(Number(id), Number(code));
+          waiting.get(Number(id))?.();
+        }
+      });
+      const cpu0 = statCpu(runner.pid);
+      const ids = detBundles.map((_, i) => `${tag}-det-${m.name.replace(' ', '')}-${round}-${i}`);
+      const t0 = performance.now();
+      await Promise.all(detBundles.map((b, i) => new Promise((res) => {
+        waiting.set(i, res);
+        runner.stdin.write(m.line(i, ['--root', roots.tsc, 'run', '--detach', '--bundle', b, ids[i]]));
+      })));
+      const wall = performance.now() - t0;
+      if ([...answers.values()].some((c) => c !== 0)) throw new Error(`${m.name}: a create failed`);
+      if (m.name === 'sealed sh') runner.stdin.write('wait\n');
+      await new Promise((r) => setTimeout(r, 200));
+      let cpu = statCpu(runner.pid) - cpu0;
+      for (const id of ids) {
+        const st = JSON.parse(readFileSync(join(roots.tsc, id, 'state.json'), 'utf8'));
+        cpu += schedCpu(st.shimPid) + schedCpu(st.pid);
+      }
+      det.get(m.name).cpu.push(cpu / PAR);
+      det.get(m.name).wall.push(wall / PAR);
+      for (const id of ids) spawnSync(RT, ['--root', roots.tsc, 'delete', '--force', id]);
+      runner.stdin.end();
+      await new Promise((r) => runner.on('exit', r));
+    }
+  }
+  const dmed = (k) => stats(det.get(k).cpu).median;
+  for (const m of detModes) {
+    detRows.push(row(`${m.name}: CPU per create`, det.get(m.name).cpu, { note: m.name === 'serve' ? `${(dmed('serve') / dmed('sealed sh')).toFixed(2)}x sealed sh` : '' }));
+    detRows.push(row(`${m.name}: batch wall time / ${PAR}`, det.get(m.name).wall));
+  }
+  printTable(`${PAR} detached creates at once (run --detach, Docker seccomp profile, sleeping PID 1), by runner`, detRows);
 } finally {
   for (const r of Object.values(roots)) if (existsSync(r)) spawnSync('sh', ['-c', `for d in ${r}/*; do [ -d "$d" ] || continue; ${RT} --root ${r} delete --force $(basename $d) 2>/dev/null; done`]);
   for (const c of CTRLS) {
