@@ -47,7 +47,12 @@ int serve_report(int code) {
   struct serve_report r = {getpid(), code};
   int fd = serve_report_fd;
   serve_report_fd = -1;
+  /* serve may be gone (its Node died mid-create: EOF, exit): EPIPE then, never a SIGPIPE that would kill the
+   * shim of a container just created */
+  struct sigaction ign = {.sa_handler = SIG_IGN}, old;
+  sigaction(SIGPIPE, &ign, &old);
   ssize_t n = write(fd, &r, sizeof r); /* < PIPE_BUF: one atomic message */
+  sigaction(SIGPIPE, &old, NULL);
   close(fd);
   return n == (ssize_t)sizeof r ? 0 : -1;
 }

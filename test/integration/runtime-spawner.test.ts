@@ -123,6 +123,25 @@ describe('spawner', () => {
     }
   });
 
+  it('a create in flight when serve reads EOF (its Node died) still leaves a shim that sees its container exit', async () => {
+    const sc = new Scratch('spawn-eof');
+    try {
+      const id = sc.id('eof');
+      const b = sc.bundle(id, { args: ['sh', '-c', 'sleep 1; exit 5'] });
+      const serve = spawn(RUNTIME, ['serve'], { stdio: ['pipe', 'ignore', 'inherit'] });
+      serve.stdin!.end(`${JSON.stringify({ id: 1, argv: ['tsc-runtime', '--root', sc.root, 'run', '--detach', '--bundle', b.dir, id], out: '/dev/null', err: '/dev/null', self: true })}\n`);
+      await new Promise((r) => serve.on('exit', r));
+      await eventually(() => (existsSync(join(sc.root, id, 'state.json')) ? true : undefined), { what: 'container created', timeoutMs: 30_000 });
+      // the shim outlived serve (no SIGPIPE at its report) and writes the exit status
+      await eventually(() => (sc.state(id).status === 'stopped' ? true : undefined), { what: 'container stopped', timeoutMs: 30_000 });
+      expect(sc.state(id).exitCode).toBe(5);
+      expect(existsSync(join(sc.root, id, 'exit.json'))).toBe(true);
+      sc.ok(['delete', id]);
+    } finally {
+      sc.cleanup();
+    }
+  });
+
   it('runs a tsc-runtime rebuilt since its runner started from the new file', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tsc-spawn-test-'));
     try {
