@@ -306,7 +306,10 @@ export class Controller {
     // pass) are done and its depends_on conditions hold, as Compose walks its dependency graph: not level by
     // level, where a service waited for every service of the level before, unrelated ones too.
     const groups = new Map<string, Action[]>();
-    for (const a of p.actions) if (a.step >= 2) groups.set(a.service, [...(groups.get(a.service) ?? []), a]);
+    // within a start level, services with published ports first: the first answer on a port comes sooner
+    const published = (a: Action): number => ((this.service(a.service)?.ports.length ?? 0) > 0 ? 0 : 1);
+    const later = p.actions.filter((a) => a.step >= 2).sort((x, y) => x.step - y.step || published(x) - published(y));
+    for (const a of later) groups.set(a.service, [...(groups.get(a.service) ?? []), a]);
     const inPass = new Set(groups.keys());
     /** Per service: false when it was not started because a dependency failed (its dependents are not either). */
     const tasks = new Map<string, Promise<boolean>>();
