@@ -151,6 +151,9 @@ async function main(args: readonly string[]): Promise<void> {
   depsReady.catch(() => undefined); // awaited below; a dismissed spare exits first
   const early = hint === undefined ? undefined : prepare(paths, hint);
   early?.catch(() => undefined); // awaited below
+  // server.listen() loads node:cluster (Node's net does, for its cluster mode; 2-10 ms here): a spare
+  // loads it while it waits for its name, not between the name and the socket `up` waits for
+  if (spare) setImmediate(() => process.getBuiltinModule('node:cluster'));
   const name = spare ? await readName() : args[0]!;
   const named = sinceStart();
   // dismissed (the project's supervisor runs, or the CLI failed): go at once, not after the collaborators
