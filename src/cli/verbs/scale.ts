@@ -15,5 +15,7 @@ export function registerScale(program: Command): void {
       const scale = ref.parseScale(pairs);
       const project = await ref.loadProjectFor(cmd);
       await withProgress(ref.progressMode(cmd), `Scaling ${Object.keys(scale).join(', ')}`, (on) => createEngine().scale(project, scale, removalSteps(on)));
+      // done: exit now rather than let Node free its heap at the end of the event loop (as `down`)
+      process.exit();
     });
 }
