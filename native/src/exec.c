@@ -169,7 +169,7 @@ int cmd_exec(int argc, char **argv, const char *root) {
     int dfd = open_in_root(open("/", O_PATH | O_CLOEXEC), dir, O_PATH | O_DIRECTORY);
     char got[4096];
     if (dfd < 0 || fchdir(dfd) < 0 || !getcwd(got, sizeof got) || got[0] != '/') {
-      dprintf(rep[1], "invalid cwd %s: %s", dir, strerror(errno));
+      dprintf(rep[1], "chdir to cwd (\"%s\") failed: %s", dir, strerror(errno)); /* Docker's wording */
       _exit(126);
     }
     /* environment: the container's, then --env, HOME of the user */
@@ -219,7 +219,8 @@ int cmd_exec(int argc, char **argv, const char *root) {
   if (n > 0) {
     msg[n] = 0;
     waitpid(child, NULL, 0);
-    return xfail("%s", msg, 0);
+    xfail("%s", msg, 0);
+    return 126; /* as docker exec: the process could not be set up (cwd, user, credentials) */
   }
   if (detach) {
     printf("%d\n", child);

@@ -76,6 +76,11 @@ export function registerExec(program: Command): void {
         ...(a.privileged ? { privileged: true } : {}),
         ...(a.user ? { user: a.user } : {}), ...(a.workdir ? { workdir: a.workdir } : {}),
       }).catch(async (e: unknown) => {
+        // the process could not be set up (no such user): 126 with the message, as docker exec
+        if (isTscError(e) && (e as { exitStatus?: unknown }).exitStatus === 126) {
+          process.stderr.write(`${e.message}\n`);
+          return 126;
+        }
         if (isTscError(e) && e.code === 'NOT_FOUND') await ref.checkServices(cmd, [a.service]); // "no such service" first
         // Compose names the replica only when --index was given: `service "web" is not running`
         if (!indexGiven && isTscError(e) && e.code === 'NOT_FOUND' && / container #1$/.test(e.message)) {
