@@ -38,6 +38,11 @@ export interface ContainerCreateRequest {
   tty?: boolean;
   /** Start PID 1 right away (create + start in one runtime call); the result is then `running`. */
   start?: boolean;
+  /**
+   * A log file that becomes this container's log, its output appended (a restart by policy keeps the log,
+   * as Docker's one container does); moved (rename) before the process starts. Missing: a fresh log.
+   */
+  carryLog?: string;
 }
 
 export type ContainerStatus = 'created' | 'running' | 'stopped';

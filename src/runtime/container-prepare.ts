@@ -3,7 +3,7 @@
  * OCI config (pure), then lay out the container directory (0700, CVE-2021-41091) with the bundle, the
  * writable layer dirs, /etc files and container.json. A failure leaves no directory behind.
  */
-import { mkdirSync, promises as fsp, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, promises as fsp, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { errnoCode, TscError } from '../errors.js';
@@ -100,6 +100,15 @@ function makeContainerDir(root: string, dir: string): void {
   }
 }
 
+/** The predecessor's log becomes this container's (the shim appends); a log that cannot be moved is not a failure. */
+function carryLog(from: string, to: string): void {
+  try {
+    renameSync(from, to);
+  } catch {
+    // gone or on another filesystem: the container starts a fresh log
+  }
+}
+
 export interface Prepared {
   paths: ContainerPaths;
   config: OciSpec;
@@ -147,6 +156,7 @@ export async function prepareContainer(root: string, req: ContainerCreateRequest
     writeFileSync(paths.hosts, req.hostsFile !== undefined ? hostsWithHostname(req.hostsFile, hostname) : defaultHostsFile(hostname, spec.extraHosts), { mode: 0o644 });
     writeFileSync(paths.hostname, `${hostname}\n`, { mode: 0o644 });
     writeFileSync(paths.resolvConf, resolv, { mode: 0o644 });
+    if (req.carryLog !== undefined) carryLog(req.carryLog, paths.log);
     // no fsync: config.json only matters to the create that follows; the record below is the durable part
     writeFileSync(join(paths.bundle, 'config.json'), `${JSON.stringify(config)}\n`, { mode: 0o600 });
     const { durable } = writeNewRecord(root, record);

@@ -75,8 +75,11 @@ export class ContainerOps {
     };
   }
 
-  /** Create the container; with `start`, PID 1 runs when this resolves (one runtime call instead of two). */
-  async create(id: string, svc: Service, n: number, name: string, hash: string, extraLabels: Record<string, string> = {}, start = false): Promise<ContainerInfo> {
+  /**
+   * Create the container; with `start`, PID 1 runs when this resolves (one runtime call instead of two).
+   * `carryLog`: a log file the container goes on appending to (ContainerCreateRequest.carryLog).
+   */
+  async create(id: string, svc: Service, n: number, name: string, hash: string, extraLabels: Record<string, string> = {}, start = false, carryLog?: string): Promise<ContainerInfo> {
     const image = await this.image(svc);
     let mounts: ResolvedMount[] = [];
     if (this.deps.volumes) {
@@ -111,6 +114,7 @@ export class ContainerOps {
         mounts,
         labels: { ...this.labels(svc, n, hash, image), ...extraLabels },
         ...(start ? { start: true } : {}),
+        ...(carryLog !== undefined ? { carryLog } : {}),
       });
       created = true;
       // one line per container (a scale logs many)

@@ -5,6 +5,8 @@
  * action holds its slot with exponential back-off; an exception in one pass never stops the loop.
  */
 import { EventEmitter } from 'node:events';
+import { rename, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { Project, Service } from '../spec/model.js';
 import type { ContainerInfo } from '../runtime/api.js';
 import type { LocalImage } from '../image/api.js';
@@ -374,6 +376,10 @@ export class Controller {
     const res = `Container ${a.name}`;
     const say = (status: ResourceProgress['status'], done: boolean, detail?: string): void =>
       progress?.({ type: 'resource', resource: res, status, done, ...(detail ? { detail } : {}) });
+    // A restart by policy keeps the slot's log, as Docker's one container across restarts does (not a
+    // recreate for a new config: Compose makes a new container there, with a fresh log).
+    let carry: string | undefined;
+    if (a.kind === 'recreate' && a.cause.includes('restart policy') && id) carry = await this.stashLog(a.id, id);
     if (a.kind === 'remove' || a.kind === 'recreate') {
       say(a.kind === 'remove' ? 'Stopping' : 'Recreate', false, a.cause);
       // a removed replica's netns goes after the reply (a recreate's successor takes its name: at once)
@@ -396,7 +402,10 @@ export class Controller {
     if (!svc || !id) throw new TscError('INTERNAL', `service ${a.service} vanished from the project`);
     if (a.kind === 'create') say('Creating', false);
     if (a.start) say('Starting', false);
-    const info = await ops.create(id, svc, a.number, a.name, serviceHash(svc), { [L_RESTARTS]: String(restarts) }, a.start);
+    const info = await ops.create(id, svc, a.number, a.name, serviceHash(svc), { [L_RESTARTS]: String(restarts) }, a.start, carry).catch(async (e: unknown) => {
+      if (carry) await rm(carry, { force: true });
+      throw e;
+    });
     this.emit('create', { id, service: a.service, name: a.name });
     if (!a.start) {
       say(a.kind === 'recreate' ? 'Recreated' : 'Created', true);
@@ -491,6 +500,18 @@ export class Controller {
       if (this.closed) throw new TscError('STATE', 'supervisor closing');
       await new Promise((r) => setTimeout(r, 100));
     }
+  }
+
+  /**
+   * The log of a container restarting by policy, moved out of its directory before that goes, for its
+   * successor `newId`. It waits in the project's directory, which `down` removes: a supervisor killed
+   * before the successor takes it leaves nothing behind for long.
+   */
+  private async stashLog(oldId: string, newId: string): Promise<string | undefined> {
+    const info = await this.deps.runtime.inspect(oldId).catch(() => undefined);
+    if (!info) return undefined;
+    const to = join(dirname(this.stateFile), `carry-${newId}.log`);
+    return rename(info.logPath, to).then(() => to, () => undefined);
   }
 
   private forgetId(id: string): void {
