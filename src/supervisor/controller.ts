@@ -631,6 +631,13 @@ export class Controller {
    * and config files read per container). An id names the config's digest, so what it found never changes;
    * a miss is not remembered (the image may be pulled later).
    */
+  /** An image a verb has at hand (up resolved it), for the health checks of the containers it starts. */
+  knownImage(image: LocalImage): void {
+    if (this.images.has(image.id)) return;
+    if (this.images.size >= 64) this.images.clear();
+    this.images.set(image.id, Promise.resolve(image));
+  }
+
   private imageById(id: string): Promise<LocalImage | undefined> {
     let p = this.images.get(id);
     if (!p) {

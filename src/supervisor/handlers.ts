@@ -65,7 +65,7 @@ async function ensureProjectResources(c: Controller, project: Project, progress:
 /**
  * The exit watch of a started container loads koffi (src/sys/pidfd.ts): ~15 ms of blocking main-thread
  * work, done by the first container's start otherwise, on `up`'s critical path. Done instead while
- * tsc-net makes the project's networks (another process; this thread waits for it anyway).
+ * tsc-net makes the project's networks and the journal is written (this thread waits for both anyway).
  */
 function warmExitWatch(): void {
   setImmediate(() => {
@@ -102,21 +102,25 @@ export async function handleUp(c: Controller, project: Project, opts: UpOptions,
     const listed = c.observe();
     const resources = ensureProjectResources(c, project, progress, listed.then((l) => l.length === 0, () => false)).then(() => c.deps.log(`up: networks and volumes ready at ${Date.now() - t0} ms`));
     resources.catch(() => undefined); // awaited by the pass (or below)
-    warmExitWatch();
     const oneShot: OneShot = {};
+    for (const s of selected) if (project.services[s]) oneShot[s] = { forceRecreate: opts.forceRecreate, noRecreate: opts.noRecreate, startExited: !opts.noStart };
     const ops = c.ops(true, opts.pull);
     const images = Promise.all(selected.map(async (s) => {
       const svc = project.services[s];
       if (!svc) return;
       const image = await ops.image(svc);
-      oneShot[s] = { forceRecreate: opts.forceRecreate, noRecreate: opts.noRecreate, startExited: !opts.noStart, imageId: image.id };
-    }));
-    images.catch(() => undefined); // awaited below
+      c.knownImage(image);
+      const o = oneShot[s];
+      if (o) o.imageId = image.id;
+    })).then(() => c.deps.log(`up: images ready at ${Date.now() - t0} ms`));
+    images.catch(() => undefined); // awaited below or by the pass
     let infos: ContainerInfo[];
     try {
       infos = await listed;
       c.deps.log(`up: observe ${Date.now() - t0} ms`);
-      await images;
+      // Images are compared with existing containers' (drift). Without any, the pass plans and writes its
+      // journal while they are looked up (or pulled), and acts once they are there.
+      if (infos.some((i) => selected.includes(i.service))) await images;
     } catch (e) {
       await resources.catch(() => undefined); // not still making networks when the next verb runs
       throw e;
@@ -133,11 +137,12 @@ export async function handleUp(c: Controller, project: Project, opts: UpOptions,
       await resources; // the volume store: one change at a time
       await c.deps.volumes.renewAnonymousVolumes(project.name, renew);
     }
-    c.deps.log(`up: images ready at ${Date.now() - t0} ms`);
     // the listing above is current: every change to the project runs in this exclusive section, and an
     // exit since then kicks a pass of its own
     try {
-      return await c.pass({ oneShot, removeOrphans: opts.removeOrphans, onProgress: progress, request: true, observed: infos, saveIntent: true, ready: resources });
+      const passing = c.pass({ oneShot, removeOrphans: opts.removeOrphans, onProgress: progress, request: true, observed: infos, saveIntent: true, ready: Promise.all([resources, images]) });
+      warmExitWatch(); // the pass has planned and is writing its journal, the networks are being made: idle
+      return await passing;
     } catch (e) {
       await resources.catch(() => undefined);
       throw e;
