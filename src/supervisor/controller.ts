@@ -26,6 +26,9 @@ import { holdUnmetDependents, waitDependencies } from './dependencies.js';
 import { Rotation } from './rotation.js';
 import { isServiceContainer, newContainerId, toObserved, L_IMAGE, L_RESTARTS } from './labels.js';
 
+/** Plan causes that Docker serves by restarting the same container (src/controller/plan.ts words them). */
+const keepsLog = (cause: string): boolean => cause.includes('restart policy') || cause === 'restart' || cause === 'exited; started again';
+
 export type OneShot = Record<string, Pick<DesiredService, 'forceRecreate' | 'restartVerb' | 'noRecreate' | 'startExited'> & { imageId?: string }>;
 
 export interface PassOptions {
@@ -376,10 +379,11 @@ export class Controller {
     const res = `Container ${a.name}`;
     const say = (status: ResourceProgress['status'], done: boolean, detail?: string): void =>
       progress?.({ type: 'resource', resource: res, status, done, ...(detail ? { detail } : {}) });
-    // A restart by policy keeps the slot's log, as Docker's one container across restarts does (not a
-    // recreate for a new config: Compose makes a new container there, with a fresh log).
+    // A restart (by policy, `restart`, or `start`/`up` of an exited container) keeps the slot's log, as
+    // Docker's one container across restarts does; not a recreate for a new config or --force-recreate:
+    // Compose makes a new container there, with a fresh log.
     let carry: string | undefined;
-    if (a.kind === 'recreate' && a.cause.includes('restart policy') && id) carry = await this.stashLog(a.id, id);
+    if (a.kind === 'recreate' && keepsLog(a.cause) && id) carry = await this.stashLog(a.id, id);
     if (a.kind === 'remove' || a.kind === 'recreate') {
       say(a.kind === 'remove' ? 'Stopping' : 'Recreate', false, a.cause);
       // a removed replica's netns goes after the reply (a recreate's successor takes its name: at once)

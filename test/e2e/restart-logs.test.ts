@@ -1,7 +1,7 @@
 /**
  * Logs survive a restart by policy, as with Docker's one container across restarts of its PID 1: `logs`
  * shows every run of a crash-looping service once, in order (`logs -f` too, following across the
- * restarts); a recreate for a changed config starts a fresh log, as Compose's new container; `down`
+ * restarts), and across `restart` and `stop` + `start`; a recreate for a changed config starts a fresh log, as Compose's new container; `down`
  * leaves no carried log behind.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -66,6 +66,29 @@ ${crashing('loop', 'sleep 1; ')}volumes:
     const r = await env.run(p, ['logs', '-f', '--no-log-prefix', 'loop'], 150_000);
     expect(r.status).toBe(0);
     expect(runs(r.stdout)).toEqual(['run-1', 'run-2', 'run-3']);
+  }, 180_000);
+
+  it('`restart` and `stop` + `start` keep the log, as Docker restarting the same container', async () => {
+    const p = env.project('rv', `services:
+  web:
+    image: busybox:latest
+    network_mode: none
+    command: ["sh", "-c", "trap 'exit 0' TERM; echo boot-$$(cat /proc/sys/kernel/random/uuid | cut -c1-8); while true; do sleep 0.1; done"]
+`);
+    await env.ok(p, ['up', '-d']);
+    const boots = async (n: number): Promise<string[]> => eventually(async () => {
+      const found = runs((await env.ok(p, ['logs', '--no-log-prefix', 'web'])).stdout, 'boot-[0-9a-f]{0,8}');
+      return found.length === n ? found : undefined;
+    }, { what: `${n} boots in the logs`, timeoutMs: 60_000 });
+    const first = await boots(1);
+    await env.ok(p, ['restart', '-t', '5']);
+    const second = await boots(2);
+    expect(second[0]).toBe(first[0]);
+    await env.ok(p, ['stop', '-t', '5']);
+    await env.ok(p, ['start']);
+    const third = await boots(3);
+    expect(third.slice(0, 2)).toEqual(second);
+    expect(new Set(third).size).toBe(3);
   }, 180_000);
 
   it('a recreate for a changed config starts a fresh log', async () => {
