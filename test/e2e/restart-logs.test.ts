@@ -4,13 +4,13 @@
  * restarts), and across `restart` and `stop` + `start`; a recreate for a changed config starts a fresh log, as Compose's new container; `down`
  * leaves no carried log behind.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { eventually } from '../helpers/eventually.js';
-import { StackEnv } from '../helpers/stack.js';
+import { stackEnvWithBusybox } from '../helpers/stack.js';
 
-const env = new StackEnv('rlogs');
+const env = stackEnvWithBusybox('rlogs');
 
 // a counter in a volume tells the runs apart ($$ is Compose's escape for $)
 const crashing = (name: string, extra = ''): string => `  ${name}:
@@ -22,14 +22,6 @@ const crashing = (name: string, extra = ''): string => `  ${name}:
 `;
 
 const runs = (out: string, prefix = 'run-'): string[] => out.split('\n').flatMap((l) => (l.match(new RegExp(`${prefix}\\d+`)) ?? []));
-
-beforeAll(async () => {
-  await env.importBusybox();
-}, 120_000);
-
-afterAll(async () => {
-  await env.cleanup();
-}, 120_000);
 
 describe('logs across restarts', () => {
   it('`logs` shows every run of a service restarted by its policy, once each, in order; `down` leaves nothing', async () => {

@@ -4,19 +4,10 @@
  * Here `front` depends only on `worker`; `api` waits for `db` to become healthy (seconds). `front` must
  * not wait for `db`, and `api` must still start only after `db` is healthy.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { StackEnv } from '../helpers/stack.js';
+import { describe, expect, it } from 'vitest';
+import { stackEnvWithBusybox } from '../helpers/stack.js';
 
-let env: StackEnv;
-
-beforeAll(async () => {
-  env = new StackEnv('depgraph');
-  await env.importBusybox();
-});
-
-afterAll(async () => {
-  await env?.cleanup();
-});
+const env = stackEnvWithBusybox('depgraph');
 
 // each PID 1 stamps /proc/uptime (the host's clock: no time namespace) when it starts and when it is ready
 const tier = (ready: number): string =>
