@@ -130,20 +130,26 @@ export function createEngine(paths: Paths = defaultPaths()): Engine {
 
     events: async (project, onEvent, signal) => {
       // as Compose's (the daemon's stream): listening outlives a `down` and follows the next `up`'s supervisor
+      // (and the events a new supervisor sent before the stream found it are asked for with `since`)
       let c: SupervisorClient | undefined = await ensureSupervisor(paths, project);
+      let since: string | undefined;
       while (!signal?.aborted) {
         if (c) {
           const client = c;
           const stop = (): void => client.close();
           signal?.addEventListener('abort', stop, { once: true });
           try {
-            await client.request('events', {}, (e) => onEvent(e as ContainerEvent));
+            await client.request('events', since !== undefined ? { since } : {}, (e) => {
+              since = (e as ContainerEvent).time;
+              onEvent(e as ContainerEvent);
+            });
           } catch (e) {
             if (!signal?.aborted && !(isTscError(e) && e.code === 'SUPERVISOR')) throw e;
           } finally {
             signal?.removeEventListener('abort', stop);
             client.close();
           }
+          since ??= new Date().toISOString();
         }
         if (signal?.aborted) return;
         await new Promise((r) => setTimeout(r, 250));

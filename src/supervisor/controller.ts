@@ -86,8 +86,13 @@ function serviceHash(svc: Service): string {
   return h;
 }
 
+/** How many past events a supervisor keeps for a returning `events` stream (a few KiB). */
+const RECENT_EVENTS = 256;
+
 export class Controller {
   readonly bus = new EventEmitter();
+  /** The last events, for an `events` stream that comes back after a supervisor change (server.ts `since`). */
+  readonly recentEvents: ContainerEvent[] = [];
   private chain: Promise<unknown> = Promise.resolve();
   private queued = false;
   private wakeTimer: NodeJS.Timeout | undefined;
@@ -169,6 +174,8 @@ export class Controller {
 
   emit(action: string, c: { id: string; service: string; name: string }, attrs: Record<string, string> = {}): void {
     const e: ContainerEvent = { time: new Date().toISOString(), type: 'container', action, id: c.id, service: c.service, attributes: { name: c.name, ...attrs } };
+    this.recentEvents.push(e);
+    if (this.recentEvents.length > RECENT_EVENTS) this.recentEvents.splice(0, this.recentEvents.length - RECENT_EVENTS);
     this.bus.emit('event', e);
   }
 

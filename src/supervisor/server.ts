@@ -91,6 +91,9 @@ async function dispatch(c: Controller, req: Request, sock: Socket, hooks: Server
       return handleRm(c, strList(p.ids), p.volumes === true, progress);
     case 'events': {
       const fn = (e: ContainerEvent): void => send(sock, { id: req.id, event: e });
+      // a stream that lost its supervisor (down, then up) asks for what happened since: the events of this
+      // supervisor's first pass came before the stream found it (ISO times compare as strings)
+      if (typeof p.since === 'string') for (const e of c.recentEvents) if (e.time > p.since) fn(e);
       c.bus.on('event', fn);
       await new Promise<void>((res) => sock.once('close', () => res()));
       c.bus.off('event', fn);

@@ -124,7 +124,11 @@ describe('events as docker compose events', () => {
     const exited = new Promise<number | null>((res) => child.on('close', (code) => res(code)));
     try {
       const events = (): { action: string; id: string }[] => out.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { action: string; id: string });
-      await new Promise((r) => setTimeout(r, 1500)); // let it subscribe; what it must see comes later anyway
+      // the stream prints no "ready" line: it is subscribed once a restart of the worker shows in it
+      await eventually(async () => {
+        await env.ok(p, ['restart', '-t', '1', 'worker']);
+        return events().length > 0;
+      }, { what: 'events subscribed', timeoutMs: 60_000, intervalMs: 500 });
       const before = (await rowsOf(['worker'])).find((r) => r.Name === `${p.name}-worker-1`)?.ID;
       await env.ok(p, ['down', '-t', '1']);
       await eventually(() => events().some((e) => e.action === 'destroy' && e.id === before), { what: 'destroy of the old worker', timeoutMs: 60_000 });
