@@ -1,5 +1,8 @@
 // The 3-service busybox stack of ../shared/BENCHMARKS.md through the real CLI: web (httpd, published port),
 // worker (shell loop), cache (nc listener); every PID 1 traps TERM, so `down` measures the tool.
+// Runs the same rounds through Debian's docker-compose 1.29 + a private dockerd 20.10 when installed
+// (bench/peer-docker.mjs; `bash scripts/install-peers.sh`), and prints our figures as ratios to it next to the
+// target ratios of BENCHMARKS (target ms / best peer ms of the day the peers were measured).
 // Measures: `up -d` until all 3 running, `up -d` until the first HTTP 200 on the published port, `down`,
 // scale worker 1 -> 20 and 20 -> 1 (until done), `ps` latency, supervisor RSS with 100 containers.
 // The published port is a random free high port (8080 may be taken on a shared machine).
@@ -12,7 +15,8 @@ import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { ImageStore } from '../dist/image/store.js';
 import { importRootfs } from '../dist/image/import.js';
-import { printTable, row } from './lib.mjs';
+import { printTable, row, stats } from './lib.mjs';
+import { dockerPeerMissing, startDockerPeer } from './peer-docker.mjs';
 
 const N = Number(process.env.BENCH_N ?? 5);
 const repo = fileURLToPath(new URL('..', import.meta.url));
@@ -24,6 +28,8 @@ const base = mkdtempSync(join(tmpdir(), 'tsc-bst-'));
 const env = { ...process.env, TSCOMPOSE_ROOT: join(base, 'root'), TSCOMPOSE_RUN_DIR: join(base, 'run'), TSCOMPOSE_NET_RUN: join(base, 'run', 'net') };
 const project = `bst${process.pid}`;
 const dir = join(base, project);
+let peer; // the docker-compose peer, while it runs
+const peerProject = `bstp${process.pid}`;
 
 function rootfs() {
   const d = join(base, 'rootfs');
@@ -75,13 +81,9 @@ async function running() {
   return rows.filter((r) => r.State === 'running').length;
 }
 
-async function main() {
-  const tar = join(base, 'rootfs.tar');
-  execFileSync('tar', ['-C', rootfs(), '-cf', tar, '.']);
-  await importRootfs(new ImageStore({ root: env.TSCOMPOSE_ROOT }), tar, 'busybox:latest', { changes: { cmd: ['sh'] } });
-  const port = await freePort();
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'compose.yaml'), `services:
+// BENCHMARKS' stack; every PID 1 traps TERM
+function composeYaml(port) {
+  return `services:
   web:
     image: busybox:latest
     ports: ["127.0.0.1:${port}:80"]
@@ -92,33 +94,67 @@ async function main() {
   cache:
     image: busybox:latest
     command: ["sh", "-c", "trap 'exit 0' TERM; while true; do nc -l -p 6379 -e cat; done & wait"]
-`);
+`;
+}
+
+async function firstHttp200(port) {
+  for (;;) {
+    try {
+      const r = await fetch(`http://127.0.0.1:${port}/`);
+      if (r.status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/** N × (up -d, down), then N × up -d until the first HTTP 200 (left up at the end). */
+async function upDownRounds(tool) {
   const upAll = [];
-  const upHttp = [];
   const downs = [];
   const coldUp = [];
+  const upHttp = [];
   for (let i = 0; i < N; i++) {
     // first round starts the supervisor; later rounds after `down` start it again (cold), as a user would
-    const t = await timed(() => cli(['up', '-d']));
+    const t = await timed(tool.up);
     (i === 0 ? coldUp : upAll).push(t);
-    downs.push(await timed(() => cli(['down', '-t', '5'])));
+    downs.push(await timed(tool.down));
   }
   for (let i = 0; i < N; i++) {
     const t0 = performance.now();
-    const up = cli(['up', '-d']);
-    for (;;) {
-      try {
-        const r = await fetch(`http://127.0.0.1:${port}/`);
-        if (r.status === 200) break;
-      } catch {
-        // not listening yet
-      }
-      await new Promise((r) => setTimeout(r, 5));
-    }
+    const up = tool.up();
+    await firstHttp200(tool.port);
     upHttp.push(performance.now() - t0);
     await up;
-    if (i < N - 1) await cli(['down', '-t', '5']);
+    if (i < N - 1) await tool.down();
   }
+  return { upAll, coldUp, downs, upHttp };
+}
+
+/** scale worker 1 -> 20 -> 1, each until done; checks that 22 containers ran. */
+async function scaleRounds(tool) {
+  const s20 = [];
+  const s1 = [];
+  for (let i = 0; i < Math.max(2, Math.ceil(N / 2)); i++) {
+    s20.push(await timed(() => tool.scale(20)));
+    const r20 = await tool.running();
+    if (r20 !== 22) throw new Error(`${tool.name}: scale 1 -> 20: ${r20} running, not 22${tool.diagnose?.() ?? ''}`);
+    s1.push(await timed(() => tool.scale(1)));
+  }
+  return { s20, s1 };
+}
+
+async function main() {
+  const tar = join(base, 'rootfs.tar');
+  execFileSync('tar', ['-C', rootfs(), '-cf', tar, '.']);
+  await importRootfs(new ImageStore({ root: env.TSCOMPOSE_ROOT }), tar, 'busybox:latest', { changes: { cmd: ['sh'] } });
+  const port = await freePort();
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'compose.yaml'), composeYaml(port));
+  // ours and the peer run the same rounds through `tool`: up/down pairs, up until the first HTTP 200, scale
+  const ours = { up: () => cli(['up', '-d']), down: () => cli(['down', '-t', '5']), port };
+  const { upAll, coldUp, downs, upHttp } = await upDownRounds(ours);
   const nodeT = [];
   const nodeBareT = [];
   const versionT = [];
@@ -135,14 +171,13 @@ async function main() {
     psT.push(await timed(() => cli(['ps'])));
     psNodeT.push(await timed(() => cli(['ps'], true)));
   }
-  const s20 = [];
-  const s1 = [];
-  for (let i = 0; i < Math.max(2, Math.ceil(N / 2)); i++) {
-    s20.push(await timed(() => cli(['scale', 'worker=20'])));
-    const r20 = await running();
-    if (r20 !== 22) throw new Error(`scale 1 -> 20: ${r20} running, not 22\n${readFileSync(join(env.TSCOMPOSE_ROOT, 'projects', project, 'supervisor.log'), 'utf8').slice(-3000)}`);
-    s1.push(await timed(() => cli(['scale', 'worker=1'])));
-  }
+  Object.assign(ours, {
+    name: 'tscompose',
+    scale: (n) => cli(['scale', `worker=${n}`]),
+    running,
+    diagnose: () => `\n${readFileSync(join(env.TSCOMPOSE_ROOT, 'projects', project, 'supervisor.log'), 'utf8').slice(-3000)}`,
+  });
+  const { s20, s1 } = await scaleRounds(ours);
   await cli(['scale', 'worker=98']);
   const n = await running();
   const pid = JSON.parse(readFileSync(join(env.TSCOMPOSE_ROOT, 'projects', project, 'supervisor.lock'), 'utf8')).pid;
@@ -163,6 +198,64 @@ async function main() {
     row('baseline: tscompose --version', versionT),
     row(`supervisor RSS with ${n} containers (target 80)`, [rss], { unit: 'MiB' }),
   ]);
+  const p = await peerRounds(tar);
+  if (!p) return;
+  printTable(`peer: ${p.name}, same stack, same run`, [
+    row('up -d, first round, until 3 running', p.coldUp),
+    row('up -d until 3 running', p.upAll),
+    row('up -d until first HTTP 200', p.upHttp),
+    row('down, 3 services', p.downs),
+    row('scale worker 1 -> 20 until running', p.s20, { note: 'up -d --scale worker=20' }),
+    row('scale worker 20 -> 1', p.s1, { note: 'up -d --scale worker=1' }),
+    row('ps', p.psT),
+  ]);
+  // BENCHMARKS: target = ratio to the best peer of the day the peers were measured (target ms / peer ms)
+  const ratios = [
+    ['up -d until 3 running', upAll, p.upAll, 120, 1165],
+    ['up -d until first HTTP 200', upHttp, p.upHttp, 150, 1176],
+    ['down, 3 services', downs, p.downs, 100, 773],
+    ['scale worker 1 -> 20', s20, p.s20, 250, 3745],
+    ['scale worker 20 -> 1', s1, p.s1, 150, 1887],
+  ];
+  console.log(`\n## tscompose ÷ ${p.name} (medians, same run) against BENCHMARKS' target ratios`);
+  console.log('| what | tscompose | peer | ratio | target ratio | target today (ms) | |');
+  console.log('|---|---|---|---|---|---|---|');
+  for (const [what, a, b, target, best] of ratios) {
+    const ours = stats(a).median;
+    const theirs = stats(b).median;
+    const goal = target / best;
+    const r = ours / theirs;
+    console.log(`| ${what} | ${ours.toFixed(0)} | ${theirs.toFixed(0)} | ${r.toFixed(3)} | ${goal.toFixed(3)} (${target}/${best}) | ${(goal * theirs).toFixed(0)} | ${r <= goal ? 'met' : 'missed'} |`);
+  }
+}
+
+/** The same rounds through docker-compose against a private dockerd, when installed. */
+async function peerRounds(tar) {
+  const missing = dockerPeerMissing();
+  if (missing) {
+    console.log(`\n(peer docker-compose not run: ${missing}; BENCHMARKS' targets are ratios to a peer measured in the same run)`);
+    return undefined;
+  }
+  peer = await startDockerPeer(tar);
+  const cwd = join(base, 'peer');
+  mkdirSync(cwd, { recursive: true });
+  const port = await freePort();
+  writeFileSync(join(cwd, 'compose.yaml'), composeYaml(port));
+  const compose = (args) => peer.compose(peerProject, cwd, args);
+  const tool = {
+    name: peer.name,
+    port,
+    up: () => compose(['up', '-d']),
+    down: () => compose(['down', '-t', '5']),
+    scale: (n) => compose(['up', '-d', '--scale', `worker=${n}`]),
+    running: async () => (await compose(['ps', '-q'])).split('\n').filter(Boolean).length,
+  };
+  const rounds = await upDownRounds(tool);
+  const psT = [];
+  for (let i = 0; i < N; i++) psT.push(await timed(() => compose(['ps'])));
+  const scaled = await scaleRounds(tool);
+  await tool.down();
+  return { name: peer.name, ...rounds, ...scaled, psT };
 }
 
 main().catch((e) => {
@@ -182,5 +275,6 @@ main().catch((e) => {
   } catch {
     // none
   }
+  if (peer) await peer.stop([peerProject]);
   rmSync(base, { recursive: true, force: true });
 });
