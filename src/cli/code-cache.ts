@@ -16,9 +16,9 @@ import { defaultPaths } from '../state/paths.js';
 
 /**
  * Root-only, as the state it sits in: $TSCOMPOSE_ROOT/cache/KIND (cli: the CLI's verbs, supervisor: the
- * supervisor's bundle); none while the root does not exist yet.
+ * supervisor's bundle, spec: compose documents found valid); none while the root does not exist yet.
  */
-export function codeCacheDir(env: Record<string, string | undefined> = process.env, kind: 'cli' | 'supervisor' = 'cli'): string | undefined {
+export function codeCacheDir(env: Record<string, string | undefined> = process.env, kind: 'cli' | 'supervisor' | 'spec' = 'cli'): string | undefined {
   const { root } = defaultPaths(env);
   try {
     return statSync(root).isDirectory() ? join(root, 'cache', kind) : undefined;
@@ -47,7 +47,8 @@ export function trusted(st: Pick<Stats, 'uid' | 'mode' | 'isFile'>, uid: number)
   return st.isFile() && st.uid === uid && (st.mode & 0o022) === 0;
 }
 
-function readCache(path: string): Buffer | 'untrusted' | undefined {
+/** A cache file's bytes if it is ours and trusted (see `trusted`), 'untrusted', or undefined (none). */
+export function readCache(path: string): Buffer | 'untrusted' | undefined {
   let fd: number;
   try {
     fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
@@ -64,7 +65,8 @@ function readCache(path: string): Buffer | 'untrusted' | undefined {
   }
 }
 
-function writeCache(dir: string, name: string, data: Buffer): void {
+/** Writes `dir/name` atomically (0600, `dir` made 0700); throws on failure. */
+export function writeCache(dir: string, name: string, data: Buffer | string): void {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const tmp = join(dir, `.${name}.${process.pid}.tmp`);
   try {

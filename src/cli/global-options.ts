@@ -5,6 +5,7 @@
  */
 import type { Command } from 'commander';
 import type { LoadOptions } from '../spec/index.js';
+import { validationMemo } from './validation-memo.js';
 
 interface GlobalFlags {
   file?: string[];
@@ -29,6 +30,8 @@ export function loadOptionsFrom(cmd: Command, extra: Pick<LoadOptions, 'services
   const profiles = strings(o.profile);
   const envFiles = strings(o.envFile);
   const opts: LoadOptions = { env: process.env, cwd: process.cwd() };
+  const memo = validationMemo();
+  if (memo) opts.validationMemo = memo;
   if (files && files.length > 0) opts.files = files;
   if (profiles && profiles.length > 0) opts.profiles = profiles;
   if (envFiles && envFiles.length > 0) opts.envFiles = envFiles;

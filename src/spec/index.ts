@@ -3,6 +3,7 @@
  * This module stays light (a cold `config -q` imports it): the pipeline is imported on first use.
  */
 import type { LoadResult } from './model.js';
+import type { ValidationMemo } from './validate-memo.js';
 
 export interface LoadOptions {
   /** -f FILE, in order; "-" = stdin. Empty/undefined: COMPOSE_FILE, else discovery from cwd upwards. */
@@ -25,7 +26,11 @@ export interface LoadOptions {
   services?: string[];
   /** Content of "-" (stdin) when the caller already has it; default: read file descriptor 0 (additive). */
   stdin?: string;
+  /** Documents found valid before, not validated again (validate-memo.ts); none: every file is validated (additive). */
+  validationMemo?: ValidationMemo;
 }
+
+export type { ValidationMemo };
 
 export type { LoadResult };
 

@@ -17,6 +17,7 @@ import { foldEnvFiles } from './env-file.js';
 import { isValidProjectName, normalizeProjectName, PROJECT_NAME_RULE } from './project-name.js';
 import { isObject, makeSourceDoc, type PlainObject } from './yaml-located.js';
 import { validateDocument } from './validate.js';
+import type { ValidationMemo } from './validate-memo.js';
 import { parseYaml } from './yaml.js';
 import { interpolate } from './interpolate.js';
 import type { NormalizeContext } from './normalize.js';
@@ -97,9 +98,9 @@ function activeProfiles(opts: LoadOptions, vars: Record<string, string | undefin
 }
 
 /** With --no-interpolate a `${VAR}` stands where a number or size is expected: not an error of the file. */
-function validateUninterpolated(doc: SourceDoc): SpecProblem[] {
+function validateUninterpolated(doc: SourceDoc, memo?: ValidationMemo): SpecProblem[] {
   const at = (path: KeyPath): unknown => path.reduce<unknown>((v, k) => (v !== null && typeof v === 'object' ? (v as Record<string | number, unknown>)[k] : undefined), doc.data);
-  return validateDocument(doc).filter((p) => {
+  return validateDocument(doc, memo).filter((p) => {
     const v = p.severity === 'error' ? at(p.path) : undefined;
     return !(typeof v === 'string' && v.includes('$'));
   });
@@ -123,7 +124,9 @@ export function loadMerged(opts: LoadOptions): MergedProject {
   const cwd = resolve(opts.cwd ?? process.cwd());
   const osEnv = opts.env ?? process.env;
   const interpolating = opts.interpolate !== false;
-  const session: Session = { interpolate: interpolating, validate: interpolating ? validateDocument : validateUninterpolated, warnings: [], osEnv, stdin: opts.stdin };
+  const memo = opts.validationMemo;
+  const validate = interpolating ? (d: SourceDoc) => validateDocument(d, memo) : (d: SourceDoc) => validateUninterpolated(d, memo);
+  const session: Session = { interpolate: interpolating, validate, warnings: [], osEnv, stdin: opts.stdin };
   const firstFlag = opts.files?.[0];
   const early = opts.projectDirectory ? resolve(cwd, opts.projectDirectory) : firstFlag && firstFlag !== '-' ? dirname(resolve(cwd, firstFlag)) : cwd;
   let env = readEnvironment(opts, early, osEnv, session);

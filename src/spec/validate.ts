@@ -10,13 +10,14 @@
  * standalone validator adds no measurable time over `node -e 0` (~200 ms there), while compiling the schema
  * at run time adds ~1.1 s. The standalone file is ~220 KB with inlineRefs off (340 KB inlined, slower to load).
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { Script } from 'node:vm';
 import { SchemaExplainer, describeValue, type SchemaNode } from './validate-explain.js';
 import { unsupportedWarnings } from './unsupported.js';
 import type { KeyPath, SourceDoc, SpecProblem } from './source.js';
+import { memoKey, type ValidationMemo } from './validate-memo.js';
 
 interface AjvError {
   instancePath: string;
@@ -46,7 +47,7 @@ export const AJV_OPTIONS = { allErrors: true, strict: true, allowUnionTypes: tru
  * `config -q`. Without a usable cache V8 compiles it as `require` would. Throws when the file is absent.
  */
 function standaloneValidator(): CompiledValidator {
-  const file = fileURLToPath(new URL('./compose-validator.cjs', import.meta.url));
+  const file = fileURLToPath(STANDALONE_URL);
   const code = readFileSync(file, 'utf8');
   let cachedData: Buffer | undefined;
   try {
@@ -58,6 +59,27 @@ function standaloneValidator(): CompiledValidator {
   const mod = { exports: {} as unknown };
   (script.runInThisContext() as (m: typeof mod, e: unknown, r: NodeJS.Require) => void)(mod, mod.exports, createRequire(file));
   return mod.exports as CompiledValidator;
+}
+
+const STANDALONE_URL = new URL('./compose-validator.cjs', import.meta.url);
+
+let validatorIdentity: string | undefined;
+
+/**
+ * Which validator judges (for the memo): the standalone file's size, mtime and inode (a rebuild changes
+ * them), else the schema file's, which the run-time fallback compiles.
+ */
+function validatorId(): string {
+  if (validatorIdentity !== undefined) return validatorIdentity;
+  for (const [kind, url] of [['standalone', STANDALONE_URL], ['schema', SCHEMA_URL]] as const) {
+    try {
+      const st = statSync(url);
+      return (validatorIdentity = `${kind} ${st.size} ${st.mtimeMs} ${st.ino}`);
+    } catch {
+      // try the next
+    }
+  }
+  return (validatorIdentity = 'none');
 }
 
 function compiledValidator(): CompiledValidator {
@@ -121,13 +143,21 @@ function fromAjvErrors(doc: SourceDoc, errors: AjvError[]): SpecProblem[] {
   return out;
 }
 
-/** Every schema error of one file (located, one per place), then a warning per unsupported key. */
-export function validateDocument(doc: SourceDoc): SpecProblem[] {
-  const validate = compiledValidator();
+/**
+ * Every schema error of one file (located, one per place), then a warning per unsupported key. `memo`:
+ * documents this validator found valid before (see validate-memo.ts); such a document is not validated again.
+ */
+export function validateDocument(doc: SourceDoc, memo?: ValidationMemo): SpecProblem[] {
+  const key = memo === undefined ? undefined : memoKey(validatorId(), doc.data);
   const problems: SpecProblem[] = [];
-  if (!validate(doc.data)) {
-    const explained = new SchemaExplainer(loadSchema()).explain(doc);
-    problems.push(...(explained.length > 0 ? explained : fromAjvErrors(doc, validate.errors ?? [])));
+  if (key === undefined || !memo!.has(key)) {
+    const validate = compiledValidator();
+    if (!validate(doc.data)) {
+      const explained = new SchemaExplainer(loadSchema()).explain(doc);
+      problems.push(...(explained.length > 0 ? explained : fromAjvErrors(doc, validate.errors ?? [])));
+    } else if (key !== undefined) {
+      memo!.add(key);
+    }
   }
   problems.push(...unsupportedWarnings(doc));
   return problems;
