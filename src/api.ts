@@ -14,7 +14,9 @@ export interface ResourceProgress {
   status:
     | 'Creating' | 'Created' | 'Starting' | 'Started' | 'Running' | 'Recreate' | 'Recreated'
     | 'Stopping' | 'Stopped' | 'Removing' | 'Removed' | 'Killing' | 'Killed' | 'Restarting' | 'Restarted'
-    | 'Waiting' | 'Healthy' | 'Pulling' | 'Pulled' | 'Error' | 'Orphan' | 'Paused' | 'Unpaused';
+    | 'Waiting' | 'Healthy' | 'Pulling' | 'Pulled' | 'Error' | 'Orphan' | 'Paused' | 'Unpaused'
+    /** Compose's warning when `down` leaves a network a container (a running orphan) still uses. */
+    | 'Resource is still in use';
   /** Extra text (a cause, an error message). */
   detail?: string;
   /** true once this resource reached a final state for this operation. */

@@ -15,6 +15,7 @@
  *   detach(containerId)                after `runtime.remove`: netns + veths gone, names unregistered.
  *   removeProjectNetworks(project)     `down`: bridges, VIPs, listeners, rules of the project (not external
  *                                      networks); restores sysctls it changed.
+ *                                      `keep`: containers left running (orphans); their networks stay.
  *   cleanupProject(projectName)        the same from the state file alone (no Project needed), also after a
  *                                      crash; leaves nothing of the project behind. Idempotent.
  *   close()                            supervisor exit: stop LB/DNS in this process, kernel objects stay.
@@ -112,9 +113,25 @@ export interface NetworkManager {
   setBackends(project: string, service: string, backends: Backend[]): Promise<void>;
   drain(project: string, service: string, containerId: string, deadlineMs: number): Promise<void>;
   publishedPorts(project: string): PublishedPort[];
-  removeProjectNetworks(project: Project | string): Promise<void>;
-  cleanupProject(project: string): Promise<void>;
+  removeProjectNetworks(project: Project | string, opts?: TeardownOptions): Promise<TeardownResult>;
+  cleanupProject(project: string, opts?: TeardownOptions): Promise<TeardownResult>;
   close(): Promise<void>;
+}
+
+/** removeProjectNetworks / cleanupProject options (additive). */
+export interface TeardownOptions {
+  /**
+   * Containers that stay attached (running orphans of a `down` without --remove-orphans): they keep their
+   * netns, and the networks they are on stay (as Docker: "Resource is still in use"), with their rules.
+   */
+  keep?: string[];
+  /** The caller exits next: the LB, DNS and helper processes stop as soon as their last work is done. */
+  close?: boolean;
+}
+
+export interface TeardownResult {
+  /** Names of the project's networks left because a kept container is still on them. */
+  inUse: string[];
 }
 
 /** LB strategy of a service (x-tscompose: {lb: ...}). */

@@ -17,7 +17,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { TscError, errnoCode } from '../errors.js';
 import type { Network, Project, Service } from '../spec/model.js';
-import type { AttachRequest, AttachResult, AttachedAddress, Backend, NetworkInfo, NetworkManager, NetworkManagerOptions, PublishedPort } from './api.js';
+import type { AttachRequest, AttachResult, AttachedAddress, Backend, NetworkInfo, NetworkManager, NetworkManagerOptions, PublishedPort, TeardownOptions, TeardownResult } from './api.js';
 import { DnsServer } from './dns.js';
 import { renderHosts, renderResolvConf } from './hosts.js';
 import { realHost, type Host } from './host.js';
@@ -735,15 +735,22 @@ export class LocalNetworkManager implements NetworkManager {
 
   // ------------------------------------------------------------------------------------------- teardown
 
-  async removeProjectNetworks(project: Project | string): Promise<void> {
-    await this.cleanupProject(typeof project === 'string' ? project : project.name);
+  async removeProjectNetworks(project: Project | string, opts: TeardownOptions = {}): Promise<TeardownResult> {
+    return this.cleanupProject(typeof project === 'string' ? project : project.name, opts);
   }
 
-  async cleanupProject(project: string): Promise<void> {
+  async cleanupProject(project: string, opts: TeardownOptions = {}): Promise<TeardownResult> {
     const st = this.load(project);
     for (const key of [...this.backends.keys()]) if (key.startsWith(`${project}/`)) this.backends.delete(key);
-    const ctrs = Object.values(st.containers);
-    const owned = Object.values(st.networks).filter((n) => n.owned);
+    // containers that stay (running orphans of a `down` without --remove-orphans) and the networks they
+    // are on: those networks stay too, as Docker refuses to remove a network with active endpoints
+    const keep = new Set(opts.keep ?? []);
+    const all = Object.values(st.containers);
+    const ctrs = all.filter((c) => !keep.has(c.id));
+    const kept = all.filter((c) => keep.has(c.id));
+    const inUse = new Set(kept.flatMap((c) => c.links.map((l) => l.network)));
+    const stay = Object.values(st.networks).filter((n) => inUse.has(n.key));
+    const owned = Object.values(st.networks).filter((n) => n.owned && !inUse.has(n.key));
     const scope = projectScope(this.root, project);
     // Listeners, DNS, rules and links are independent: all at once. The containers' veths and the bridges
     // go in ONE tsc-net detach (one kernel batch: a link deleted alone costs an RCU grace period). Only the
@@ -756,17 +763,22 @@ export class LocalNetworkManager implements NetworkManager {
     const keys = new Set([...Object.keys(st.networks), ...Object.keys(this.projects.get(project)?.networks ?? {}), 'default']);
     for (const k of keys) {
       const b = bridgeName(scope, k);
-      if (this.host.linkExists(b)) dels.add(b);
+      if (!inUse.has(k) && this.host.linkExists(b)) dels.add(b);
     }
-    st.networks = {};
+    const dnsStops = this.dns ? Object.values(st.networks).filter((n) => n.owned).map((n) => n.gateway) : [];
+    st.networks = Object.fromEntries(stay.map((n) => [n.key, n]));
     // the rules first: the helper takes requests in order, and the links' deletion is the slow one
     const rules = this.withLock(() => this.applyRules(st));
     const links = dels.size ? this.host.tscNet(['detach', ...dels]) : Promise.resolve();
+    // A closing supervisor's helper exits once its last requests are done, while the files go (its exit
+    // is awaited by close(); nothing else asks it for anything during a `down`)
+    const kernel = Promise.all([rules, links]);
+    const helperGone = opts.close ? kernel.then(() => this.host.close?.(), () => this.host.close?.()) : undefined;
     // Once the kernel objects are gone, the files that recorded them (the state file last, so a supervisor
     // killed meanwhile still finds what to finish): all at once, off the event loop — unlinks on a busy
     // disk take milliseconds each.
     const ownedBridges = new Set(owned.map((n) => n.bridge));
-    const kernel = Promise.all([rules, links]).then(() => Promise.all([
+    const files = kernel.then(() => Promise.all([
       ...owned.map(async (n) => {
         await fsp.rm(this.leaseDir(n.bridge), { recursive: true, force: true });
         const reg = join(this.runDir, 'networks', `${n.name}.json`);
@@ -777,17 +789,29 @@ export class LocalNetworkManager implements NetworkManager {
           /* gone */
         }
       }),
-      // leases on networks of other projects (external ones); the owned networks' lease dirs go whole
+      // leases on networks that stay (external ones, those still in use); the others' lease dirs go whole
       ...ctrs.flatMap((c) => c.links.filter((l) => !ownedBridges.has(l.bridge)).map((l) => fsp.rm(join(this.leaseDir(l.bridge), l.address), { force: true }))),
-      fsp.rm(this.ctrDir(project), { recursive: true, force: true }),
+      kept.length === 0
+        ? fsp.rm(this.ctrDir(project), { recursive: true, force: true })
+        : Promise.all(ctrs.map((c) => fsp.rm(join(this.ctrDir(project), `${c.id}.json`), { force: true }))),
     ]));
-    await Promise.all([...st.listeners.map((l) => this.lb.unlisten(l.key)), ...(this.dns ? owned.map((n) => this.dns!.stop(n.gateway)) : []), kernel]);
+    // the LB and DNS of a closing supervisor go as soon as their last listener does
+    const listeners = Promise.all(st.listeners.map((l) => this.lb.unlisten(l.key)));
+    const dns = Promise.all(dnsStops.map((g) => this.dns!.stop(g)));
+    await Promise.all([
+      opts.close ? listeners.then(() => this.lb.close()) : listeners,
+      opts.close ? dns.then(() => this.dns?.close()) : dns,
+      files,
+      helperGone,
+    ]);
     st.containers = {};
     this.ctrStamp.delete(project);
     st.listeners = [];
     this.states.delete(project);
     this.projects.delete(project);
-    rmSync(this.stateFile(project), { force: true });
+    if (kept.length === 0) rmSync(this.stateFile(project), { force: true });
+    else this.save(st); // what a later `down --remove-orphans` (another supervisor) removes
+    return { inUse: stay.filter((n) => n.owned).map((n) => n.name) };
   }
 
   /** Addresses the embedded DNS server listens on (in this process). */

@@ -2,7 +2,7 @@
  * The verbs, as the supervisor carries them out. Each one first records the intent (state file, written
  * atomically), then acts; every verb runs exclusively with the controller's passes.
  */
-import { rm } from 'node:fs/promises';
+import { rmSync } from 'node:fs';
 import type { Project, Service } from '../spec/model.js';
 import type { ContainerInfo } from '../runtime/api.js';
 import type { DownOptions, OnProgress, UpOptions, UpResult } from '../api.js';
@@ -262,9 +262,12 @@ export async function handleDown(c: Controller, project: Project | undefined, op
     // them all the same); nothing is removed before it is durable.
     const journal = c.save();
     journal.catch(() => undefined); // awaited before each removal
-    for (const o of all.filter((i) => !targets.includes(i))) {
+    const orphans = all.filter((i) => !targets.includes(i));
+    for (const o of orphans) {
       progress({ type: 'message', level: 'warning', text: `Found orphan container (${o.name}) for this project. Run down with --remove-orphans to remove it.` });
     }
+    // a running orphan keeps its network, and so the networks it is on (Docker: active endpoints)
+    const keep = orphans.filter((i) => i.status === 'running').map((i) => i.id);
     // As Compose: dependents stop (and are reported removed) before their dependencies. A group's files go
     // while the next group stops, and the last ones while the project's networks go (the network
     // teardown only needs every PID 1 gone); "Removed" lines keep the stop order.
@@ -300,24 +303,31 @@ export async function handleDown(c: Controller, project: Project | undefined, op
         await volumes.releaseAnonymousVolumes(c.st.name);
       }
     };
+    let inUse: string[] = [];
     const removeNetworks = async (): Promise<void> => {
       await c.settled(); // earlier removals' background work (networks, files) first
       if (!network) return;
-      // every container's netns and veths, the bridges and the nft table: one tsc-net, one ip, one nft
-      await network.removeProjectNetworks(c.project ?? c.st.name);
+      // every container's netns and veths, the bridges and the nft table: one tsc-net, one ip, one nft.
+      // A supervisor that exits after this answer has its LB, DNS and network helper stop as soon as
+      // their last work is done, while the files still go: the CLI returns once this process (and so
+      // every one of its helpers) is gone.
+      ({ inUse } = await network.removeProjectNetworks(c.project ?? c.st.name, { keep, close: !keepRunning }));
       c.deps.log(`down: networks removed at ${Date.now() - t0} ms`);
-      // a supervisor that exits after this answer stops its LB, DNS and network helper now, while the
-      // files still go: the CLI returns once this process (and so every one of its helpers) is gone
-      if (!keepRunning) await network.close();
+      if (!keepRunning) await network.close(); // done already: only confirms every helper exited
     };
     await Promise.all([removeContainers(), removeNetworks()]);
     // reported after the containers, in Compose's order
     if (network) {
       for (const n of Object.values(c.project?.networks ?? {})) {
-        if (!n.external) progress({ type: 'resource', resource: `Network ${n.name}`, status: 'Removed', done: true });
+        if (n.external) continue;
+        // Compose's warning for a network a container still uses; down goes on and succeeds
+        if (inUse.includes(n.name)) {
+          progress({ type: 'resource', resource: `Network ${n.name}`, status: 'Removing', done: false });
+          progress({ type: 'resource', resource: `Network ${n.name}`, status: 'Resource is still in use', done: true });
+        } else progress({ type: 'resource', resource: `Network ${n.name}`, status: 'Removed', done: true });
       }
     }
-    await rm(stateFile, { force: true });
+    rmSync(stateFile, { force: true }); // one unlink: not worth a thread-pool round trip
     c.deps.log(`down: done in ${Date.now() - t0} ms`);
     c.st = emptyState(c.st.name);
     c.closed = !keepRunning;
