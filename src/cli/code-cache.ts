@@ -8,6 +8,7 @@
  * an old file (V8 checks its own version, flags and source length again and rejects what does not fit).
  * It is written atomically (a temporary file renamed over), and any failure only means no cache.
  */
+import { isAscii } from 'node:buffer';
 import { closeSync, constants, fstatSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, statSync, unlinkSync, writeFileSync, type Stats } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
@@ -92,11 +93,28 @@ function removeOlder(dir: string, name: string, bundleMtimeMs: number): void {
 }
 
 /**
+ * How the bundles are wrapped (scripts/bundle-cli.mjs writes them so, the file being then the very source
+ * V8 compiles: no copy of ~0.5 MB to prepend this); other files get it added here.
+ */
+export const CJS_WRAPPER_HEAD = '(function (exports, require, module, __filename, __dirname) {';
+export const CJS_WRAPPER_TAIL = '\n})';
+
+/**
+ * The file's text. The bundles are ASCII (the bundle step escapes the rest), which is decoded as Latin-1:
+ * the same string, made without the UTF-8 decoder (a few ms for a bundle on these hosts).
+ */
+function readSource(file: string): string {
+  const bytes = readFileSync(file);
+  const text = bytes.toString(isAscii(bytes) ? 'latin1' : 'utf8');
+  return text.startsWith(CJS_WRAPPER_HEAD) && text.endsWith(CJS_WRAPPER_TAIL) ? text : `${CJS_WRAPPER_HEAD}${text}${CJS_WRAPPER_TAIL}`;
+}
+
+/**
  * Loads `file` as CommonJS (its own require, module, __filename, __dirname), with the code cache in
- * `cacheDir` (none when undefined).
+ * `cacheDir` (none when undefined). The file may be wrapped in CJS_WRAPPER_HEAD/TAIL already.
  */
 export function loadCommonJs(file: string, cacheDir: string | undefined): LoadedBundle {
-  const source = readFileSync(file, 'utf8');
+  const source = readSource(file);
   let name: string | undefined;
   let bundleMtimeMs = 0;
   let cached: Buffer | 'untrusted' | undefined;
@@ -110,7 +128,7 @@ export function loadCommonJs(file: string, cacheDir: string | undefined): Loaded
       name = undefined;
     }
   }
-  const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
+  const script = new Script(source, {
     filename: file,
     ...(cached instanceof Buffer ? { cachedData: cached } : {}),
   });

@@ -89,6 +89,17 @@ describe('loadCommonJs', () => {
     expect(load()).toMatchObject({ value: 42, status: 'hit' });
   });
 
+  it('runs a file wrapped as the bundle step writes them, from its cache too', () => {
+    writeFileSync(bundle, `(function (exports, require, module, __filename, __dirname) {${source(8)}\n})`);
+    expect(load(true)).toMatchObject({ value: 16, base: 'x.cjs', dir, status: 'miss' });
+    expect(load()).toMatchObject({ value: 16, status: 'hit' });
+  });
+
+  it('decodes a file that is not ASCII as UTF-8', () => {
+    writeFileSync(bundle, `${source(1)}exports.base = 'caf\u00e9 \u2713 \u{1F600}';\n`);
+    expect(load(true)).toMatchObject({ value: 2, base: 'caf\u00e9 \u2713 \u{1F600}', status: 'miss' });
+  });
+
   it('a cache dir it cannot write to only means no cache', () => {
     writeFileSync(cacheDir, 'not a directory');
     expect(load(true)).toMatchObject({ value: 42, status: 'miss' });
