@@ -133,9 +133,8 @@ await build({
 /**
  * Packages only some runs of a verb use (listr2: the TTY progress renderer, with its ~160 KB of ANSI and
  * width helpers) go to files of their own in dist/cjs/lazy/, required when first imported: every byte of
- * a verb's bundle is read and turned into a string at each start (~2-3 ms per 100 KB on these hosts),
- * used or not. They share nothing with the verbs' code (no class of ours crosses), so a copy of their
- * own is safe.
+ * a verb's bundle is read and turned into a string at each start, used or not. They share nothing with
+ * the verbs' code (no class of ours crosses), so a copy of their own is safe.
  */
 const LAZY_PACKAGES = ['listr2'];
 const lazyPackages = {
@@ -174,11 +173,6 @@ const verbEntries = {
     });
   },
 };
-/**
- * The verbs' bundles without indentation and with shorter syntax (names kept, so stack traces still name
- * functions): ~30% fewer bytes to read at every start.
- */
-const MINIFIED = { minifyWhitespace: true, minifySyntax: true };
 const cjsOptions = {
   absWorkingDir: root,
   outdir: dist,
@@ -199,12 +193,10 @@ await build({
   entryPoints: Object.fromEntries(verbs.map((v) => [`cjs/${v.key}`, `tsc-verb:${v.key}`])),
   // not fs: a CommonJS require of node:fs is free (Node has loaded it), while each module's import of a
   // stand-in copies its ~100 getters (esbuild's __toESM)
-  ...MINIFIED,
   plugins: [verbEntries, lazyPackages, keepMetaUrlCjs, lazyBuiltins(LAZY_BUILTINS.filter((m) => m !== 'fs'))],
 });
 await build({
   ...cjsOptions,
-  ...MINIFIED,
   entryPoints: Object.fromEntries(LAZY_PACKAGES.map((p) => [`cjs/lazy/${p}`, `tsc-lazy:${p}`])),
   plugins: [
     { name: 'lazy-entry', setup(b) {
