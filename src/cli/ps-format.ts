@@ -8,6 +8,7 @@ import type { ContainerSummary } from '../api.js';
 import { humanDuration } from '../engine/format.js';
 import { TscError } from '../errors.js';
 import { alignColumns } from './go-template.js';
+import type { ContainerDetails } from './ps-details.js';
 
 export const PS_STATES = ['paused', 'restarting', 'removing', 'running', 'dead', 'created', 'exited'] as const;
 
@@ -65,7 +66,8 @@ export function goTime(iso: string): string {
   return `${new Date(Math.floor(t / 1000) * 1000).toISOString().replace('T', ' ').replace('.000Z', '')} +0000 UTC`;
 }
 
-export function psJsonRow(r: ContainerSummary, opts: { trunc: boolean }, now = Date.now()): PsJsonRow {
+/** `details`: the container's networks and mounts (ps-details.ts); without them those fields are empty. */
+export function psJsonRow(r: ContainerSummary, opts: { trunc: boolean }, now = Date.now(), details?: ContainerDetails): PsJsonRow {
   const cmd = commandText(r);
   const created = Date.parse(r.CreatedAt);
   return {
@@ -77,11 +79,12 @@ export function psJsonRow(r: ContainerSummary, opts: { trunc: boolean }, now = D
     ID: r.ID,
     Image: r.Image,
     Labels: Object.entries(r.Labels).map(([k, v]) => `${k}=${v}`).join(','),
-    LocalVolumes: '0',
-    Mounts: '',
+    LocalVolumes: String(details?.localVolumes ?? 0),
+    // Compose's ContainerContext.Mounts: each name cut to 15 characters unless --no-trunc
+    Mounts: (details?.mounts ?? []).map((m) => (opts.trunc ? ellipsis(m, 15) : m)).join(','),
     Name: r.Name,
     Names: r.Name,
-    Networks: '',
+    Networks: (details?.networks ?? []).join(','),
     Number: r.Number,
     Ports: portsText(r),
     Project: r.Project,
@@ -95,9 +98,9 @@ export function psJsonRow(r: ContainerSummary, opts: { trunc: boolean }, now = D
   };
 }
 
-export function psJsonLines(rows: ContainerSummary[], opts: { trunc: boolean }): string {
+export function psJsonLines(rows: ContainerSummary[], opts: { trunc: boolean }, details?: ReadonlyMap<string, ContainerDetails>): string {
   const now = Date.now();
-  return rows.map((r) => `${JSON.stringify(psJsonRow(r, opts, now))}\n`).join('');
+  return rows.map((r) => `${JSON.stringify(psJsonRow(r, opts, now, details?.get(r.ID)))}\n`).join('');
 }
 
 /** Compose's column titles for `--format "table {{.Field}}..."` (NewContainerContext's header map). */
@@ -107,8 +110,8 @@ export const PS_HEADERS: Readonly<Record<string, string>> = {
 };
 
 /** A row for a Go template: the JSON fields plus Compose's `.Label "key"` method. */
-export function psTemplateRow(r: ContainerSummary, opts: { trunc: boolean }, now = Date.now()): Record<string, unknown> {
-  return { ...psJsonRow(r, opts, now), Label: (key: unknown) => r.Labels[String(key)] ?? '' };
+export function psTemplateRow(r: ContainerSummary, opts: { trunc: boolean }, now = Date.now(), details?: ContainerDetails): Record<string, unknown> {
+  return { ...psJsonRow(r, opts, now, details), Label: (key: unknown) => r.Labels[String(key)] ?? '' };
 }
 
 /** Compose's default table: NAME IMAGE COMMAND SERVICE CREATED STATUS PORTS, aligned as Docker's tabwriter. */

@@ -4,6 +4,7 @@
  */
 import type { Command } from 'commander';
 import { renderRows } from '../go-template.js';
+import type { ContainerDetails } from '../ps-details.js';
 
 interface PsFlags { all?: boolean; format: string; quiet?: boolean; services?: boolean; status: string[]; filter: string[]; trunc: boolean; orphans: string | boolean }
 
@@ -19,6 +20,12 @@ function flagBool(v: string | boolean, services: string[]): boolean {
   if (/^(0|f|false)$/i.test(v)) return false;
   services.unshift(v);
   return true;
+}
+
+/** Networks and mounts of the listed containers (ps-details.ts), from this state root's records. */
+async function details(project: string, rows: readonly { ID: string }[]): Promise<Map<string, ContainerDetails>> {
+  const [{ containerDetails }, { defaultPaths }] = await Promise.all([import('../ps-details.js'), import('../../state/paths.js')]);
+  return containerDetails(defaultPaths().root, project, rows);
 }
 
 export function registerPs(program: Command): void {
@@ -51,10 +58,12 @@ export function registerPs(program: Command): void {
       // as Compose: -q wins over --services, and both over --format
       if (flags.quiet) process.stdout.write(rows.map((r) => `${r.ID}\n`).join(''));
       else if (flags.services) process.stdout.write([...new Set(rows.map((r) => r.Service))].map((s) => `${s}\n`).join(''));
-      else if (flags.format === 'json') process.stdout.write(fmt.psJsonLines(rows, trunc));
+      else if (flags.format === 'json') process.stdout.write(fmt.psJsonLines(rows, trunc, await details(p.name, rows)));
       else if (flags.format !== 'table' && flags.format !== '') {
         const now = Date.now();
-        process.stdout.write(renderRows(flags.format, rows.map((r) => fmt.psTemplateRow(r, trunc, now)), fmt.PS_HEADERS));
+        // networks and mounts are read only for a template that names them
+        const more = /\.(Networks|Mounts|LocalVolumes)\b/.test(flags.format) ? await details(p.name, rows) : undefined;
+        process.stdout.write(renderRows(flags.format, rows.map((r) => fmt.psTemplateRow(r, trunc, now, more?.get(r.ID))), fmt.PS_HEADERS));
       } else process.stdout.write(fmt.psTable(rows, trunc));
     });
 }
