@@ -135,10 +135,14 @@ export class ContainerOps {
     }
   }
 
+  /** Ids whose stop completed through this instance: an id never runs again (a restart is a new container). */
+  private readonly stopped = new Set<string>();
+
   /** Stop (signal, grace, SIGKILL) when running; idempotent. */
   async stop(id: string, svc: Service | undefined, timeoutMs?: number): Promise<void> {
     const signal = svc?.stopSignal;
     await this.deps.runtime.stop(id, { ...(signal ? { signal } : {}), timeoutMs: timeoutMs ?? svc?.stopGracePeriodMs ?? 10_000 });
+    this.stopped.add(id);
   }
 
   /**
@@ -150,11 +154,13 @@ export class ContainerOps {
     // no inspect first: stop is a no-op on a stopped container, and both say NOT_FOUND for a gone one
     const gone = (e: unknown): boolean => isTscError(e) && e.code === 'NOT_FOUND';
     const t0 = Date.now();
-    await this.stop(id, svc, timeoutMs).catch((e) => gone(e) || this.deps.log(`stop ${id}: ${String(e)}`));
+    // stopped already (a retire stops first, while the pass's journal is written): no second look at its state
+    if (!this.stopped.has(id)) await this.stop(id, svc, timeoutMs).catch((e) => gone(e) || this.deps.log(`stop ${id}: ${String(e)}`));
     const t1 = Date.now();
     await this.deps.runtime.remove(id, { force: true, ...(filesLater ? { filesLater: true } : {}) }).catch((e) => {
       if (!gone(e)) throw e;
     });
+    this.stopped.delete(id);
     const t2 = Date.now();
     if (detach) await this.deps.network?.detach(id).catch((e) => this.deps.log(`detach ${id}: ${String(e)}`));
     this.deps.log(`${id}: stop ${t1 - t0} remove ${t2 - t1}${detach ? ` detach ${Date.now() - t2}` : ''} ms`);
