@@ -49,3 +49,40 @@ export function removalSteps(on: OnProgress): OnProgress {
     on(e);
   };
 }
+
+/**
+ * `up --wait` in Compose's words: each container it waits for is reported `Waiting`, then `Healthy` once
+ * running (and healthy where it has a healthcheck; Compose says Healthy for both). The supervisor reports
+ * the end of its wait as one `Running`/`Healthy` per container, all in a row after everything else. So a
+ * row of such events is held back until something else comes (then it was the pass's: an up-to-date
+ * container's Running, a dependency's Healthy, passed on as they were); what is held at the end is the
+ * wait's: `done(true)` (the wait succeeded) says Waiting then Healthy for each, `done(false)` passes them on.
+ */
+export function waitWords(on: OnProgress): { on: OnProgress; done(ok: boolean): void } {
+  let held: ProgressEvent[] = [];
+  /** Passes on the first `n` held events (all by default). */
+  const release = (n = held.length): void => {
+    const out = held.slice(0, n);
+    held = held.slice(n);
+    for (const e of out) on(e);
+  };
+  return {
+    on: (e) => {
+      if (e.type !== 'resource' || !e.resource.startsWith('Container ') || !e.done || (e.status !== 'Running' && e.status !== 'Healthy')) {
+        release();
+        return on(e);
+      }
+      // one event per container in the wait's row: this container's earlier one, and what came before
+      // it, were the pass's
+      release(held.findIndex((h) => h.type === 'resource' && h.resource === e.resource) + 1);
+      held.push(e);
+    },
+    done(ok) {
+      if (!ok) return release();
+      const waited = held.map((e) => (e.type === 'resource' ? e.resource : ''));
+      held = [];
+      for (const resource of waited) on({ type: 'resource', resource, status: 'Waiting', done: false });
+      for (const resource of waited) on({ type: 'resource', resource, status: 'Healthy', done: true });
+    },
+  };
+}

@@ -4,7 +4,7 @@ import { TscError } from '../../errors.js';
 import { createEngine } from '../../engine/index.js';
 import { loadProjectFor, parseScale, progressMode, timeoutMs } from '../project-ref.js';
 import { withProgress } from '../progress.js';
-import { composeWords } from '../progress-names.js';
+import { composeWords, waitWords } from '../progress-names.js';
 import { makePrinter } from '../log-printer.js';
 import type { UpFlags } from './up.js';
 import { attachedServices } from './up-attach.js';
@@ -21,8 +21,10 @@ export async function runUp(cmd: Command, services: string[], flags: UpFlags): P
   const waitMs = timeoutMs(flags.waitTimeout);
   const pull = flags.pull;
   if (pull !== undefined && pull !== 'always' && pull !== 'missing' && pull !== 'never') throw new TscError('USAGE', `invalid --pull ${JSON.stringify(pull)}: expected "always", "missing" or "never"`);
-  const result = await withProgress(progressMode(cmd), `Starting project ${project.name}`, (on) =>
-    engine.up(project, {
+  const result = await withProgress(progressMode(cmd), `Starting project ${project.name}`, async (on) => {
+    // --wait: the end of the wait said as Compose says it (Waiting, then Healthy)
+    const words = flags.wait === true ? waitWords(composeWords('up', on)) : undefined;
+    const r = engine.up(project, {
       services,
       scale: parseScale(flags.scale),
       noStart: !flags.start,
@@ -34,8 +36,13 @@ export async function runUp(cmd: Command, services: string[], flags: UpFlags): P
       ...(pull !== undefined ? { pull } : {}),
       ...(flags.deps === false ? { noDeps: true } : {}),
       ...(flags.renewAnonVolumes ? { renewAnonVolumes: true } : {}),
-    }, composeWords('up', on)),
-  );
+    }, words?.on ?? composeWords('up', on));
+    if (!words) return r;
+    return r.then((v) => (words.done(true), v), (e: unknown) => {
+      words.done(false);
+      throw e;
+    });
+  });
   if (!result.changed) process.stderr.write(`Project ${project.name} is up to date: nothing to change\n`);
   if (flags.detach || flags.wait || !flags.start) return 0;
   return attach(engine, project.name, services, attached, flags, t0);
