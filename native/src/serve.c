@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -177,6 +178,17 @@ static void reap(void) {
   }
 }
 
+/* Started by glibc's posix_spawn (src/sys/spawn.ts), serve gets glibc's own signals (32, 33: handled in Node)
+ * as ignored, and an ignored signal stays ignored across exec: jobs, shims and containers' PID 1 would all
+ * inherit them so. Back to the default, as a fork+exec of Node leaves every signal. glibc's sigaction refuses
+ * these two: the system call itself, with an all-zero struct (SIG_DFL, no flags, empty mask, any layout). */
+static void reset_libc_signals(void) {
+  for (int sig = 32; sig < 34; sig++) {
+    unsigned long ksa[8] = {0};
+    syscall(SYS_rt_sigaction, sig, ksa, NULL, sizeof(unsigned long));
+  }
+}
+
 int serve_main(int argc, char **argv, tsc_main_fn tsc_main, char **envp) {
   /* argv's strings are contiguous, as the kernel laid them out */
   title_area = argv[0];
@@ -191,6 +203,7 @@ int serve_main(int argc, char **argv, tsc_main_fn tsc_main, char **envp) {
     }
     workdir = optarg;
   }
+  reset_libc_signals();
   sigset_t old, chld;
   sigemptyset(&chld);
   sigaddset(&chld, SIGCHLD);

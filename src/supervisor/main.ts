@@ -149,6 +149,10 @@ async function main(args: readonly string[]): Promise<void> {
   let depsAt = 0;
   const depsReady = createDeps(paths, log).then((d) => ((depsAt = sinceStart()), d));
   depsReady.catch(() => undefined); // awaited below; a dismissed spare exits first
+  // koffi (the exit watch's pidfd, src/sys/pidfd.ts) takes 15-35 ms of blocking main-thread work to load:
+  // done once the collaborators are loaded, while a spare waits for its name and the CLI loads the project,
+  // not in the first pass (up's warmExitWatch then finds it loaded), where it held up the networks' setup
+  void depsReady.then(() => setImmediate(() => void import('../sys/pidfd.js').then((sys) => sys.warmPidfd(), () => undefined)), () => undefined);
   const early = hint === undefined ? undefined : prepare(paths, hint);
   early?.catch(() => undefined); // awaited below
   // server.listen() loads node:cluster (Node's net does, for its cluster mode; 2-10 ms here): a spare

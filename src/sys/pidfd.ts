@@ -35,6 +35,16 @@ function load(): Libc {
   return libc;
 }
 
+/** Load koffi and libc's functions now, at a moment of the caller's choosing (a failure shows at first use). */
+export function warmPidfd(): void {
+  try {
+    const fd = pidfdOpen(process.pid);
+    if (fd !== undefined) pidfdClose(fd);
+  } catch {
+    // reported by the first real use
+  }
+}
+
 const ESRCH = 3;
 const POLLIN = 0x001;
 
