@@ -42,7 +42,8 @@ async function ttyRenderer(title: string): Promise<Renderer> {
   const render = (): string =>
     order.map((r) => {
       const s = state.get(r);
-      const mark = !s ? ' ' : s.status === 'Error' ? '✘' : s.done ? '✔' : '⠿';
+      // Compose marks a warning ('Resource is still in use') with '!'
+      const mark = !s ? ' ' : s.status === 'Error' ? '✘' : s.status === 'Resource is still in use' ? '!' : s.done ? '✔' : '⠿';
       return `${mark} ${r}  ${s?.status ?? ''}${s?.status === 'Error' && s.detail ? `: ${s.detail}` : ''}`;
     }).join('\n');
   const list = new Listr(
