@@ -18,11 +18,10 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
-import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
-import { reap, spawnPiped } from '../sys/spawn.js';
+import { type PosixChild, spawnPosix } from './posix-child.js';
 
 export interface SpawnerResult {
   code: number;
@@ -74,51 +73,11 @@ interface Runner {
   onExit(fn: () => void): void;
 }
 
-function childRunner(sh: ChildProcess): Runner {
+function childRunner(sh: ChildProcess | PosixChild): Runner {
   sh.on('error', () => undefined);
   // never keeps the process alive on its own
   sh.unref();
   return { stdin: sh.stdin, stdout: sh.stdout, gone: () => sh.exitCode !== null || sh.signalCode !== null, onExit: (fn) => void sh.on('exit', fn) };
-}
-
-/**
- * `bin serve` started by posix_spawn (src/sys/spawn.ts: 4-8 ms of main-thread time here instead of the 13-27
- * of a Node spawn), or undefined when that cannot be done here (koffi missing): the caller spawns as before.
- * Its end shows as EOF on its stdout: no job of serve keeps that pipe (each redirects its stdio to files).
- */
-function postSpawnRunner(bin: string, args: string[]): Runner | undefined {
-  let h: ReturnType<typeof spawnPiped>;
-  try {
-    h = spawnPiped(bin, args, { cwd: '/' });
-  } catch {
-    return undefined;
-  }
-  const stdin = new Socket({ fd: h.stdinFd, readable: false, writable: true });
-  const stdout = new Socket({ fd: h.stdoutFd, readable: true, writable: false });
-  let exited = false;
-  const fns: (() => void)[] = [];
-  const done = (): void => {
-    if (exited) return;
-    exited = true;
-    stdin.destroy();
-    reapSoon(h.pid);
-    for (const fn of fns) fn();
-  };
-  stdin.on('error', () => undefined);
-  stdout.on('error', () => undefined);
-  stdout.on('end', done);
-  stdout.on('close', done);
-  return { stdin, stdout, gone: () => exited, onExit: (fn) => void fns.push(fn) };
-}
-
-/** Collect the exit status of a runner whose stdout closed (it may take a moment to exit): no zombie stays. */
-function reapSoon(pid: number, tries = 100): void {
-  try {
-    if (reap(pid) || tries <= 0) return;
-  } catch {
-    return;
-  }
-  setTimeout(() => reapSoon(pid, tries - 1), 50).unref();
 }
 
 class Spawner {
@@ -153,7 +112,9 @@ class Spawner {
     this.sealedIdentity = this.sealedBin ? identity(this.sealedBin) : undefined;
     // either outlives a SIGKILLed Node only until it reads EOF on stdin: it removes the work dir then
     const sh = this.sealedBin
-      ? (postSpawnRunner(this.sealedBin, ['serve', '--workdir', this.dir]) ?? childRunner(spawn(this.sealedBin, ['serve', '--workdir', this.dir], { stdio: ['pipe', 'pipe', 'ignore'], cwd: '/' })))
+      // posix_spawn (src/runtime/posix-child.ts): 4-8 ms of main-thread time here instead of 13-27 for a Node
+      // spawn; its end shows as EOF on its stdout, which no job of serve keeps (each redirects to files)
+      ? childRunner(spawnPosix(this.sealedBin, ['serve', '--workdir', this.dir], { cwd: '/' }) ?? spawn(this.sealedBin, ['serve', '--workdir', this.dir], { stdio: ['pipe', 'pipe', 'ignore'], cwd: '/' }))
       : childRunner(spawn('/bin/sh', ['-s'], { stdio: ['pipe', 'pipe', 'ignore'], cwd: '/' }));
     this.sh = sh;
     sh.stdin?.on('error', () => undefined);

@@ -1,5 +1,5 @@
 /**
- * posix_spawn(3) of a long-lived helper with a pipe on its stdin and one on its stdout, through koffi.
+ * posix_spawn(3) of a long-lived helper with its stdin and stdout (and stderr) on socket pairs, through koffi.
  *
  * Why: Node's child_process forks the whole Node process (a full fork: page tables copied, then torn down by
  * the exec) and blocks the event loop until the child has exec'd. On the paravirtualised VMs we run on that
@@ -9,7 +9,8 @@
  *
  * What the child gets, as from child_process.spawn: every signal at its default disposition and none
  * blocked (Node ignores SIGPIPE; an ignored signal would be inherited across exec, down to containers), the
- * working directory asked for, stdin and stdout the pipes, stderr /dev/null, no other descriptor (Node's
+ * working directory asked for, stdin and stdout on socket pairs as libuv makes them, stderr /dev/null or a
+ * third pair, no other descriptor (Node's
  * and ours are close-on-exec), this process's environment. The child is not tracked by libuv: its exit
  * shows as EOF on its stdout, and `reap` collects its status (no zombie left).
  */
@@ -30,7 +31,7 @@ interface Libc {
   attrSigMask: (a: Buffer, set: Buffer) => number;
   sigfillset: (s: Buffer) => number;
   sigemptyset: (s: Buffer) => number;
-  pipe2: (fds: [number, number], flags: number) => number;
+  socketpair: (domain: number, type: number, protocol: number, fds: [number, number]) => number;
   waitpid: (pid: number, status: [number], options: number) => number;
   errno: () => number;
 }
@@ -57,14 +58,15 @@ function load(): Libc {
     attrSigMask: lib.func('int posix_spawnattr_setsigmask(void *attr, void *set)') as Libc['attrSigMask'],
     sigfillset: lib.func('int sigfillset(void *set)') as Libc['sigfillset'],
     sigemptyset: lib.func('int sigemptyset(void *set)') as Libc['sigemptyset'],
-    pipe2: lib.func('int pipe2(_Out_ int *fds, int flags)') as Libc['pipe2'],
+    socketpair: lib.func('int socketpair(int domain, int type, int protocol, _Out_ int *sv)') as Libc['socketpair'],
     waitpid: lib.func('int waitpid(int pid, _Out_ int *status, int options)') as Libc['waitpid'],
     errno: () => koffi.errno(),
   };
   return libc;
 }
 
-const O_CLOEXEC = 0o2000000;
+const AF_UNIX = 1;
+const SOCK_STREAM_CLOEXEC = 1 | 0o2000000;
 const O_WRONLY = 1;
 const WNOHANG = 1;
 const POSIX_SPAWN_SETSIGDEF = 0x04;
@@ -74,16 +76,17 @@ const OPAQUE = 1024;
 
 export interface SpawnedHelper {
   pid: number;
-  /** Our ends: write to the child's stdin, read its stdout (raw descriptors, close-on-exec). */
+  /** Our ends: write to the child's stdin, read its stdout (and stderr if asked; raw, close-on-exec). */
   stdinFd: number;
   stdoutFd: number;
+  stderrFd?: number;
 }
 
 /**
- * Start `path args` with stdin and stdout on pipes (see the module comment). Throws when koffi or the call
+ * Start `path args` with stdin and stdout on socket pairs (see the module comment). Throws when koffi or the call
  * fails; the caller then spawns as before.
  */
-export function spawnPiped(path: string, args: readonly string[], opts: { cwd?: string } = {}): SpawnedHelper {
+export function spawnPiped(path: string, args: readonly string[], opts: { cwd?: string; stderr?: 'null' | 'pipe' } = {}): SpawnedHelper {
   const l = load();
   const fa = Buffer.alloc(OPAQUE);
   const attr = Buffer.alloc(OPAQUE);
@@ -91,9 +94,16 @@ export function spawnPiped(path: string, args: readonly string[], opts: { cwd?: 
   const none = Buffer.alloc(OPAQUE);
   const inp: [number, number] = [-1, -1];
   const out: [number, number] = [-1, -1];
+  const err: [number, number] = [-1, -1];
   if (l.faInit(fa) !== 0 || l.attrInit(attr) !== 0) throw new Error('posix_spawn: init failed');
   try {
-    if (l.pipe2(inp, O_CLOEXEC) !== 0 || l.pipe2(out, O_CLOEXEC) !== 0) throw new Error(`pipe2: errno ${l.errno()}`);
+    // socket pairs, as libuv makes a child's stdio: ending our side (shutdown) is EOF for the child
+    const pair = (fds: [number, number]): void => {
+      if (l.socketpair(AF_UNIX, SOCK_STREAM_CLOEXEC, 0, fds) !== 0) throw new Error(`socketpair: errno ${l.errno()}`);
+    };
+    pair(inp);
+    pair(out);
+    if (opts.stderr === 'pipe') pair(err);
     l.sigfillset(all);
     l.sigemptyset(none);
     const steps = [
@@ -102,7 +112,7 @@ export function spawnPiped(path: string, args: readonly string[], opts: { cwd?: 
       l.attrFlags(attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK),
       l.faDup2(fa, inp[0], 0), // dup2 clears close-on-exec on the copy
       l.faDup2(fa, out[1], 1),
-      l.faOpen(fa, 2, '/dev/null', O_WRONLY, 0),
+      opts.stderr === 'pipe' ? l.faDup2(fa, err[1], 2) : l.faOpen(fa, 2, '/dev/null', O_WRONLY, 0),
       opts.cwd !== undefined ? l.faChdir(fa, opts.cwd) : 0,
     ];
     if (steps.some((r) => r !== 0)) throw new Error('posix_spawn: setup failed');
@@ -110,13 +120,13 @@ export function spawnPiped(path: string, args: readonly string[], opts: { cwd?: 
     const pid: [number] = [0];
     const r = l.posixSpawn(pid, path, fa, attr, [path, ...args, null], [...env, null]);
     if (r !== 0) throw Object.assign(new Error(`posix_spawn ${path}: errno ${r}`), { errno: r });
-    return { pid: pid[0], stdinFd: inp[1], stdoutFd: out[0] };
+    return { pid: pid[0], stdinFd: inp[1], stdoutFd: out[0], ...(err[0] >= 0 ? { stderrFd: err[0] } : {}) };
   } catch (e) {
-    for (const fd of [inp[1], out[0]]) if (fd >= 0) closeQuietly(fd);
+    for (const fd of [inp[1], out[0], err[0]]) if (fd >= 0) closeQuietly(fd);
     throw e;
   } finally {
     // the child's ends are the child's alone now
-    for (const fd of [inp[0], out[1]]) if (fd >= 0) closeQuietly(fd);
+    for (const fd of [inp[0], out[1], err[1]]) if (fd >= 0) closeQuietly(fd);
     l.faDestroy(fa);
     l.attrDestroy(attr);
   }
@@ -124,9 +134,20 @@ export function spawnPiped(path: string, args: readonly string[], opts: { cwd?: 
 
 /** Collect the exit status of a child spawned here once it has exited (non-blocking); false while it runs. */
 export function reap(pid: number): boolean {
+  return reapStatus(pid) !== undefined;
+}
+
+/**
+ * As `reap`, with how it ended: `code` (exited) or `signal` (killed; its number); both null when it was
+ * collected already (or is not our child). Undefined while it runs.
+ */
+export function reapStatus(pid: number): { code: number | null; signal: number | null } | undefined {
   const st: [number] = [0];
   const r = load().waitpid(pid, st, WNOHANG);
-  return r !== 0; // its pid (collected) or -1 (not ours any more, or already collected)
+  if (r === 0) return undefined;
+  if (r < 0) return { code: null, signal: null };
+  const s = st[0];
+  return (s & 0x7f) === 0 ? { code: (s >> 8) & 0xff, signal: null } : { code: null, signal: s & 0x7f };
 }
 
 function closeQuietly(fd: number): void {

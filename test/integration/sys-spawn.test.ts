@@ -5,6 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { reap, spawnPiped } from '../../src/sys/spawn.js';
 import { spawnViaShell } from '../../src/runtime/spawner.js';
+import { spawnPosix } from '../../src/runtime/posix-child.js';
 import { eventually } from '../helpers/eventually.js';
 import { RUNTIME } from '../helpers/oci-bundle.js';
 
@@ -71,6 +72,26 @@ describe('spawnPiped', () => {
 
   it('throws for a program that cannot be run (the caller spawns as before)', () => {
     expect(() => spawnPiped('/nonexistent/helper', [])).toThrow(/errno/);
+  });
+
+  it('PosixChild: stdin end is EOF for the child, stderr piped, exit code and killing signal reported as a ChildProcess does', async () => {
+    const c = spawnPosix('/bin/sh', ['-c', 'cat; echo oops >&2; exit 7'], { stderr: 'pipe' });
+    expect(c).toBeDefined();
+    let out = '';
+    let err = '';
+    c!.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    c!.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
+    const closed = new Promise<[number | null, string | null]>((resolve) => c!.once('close', (code, sig) => resolve([code, sig])));
+    c!.stdin.end('through stdin\n');
+    expect(await closed).toEqual([7, null]);
+    expect({ out, err, exitCode: c!.exitCode }).toEqual({ out: 'through stdin\n', err: 'oops\n', exitCode: 7 });
+    expect(childOfOurs(c!.pid)).toBe(false); // collected, no zombie
+
+    const k = spawnPosix('/bin/sleep', ['600']);
+    const exited = new Promise<[number | null, string | null]>((resolve) => k!.once('exit', (code, sig) => resolve([code, sig])));
+    expect(k!.kill('SIGTERM')).toBe(true);
+    expect(await exited).toEqual([null, 'SIGTERM']);
+    expect(k!.signalCode).toBe('SIGTERM');
   });
 
   it('tsc-runtime serve started this way ignores no signal (its jobs, shims and containers inherit that)', async () => {
