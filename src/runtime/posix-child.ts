@@ -6,8 +6,9 @@
  * Why: a Node spawn forks all of Node and blocks the event loop until the exec, 13-27 ms per helper on
  * these VMs, against 4-8 ms here; a supervisor starts three helpers on its way to its first `up`.
  *
- * libuv does not know this child: its end is seen as EOF on its stdout and stderr, and its status is then
- * collected with waitpid (polled briefly if it closed its pipes before exiting), which also leaves no zombie.
+ * libuv does not know this child: its end is seen as EOF on its stdout and stderr (so the user reads both,
+ * as every helper's user does), and its status is then collected with waitpid (polled briefly if it closed
+ * them before exiting), which also leaves no zombie.
  */
 import { EventEmitter } from 'node:events';
 import { Socket } from 'node:net';
@@ -30,6 +31,7 @@ export class PosixChild extends EventEmitter {
     this.stdin = new Socket({ fd: fds.stdinFd, readable: false, writable: true });
     this.stdout = new Socket({ fd: fds.stdoutFd, readable: true, writable: false });
     this.stderr = fds.stderrFd === undefined ? null : new Socket({ fd: fds.stderrFd, readable: true, writable: false });
+    this.stdin.on('error', () => undefined); // EPIPE once it is gone: reported by 'exit'
     const outs = [this.stdout, ...(this.stderr ? [this.stderr] : [])];
     this.open = outs.length;
     for (const s of outs) {
