@@ -35,6 +35,8 @@ export interface ProjectState {
   pending?: string[];
   /** `down -v` in progress. */
   removeVolumes?: boolean;
+  /** `down --remove-orphans` in progress (a plain `down` keeps running orphans, also when finished by a successor). */
+  removeOrphans?: boolean;
 }
 
 export function emptyState(name: string): ProjectState {
@@ -80,6 +82,7 @@ export function parseProjectState(v: unknown, name: string): ProjectState {
     st.project = v.project as unknown as Project;
   }
   if (v.removeVolumes === true) st.removeVolumes = true;
+  if (v.removeOrphans === true) st.removeOrphans = true;
   if (Array.isArray(v.pending)) st.pending = v.pending.filter((x): x is string => typeof x === 'string');
   return st;
 }

@@ -249,6 +249,7 @@ export async function handleDown(c: Controller, project: Project | undefined, op
     c.st.phase = 'down';
     if (project) c.st.project = project;
     if (opts.volumes) c.st.removeVolumes = true;
+    if (opts.removeOrphans) c.st.removeOrphans = true;
     // one listing: the service containers and, as Compose, those left by `run` (without --rm)
     const listed = (await c.deps.runtime.list({ project: c.st.name })).filter((i) => i.project === c.st.name);
     const all = listed.filter(isServiceContainer);

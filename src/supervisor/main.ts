@@ -249,10 +249,11 @@ async function main(args: readonly string[]): Promise<void> {
   warmSealedShell(defaultRuntimeBinary());
 
   if (st.phase === 'down') {
-    // A `down` was interrupted: finish it, then serve the CLI that started us (its request may be an
+    // A `down` was interrupted: finish it as it was asked (-v, --remove-orphans: a plain one keeps running
+    // orphans), then serve the CLI that started us (its request may be an
     // `up`); with no project the idle rule below ends this supervisor.
     log('finishing an interrupted down');
-    await handleDown(c, undefined, { volumes: st.removeVolumes ?? false, removeOrphans: true }, () => undefined, stateFile, true);
+    await handleDown(c, undefined, { volumes: st.removeVolumes ?? false, removeOrphans: st.removeOrphans ?? false }, () => undefined, stateFile, true);
     return;
   }
   if (st.project && deps.network) {

@@ -5,8 +5,9 @@
  * afterwards removes the orphan and the network, leaving nothing behind.
  */
 import { describe, expect, it } from 'vitest';
+import { eventually } from '../helpers/eventually.js';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { leaksOf, stackEnvWithBusybox } from '../helpers/stack.js';
 
@@ -54,5 +55,40 @@ describe('down with a running orphan on the project network', () => {
       ...(nftTables().includes(table) ? [`nft table ${table}`] : []),
     ];
     expect(left).toEqual([]);
+  });
+
+  it('a plain down interrupted by a killed supervisor is finished by the next one without the orphans', async () => {
+    const p = env.project('dorpk', `services:\n${service('web')}${service('worker')}`);
+    await env.ok(p, ['up', '-d']);
+    env.writeCompose(p.dir, `services:\n${service('web')}`);
+    // the journal a plain `down` writes before it removes anything, left by a supervisor killed right then
+    const pid = env.supervisorPid(p.name);
+    expect(pid).toBeGreaterThan(0);
+    process.kill(pid as number, 'SIGKILL');
+    await eventually(() => {
+      try {
+        process.kill(pid as number, 0);
+        return undefined;
+      } catch {
+        return true;
+      }
+    }, { what: 'the killed supervisor gone', timeoutMs: 30_000 });
+    const rows = await env.psJson(p);
+    const web = rows.find((r) => r.Name === `${p.name}-web-1`);
+    expect(web).toBeDefined();
+    const stateFile = join(env.root, 'projects', p.name, 'state.json');
+    // down saves the project the CLI sent (without worker) with the phase and the ids it is about to remove
+    const st = JSON.parse(readFileSync(stateFile, 'utf8')) as { project: { services: Record<string, unknown> } };
+    delete st.project.services.worker;
+    writeFileSync(stateFile, JSON.stringify({ ...st, phase: 'down', pending: [String(web?.ID)] }));
+
+    // the next supervisor finishes that down (web goes), keeps the running orphan, then serves `up`
+    await env.ok(p, ['up', '-d']);
+    expect(env.supervisorLog(p.name)).toContain('finishing an interrupted down');
+    const after = await env.psJson(p);
+    expect(after.map((r) => [r.Name, r.State]).sort()).toEqual([[`${p.name}-web-1`, 'running'], [`${p.name}-worker-1`, 'running']]);
+    expect(after.find((r) => r.Name === `${p.name}-web-1`)?.ID).not.toBe(web?.ID);
+    await env.ok(p, ['down', '--remove-orphans', '-t', '2']);
+    expect(leaksOf(env, p.name)).toEqual([]);
   });
 });

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { waitWords } from '../../src/cli/progress-names.js';
 import type { ProgressEvent } from '../../src/api.js';
 
-const ev = (resource: string, status: string, done = true): ProgressEvent => ({ type: 'resource', resource, status, done });
+type ResourceStatus = Extract<ProgressEvent, { type: 'resource' }>['status'];
+const ev = (resource: string, status: ResourceStatus, done = true): ProgressEvent => ({ type: 'resource', resource, status, done });
 
 function run(events: ProgressEvent[], ok: boolean): string[] {
   const out: string[] = [];

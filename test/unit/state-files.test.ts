@@ -32,6 +32,14 @@ describe('project state', () => {
     writeFileSync(f, '{"version":1,');
     await expect(loadProjectState(f, 'p')).rejects.toThrow(/unreadable/);
   });
+
+  it("keeps an interrupted down's -v and --remove-orphans, and only when set", () => {
+    const down = { ...emptyState('p'), phase: 'down' };
+    expect(parseProjectState({ ...down, removeVolumes: true, removeOrphans: true }, 'p')).toMatchObject({ removeVolumes: true, removeOrphans: true });
+    const plain = parseProjectState({ ...down, removeOrphans: 'yes' }, 'p');
+    expect(plain.removeOrphans).toBeUndefined();
+    expect(plain.removeVolumes).toBeUndefined();
+  });
 });
 
 describe('lock', () => {
