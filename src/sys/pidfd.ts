@@ -8,7 +8,7 @@
  * check, never a blocking wait — see runtime/exit-watch.ts.
  */
 import { closeSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { koffiLibc } from './koffi-libc.js';
 
 interface Libc {
   pidfdOpen: (pid: number, flags: number) => number;
@@ -21,10 +21,7 @@ let libc: Libc | undefined;
 
 function load(): Libc {
   if (libc) return libc;
-  const require = createRequire(import.meta.url);
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const koffi = require('koffi') as typeof import('koffi');
-  const lib = koffi.load('libc.so.6');
+  const { koffi, lib } = koffiLibc();
   const pollfd = koffi.struct('tsc_pollfd', { fd: 'int', events: 'short', revents: 'short' });
   libc = {
     pidfdOpen: lib.func('int pidfd_open(int pid, unsigned int flags)') as Libc['pidfdOpen'],

@@ -15,7 +15,7 @@
  * shows as EOF on its stdout, and `reap` collects its status (no zombie left).
  */
 import { closeSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { koffiLibc } from './koffi-libc.js';
 
 interface Libc {
   posixSpawn: (pid: [number], path: string, fa: Buffer, attr: Buffer, argv: (string | null)[], envp: (string | null)[]) => number;
@@ -40,10 +40,7 @@ let libc: Libc | undefined;
 
 function load(): Libc {
   if (libc) return libc;
-  const require = createRequire(import.meta.url);
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const koffi = require('koffi') as typeof import('koffi');
-  const lib = koffi.load('libc.so.6');
+  const { koffi, lib } = koffiLibc();
   libc = {
     posixSpawn: lib.func('int posix_spawn(_Out_ int *pid, const char *path, void *fa, void *attr, const char **argv, const char **envp)') as Libc['posixSpawn'],
     faInit: lib.func('int posix_spawn_file_actions_init(void *fa)') as Libc['faInit'],

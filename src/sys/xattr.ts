@@ -3,7 +3,7 @@
  * first call, so importing this module costs nothing. Used by the layer unpacker (src/image/unpack.ts):
  * overlay whiteouts are 0/0 character devices and opaque directories carry `trusted.overlay.opaque=y`.
  */
-import { createRequire } from 'node:module';
+import { koffiLibc } from './koffi-libc.js';
 
 interface Libc {
   lsetxattr: (path: string, name: string, value: Buffer, size: number, flags: number) => number;
@@ -16,12 +16,7 @@ let libc: Libc | undefined;
 
 function load(): Libc {
   if (libc) return libc;
-  const require = createRequire(import.meta.url);
-  const koffi = require('koffi') as {
-    load: (name: string) => { func: (sig: string) => (...args: unknown[]) => unknown };
-    errno: () => number;
-  };
-  const lib = koffi.load('libc.so.6');
+  const { koffi, lib } = koffiLibc();
   const lset = lib.func('int lsetxattr(const char *path, const char *name, const void *value, size_t size, int flags)');
   const lget = lib.func('long lgetxattr(const char *path, const char *name, _Out_ void *value, size_t size)');
   const mk = lib.func('int mknod(const char *path, uint32_t mode, uint64_t dev)');
