@@ -8,7 +8,8 @@
  * It exits when its stdin closes (this process died or closed it); it is unref'd while idle, so it never
  * keeps a CLI process alive. If it dies, the requests in flight fail and the next request starts a new one.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawnHelper } from '../runtime/posix-child.js';
 import { TscError } from '../errors.js';
 
 /** How long close() lets the helper finish the request in hand before it is killed. */
@@ -84,7 +85,7 @@ export class NetHelper {
 
   private proc(): ChildProcessWithoutNullStreams {
     if (this.child) return this.child;
-    const child = spawn(this.bin, ['serve'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawnHelper(this.bin, ['serve']);
     this.child = child;
     this.buf = '';
     child.stdin.on('error', () => undefined); // EPIPE after an exit: reported through 'exit'

@@ -10,6 +10,7 @@
  * as every helper's user does), and its status is then collected with waitpid (polled briefly if it closed
  * them before exiting), which also leaves no zombie.
  */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { Socket } from 'node:net';
 import { constants } from 'node:os';
@@ -64,7 +65,8 @@ export class PosixChild extends EventEmitter {
     for (const s of [this.stdin, this.stdout, this.stderr]) s?.unref();
   }
 
-  /** Its output ended: wait for its exit status (50 ms polls, ~5 s), then 'exit' and 'close'. */
+  /** Its output ended: wait for its exit status (its fds close just before it becomes a zombie: a few 2 ms
+   *  polls first, then 50 ms ones, ~5 s in all), then 'exit' and 'close'. */
   private collect(tries: number): void {
     let st: ReturnType<typeof reapStatus>;
     try {
@@ -73,7 +75,7 @@ export class PosixChild extends EventEmitter {
       st = { code: null, signal: null };
     }
     if (st === undefined && tries > 0) {
-      setTimeout(() => this.collect(tries - 1), 50).unref();
+      setTimeout(() => this.collect(tries - 1), tries > 95 ? 2 : 50).unref();
       return;
     }
     this.exitCode = st?.code ?? null;
@@ -93,4 +95,14 @@ export function spawnPosix(bin: string, args: readonly string[], opts: { cwd?: s
   } catch {
     return undefined;
   }
+}
+
+/**
+ * A long-lived helper with stdin, stdout and stderr piped (tsc-net serve, tsc-lb): by posix_spawn where it
+ * can be done, else by Node's spawn. A PosixChild has every member of a ChildProcess these helpers' users
+ * touch (stdio streams, pid, exitCode/signalCode, kill, ref/unref, 'exit' and 'close'), hence the cast.
+ */
+export function spawnHelper(bin: string, args: readonly string[]): ChildProcessWithoutNullStreams {
+  const posix = spawnPosix(bin, args, { stderr: 'pipe' });
+  return posix ? (posix as unknown as ChildProcessWithoutNullStreams) : spawn(bin, args, { stdio: ['pipe', 'pipe', 'pipe'] });
 }

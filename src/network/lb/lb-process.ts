@@ -2,12 +2,13 @@
  * The tsc-lb process (native/lb/tsc-lb.c) seen from Node: spawn, one JSON request per line on its stdin,
  * replies matched by id on its stdout. It dies with us (PR_SET_PDEATHSIG) and when its stdin closes.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import net from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TscError } from '../../errors.js';
+import { spawnHelper } from '../../runtime/posix-child.js';
 import { parseReply, type FromLb, type LbOptions, type ToLb } from './protocol.js';
 
 /** native/build/tsc-lb of this package (from src/network/lb or dist/network/lb), or $TSCOMPOSE_LB_BIN. */
@@ -28,7 +29,7 @@ export class LbProcess {
 
   constructor(threads: number, o: LbOptions, onUnexpectedExit: (why: string) => void) {
     const args = ['--threads', String(threads), '--connect-timeout', String(o.connectTimeoutMs), '--fail-backoff', String(o.failBackoffMs), '--replay', String(o.replayBytes), '--parent', String(process.pid)];
-    this.child = spawn(lbBinary(), args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child = spawnHelper(lbBinary(), args);
     this.child.stdin.on('error', () => undefined); // EPIPE after an exit: reported through 'exit'
     this.child.stderr.on('data', (d: Buffer) => {
       this.stderrTail = (this.stderrTail + d.toString()).slice(-2000);
