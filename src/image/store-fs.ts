@@ -69,7 +69,16 @@ export function staleTempDirs(tmpRoot: string): string[] {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** Run `fn` holding the lock file `path` (waits up to `timeoutMs`; a dead owner's lock is taken over). */
+/**
+ * A lock file is made empty (open O_EXCL) and gets its owner's pid a moment later: one left empty this long
+ * belongs to a process killed in between, and is stale like a dead owner's.
+ */
+const EMPTY_LOCK_STALE_MS = 2_000;
+
+/**
+ * Run `fn` holding the lock file `path` (waits up to `timeoutMs`; a dead owner's lock is taken over, and so
+ * is one left without an owner by a process killed between making it and writing its pid).
+ */
 export async function withLock<T>(path: string, fn: () => Promise<T> | T, timeoutMs = 120_000): Promise<T> {
   fs.mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   const deadline = Date.now() + timeoutMs;
@@ -81,13 +90,16 @@ export async function withLock<T>(path: string, fn: () => Promise<T> | T, timeou
     } catch (e) {
       if (errnoCode(e) !== 'EEXIST') throw e;
       let owner = NaN;
+      let ageMs = 0;
       try {
+        ageMs = Date.now() - fs.statSync(path).mtimeMs;
         owner = Number(fs.readFileSync(path, 'utf8').trim() || NaN);
       } catch (re) {
         if (errnoCode(re) === 'ENOENT') continue;
         throw re;
       }
-      if (Number.isInteger(owner) && owner !== process.pid && !pidAlive(owner)) {
+      const ownerless = !Number.isInteger(owner) && ageMs > EMPTY_LOCK_STALE_MS;
+      if (ownerless || (Number.isInteger(owner) && owner !== process.pid && !pidAlive(owner))) {
         fs.rmSync(path, { force: true });
         continue;
       }

@@ -67,6 +67,13 @@ async function keepAliveClient(port: number): Promise<{ closedByServer: Promise<
 describe('networking through the CLI', () => {
   it('the published port answers on 127.0.0.1 and 3 replicas each get at least 25% of 300 requests', async () => {
     await eventually(() => get(), { what: 'published port', timeoutMs: 60_000 });
+    // `up -d` means every PID 1 runs (as Compose), not that every httpd listens yet: on a loaded host a
+    // replica still starting is refused, and the LB rests it a while; the spread is over ready replicas
+    await eventually(async () => {
+      const seen = new Set<string>();
+      for (let i = 0; i < 9; i++) seen.add(await get());
+      return seen.size === 3;
+    }, { what: 'all 3 replicas answering', timeoutMs: 60_000 });
     const counts: Record<string, number> = {};
     for (let i = 0; i < 300; i++) {
       const b = await get();
