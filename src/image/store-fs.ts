@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { TscError, errnoCode } from '../errors.js';
+import { readLockOwner } from '../state/lock-owner.js';
 
 export function mkdirPrivate(path: string): void {
   fs.mkdirSync(path, { recursive: true, mode: 0o700 });
@@ -70,12 +71,6 @@ export function staleTempDirs(tmpRoot: string): string[] {
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /**
- * A lock file is made empty (open O_EXCL) and gets its owner's pid a moment later: one left empty this long
- * belongs to a process killed in between, and is stale like a dead owner's.
- */
-const EMPTY_LOCK_STALE_MS = 2_000;
-
-/**
  * Run `fn` holding the lock file `path` (waits up to `timeoutMs`; a dead owner's lock is taken over, and so
  * is one left without an owner by a process killed between making it and writing its pid).
  */
@@ -89,17 +84,10 @@ export async function withLock<T>(path: string, fn: () => Promise<T> | T, timeou
       fs.writeSync(fd, String(process.pid));
     } catch (e) {
       if (errnoCode(e) !== 'EEXIST') throw e;
-      let owner = NaN;
-      let ageMs = 0;
-      try {
-        ageMs = Date.now() - fs.statSync(path).mtimeMs;
-        owner = Number(fs.readFileSync(path, 'utf8').trim() || NaN);
-      } catch (re) {
-        if (errnoCode(re) === 'ENOENT') continue;
-        throw re;
-      }
-      const ownerless = !Number.isInteger(owner) && ageMs > EMPTY_LOCK_STALE_MS;
-      if (ownerless || (Number.isInteger(owner) && owner !== process.pid && !pidAlive(owner))) {
+      const lock = readLockOwner(path);
+      if (lock === undefined) continue; // released meanwhile
+      const owner = lock.pid;
+      if (lock.ownerlessStale || (Number.isInteger(owner) && owner !== process.pid && !pidAlive(owner))) {
         fs.rmSync(path, { force: true });
         continue;
       }

@@ -27,6 +27,7 @@ import type { BackendSpec } from './lb/picker.js';
 import { bridgeName, containerIface, macForAddress, netnsPath, nftTableName, projectScope, vethName } from './names.js';
 import { GUARD_TABLE, renderForwardGuard, renderReplace } from './nft.js';
 import { byteOrder } from '../order.js';
+import { readLockOwner } from '../state/lock-owner.js';
 
 interface NetState extends NetworkInfo {
   /** We made the bridge (and remove it); false for external networks. */
@@ -207,13 +208,10 @@ export class LocalNetworkManager implements NetworkManager {
         break;
       } catch (e) {
         if (errnoCode(e) !== 'EEXIST') throw e;
-        let holder = NaN;
-        try {
-          holder = Number(readFileSync(lock, 'utf8'));
-        } catch {
-          /* released meanwhile */
-        }
-        if (Number.isInteger(holder) && holder > 0 && !alive(holder)) rmSync(lock, { force: true });
+        const owner = readLockOwner(lock); // undefined: released meanwhile
+        const holder = owner?.pid ?? NaN;
+        // a dead holder's lock, or one left without a pid by a process killed right after making it
+        if (owner?.ownerlessStale || (Number.isInteger(holder) && !alive(holder))) rmSync(lock, { force: true });
         if (Date.now() > deadline) throw new TscError('CONFLICT', `network lock ${lock} is held by pid ${holder}`);
         // held for a few ms (one helper request or two): poll often
         await new Promise((r) => setTimeout(r, 2));
