@@ -18,6 +18,8 @@ export interface Host {
   ipBatch(lines: string[]): Promise<void>;
   nft(script: string): Promise<void>;
   tscNet(args: string[]): Promise<void>;
+  /** Whether `table inet TABLE` exists (optional: without it, no holder of ip_forward is ever found stale). */
+  nftTableExists?(table: string): Promise<boolean>;
   /** Every IPv4 prefix the host routes or owns (all tables), to keep our subnets off them. */
   usedPrefixes(): Promise<Cidr[]>;
   linkExists(name: string): boolean;
@@ -78,20 +80,30 @@ export function realHost(helperPath = defaultHelperPath()): Host {
     if (!existsSync(helperPath)) throw new TscError('NETWORK', `network helper not built: ${helperPath} (run npm run build)`);
     return (helper ??= new NetHelper(helperPath));
   };
+  const nft = async (script: string): Promise<void> => {
+    if (!noLibnftables) {
+      try {
+        return await served().run(['nft'], script);
+      } catch (e) {
+        if (!(e instanceof HelperError && e.status === NO_LIBNFTABLES)) throw e;
+        noLibnftables = true;
+      }
+    }
+    await runWithInput('nft', ['-f', '-'], script, 'nft');
+  };
   return {
     ipBatch: async (lines) => {
       if (lines.length) await runWithInput('ip', ['-batch', '-'], lines.join('\n') + '\n', 'ip -batch');
     },
-    nft: async (script) => {
-      if (!noLibnftables) {
-        try {
-          return await served().run(['nft'], script);
-        } catch (e) {
-          if (!(e instanceof HelperError && e.status === NO_LIBNFTABLES)) throw e;
-          noLibnftables = true;
-        }
+    nft,
+    nftTableExists: async (table) => {
+      try {
+        await nft(`list table inet ${table}\n`);
+        return true;
+      } catch (e) {
+        if (/No such file or directory/.test((e as Error).message)) return false;
+        throw e;
       }
-      await runWithInput('nft', ['-f', '-'], script, 'nft');
     },
     tscNet: async (args) => {
       await served().run(args);

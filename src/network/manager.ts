@@ -26,6 +26,7 @@ import { LoadBalancer } from './lb/balancer.js';
 import type { BackendSpec } from './lb/picker.js';
 import { bridgeName, containerIface, macForAddress, netnsPath, nftTableName, projectScope, vethName } from './names.js';
 import { GUARD_TABLE, renderForwardGuard, renderReplace } from './nft.js';
+import { addHolder, parseForwardRecord, removeHolders, tablesToCheck } from './forward-hold.js';
 import { byteOrder } from '../order.js';
 import { readLockOwner } from '../state/lock-owner.js';
 
@@ -440,17 +441,12 @@ export class LocalNetworkManager implements NetworkManager {
     mkdirSync(HOST_DIR, { recursive: true });
     const f = join(HOST_DIR, 'ip_forward.json');
     const me = `${createHash('sha256').update(this.root).digest('hex').slice(0, 12)}:${st.project}`;
-    let rec: { original: string; holders: string[] } | undefined;
-    try {
-      rec = JSON.parse(readFileSync(f, 'utf8')) as { original: string; holders: string[] };
-    } catch {
-      rec = undefined;
-    }
+    let rec = existsSync(f) ? parseForwardRecord(readFileSync(f, 'utf8')) : undefined;
     // nothing changed since the last time (same networks, bridges kept, our ip_forward hold as it was)
     if (!force && own.length > 0 && st.rulesApplied === rules && hold === (rec?.holders.includes(me) ?? false) && hold === st.ipForwardHeld) return;
     let sysctl: string | undefined;
     let dropGuard = false;
-    if (hold && !rec?.holders.includes(me)) {
+    if (hold && (!rec?.holders.includes(me) || rec.tables?.[me] !== st.table)) {
       if (!rec) {
         rec = { original: this.host.readSysctl(IP_FORWARD), holders: [] };
         if (rec.original !== '1') {
@@ -458,10 +454,13 @@ export class LocalNetworkManager implements NetworkManager {
           sysctl = '1';
         }
       }
-      rec.holders.push(me);
+      rec = addHolder(rec, me, st.table);
       writeFileSync(f, JSON.stringify(rec));
     } else if (!hold && rec?.holders.includes(me)) {
-      rec.holders = rec.holders.filter((h) => h !== me);
+      const gone = new Set<string>();
+      // a holder whose table is gone holds nothing (forward-hold.ts); when unsure, it still holds
+      for (const t of tablesToCheck(rec, me)) if (this.host.nftTableExists && !(await this.host.nftTableExists(t).catch(() => true))) gone.add(t);
+      rec = removeHolders(rec, me, gone);
       if (rec.holders.length === 0) {
         if (rec.original !== '1') {
           this.host.writeSysctl(IP_FORWARD, rec.original);
