@@ -49,6 +49,18 @@ describe('the tscompose executable', () => {
     expect(asJs.stdout.trim()).toBe('busybox:as-js');
   });
 
+  it('every verb answers --help (and exec -h) with its usage and exit 0', () => {
+    const top = spawnSync(process.execPath, [bin, '--help'], { cwd: dir, encoding: 'utf8' });
+    expect(top.status, top.stderr).toBe(0);
+    const verbs = top.stdout.split('Commands:')[1]!.split('\n').map((l) => /^  ([a-z]+)/.exec(l)?.[1]).filter((v): v is string => !!v && v !== 'help');
+    expect(verbs).toEqual(expect.arrayContaining(['up', 'down', 'ps', 'logs', 'scale', 'exec', 'kill', 'top', 'events']));
+    for (const args of [...verbs.map((v) => [v, '--help']), ['exec', '-h'], ['exec', '-T', '--help']]) {
+      const r = spawnSync(process.execPath, [bin, ...args], { cwd: dir, encoding: 'utf8' });
+      expect(r.status, `${args.join(' ')}: ${r.stderr}`).toBe(0);
+      expect(r.stdout, args.join(' ')).toContain(`Usage: tscompose ${args[0]}`);
+    }
+  }, 120_000);
+
   it('runs the verb\'s CommonJS bundle and keeps its code cache in the state root, private', () => {
     const root = join(dir, 'root');
     mkdirSync(root);

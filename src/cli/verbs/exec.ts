@@ -49,6 +49,19 @@ export function parseExecArgs(args: string[]): ExecArgs {
   return r;
 }
 
+const EXEC_OPTIONS = `
+Options (before SERVICE; everything after it is the command's):
+  -d, --detach            run the command in the background
+  -e, --env KEY[=VAL]     set an environment variable (repeatable)
+  --index N               which replica of the service (default 1)
+  -i, --interactive       keep stdin open
+  -t, --tty               allocate a pseudo-TTY (the default when stdin and stdout are terminals)
+  -T, --no-TTY            never allocate a pseudo-TTY
+  --privileged            all capabilities for the command
+  -u, --user USER[:GROUP] run as this user
+  -w, --workdir DIR       working directory of the command
+  -h, --help              display help for command`;
+
 export function registerExec(program: Command): void {
   program.command('exec').description('Execute a command in a running container')
     .usage('[options] SERVICE COMMAND [ARGS...]')
@@ -56,7 +69,11 @@ export function registerExec(program: Command): void {
     .helpOption(false)
     .allowUnknownOption(true)
     .allowExcessArguments(true)
+    .addHelpText('after', EXEC_OPTIONS)
     .action(async (args: string[], _f: unknown, cmd: Command) => {
+      // options end at the service name: `exec web ls --help` is the command's own --help
+      const service = args.findIndex((x) => !x.startsWith('-') || x === '-');
+      if (args.slice(0, service < 0 ? args.length : service).some((x) => x === '-h' || x === '--help')) cmd.help();
       const a = parseExecArgs(args);
       const [{ createEngine }, ref] = await Promise.all([import('../../engine/index.js'), import('../project-ref.js')]);
       const p = await ref.projectRef(cmd, true);
