@@ -44,8 +44,14 @@ export class ContainerOps {
       // always and the refresh policies (daily, weekly, every_*) are looked at by `up`, not by every restart
       const want = this.pullOverride && svc.pullPolicy !== 'build' ? this.pullOverride : svc.pullPolicy;
       const atUp = want === 'always' || want === 'daily' || want === 'weekly' || want.startsWith('every_');
-      const policy = want === 'build' || (atUp && !this.pullAlways) ? 'missing' : want;
-      p = this.deps.images.ensure(ref, policy);
+      // A service built from its build: section (no image of its own, or pull_policy build) is never
+      // pulled: Compose builds it, and tscompose does not build yet (it uses the image when present).
+      const built = svc.build !== undefined && (svc.pullPolicy === 'build' || (svc.image === `${this.project.name}-${svc.name}` && want !== 'always'));
+      const policy = built ? 'never' : want === 'build' || (atUp && !this.pullAlways) ? 'missing' : want;
+      p = this.deps.images.ensure(ref, policy).catch(async (e: unknown) => {
+        if (!built || (await this.deps.images.get(ref).catch(() => undefined))) throw e;
+        throw new TscError('IMAGE', `service "${svc.name}" is built from ${svc.build?.context ?? 'its build context'} (build:), and tscompose does not build images yet: build it with another tool and load it as ${ref} (e.g. docker save ${ref} | tscompose image load), or give the service an image: to pull`);
+      });
       p.catch(() => this.images.delete(ref));
       this.images.set(ref, p);
     }

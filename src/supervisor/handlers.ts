@@ -9,7 +9,7 @@ import type { DownOptions, OnProgress, UpOptions, UpResult } from '../api.js';
 import { configHash } from '../controller/hash.js';
 import { startLevels, withDependencies } from '../controller/order.js';
 import { TscError } from '../errors.js';
-import { emptyState } from '../state/project-state.js';
+import { emptyState, type ProjectState } from '../state/project-state.js';
 import type { Controller, OneShot } from './controller.js';
 import { lastLogLines } from './dependencies.js';
 import { L_HASH, isServiceContainer } from './labels.js';
@@ -47,7 +47,7 @@ export function servicePorts(project: Project): Record<string, number[]> {
 }
 
 /** `fresh`: the project has no container yet (its networks are reported created); may be known only later. */
-async function ensureProjectResources(c: Controller, project: Project, progress: OnProgress, fresh: boolean | Promise<boolean> = false): Promise<void> {
+async function ensureProjectResources(c: Controller, project: Project, progress: OnProgress, fresh: boolean | Promise<boolean> = false, createdVolumes: string[] = []): Promise<void> {
   const { network, volumes } = c.deps;
   if (network) {
     const nets = await network.ensureNetworks(project, { servicePorts: servicePorts(project) });
@@ -56,7 +56,10 @@ async function ensureProjectResources(c: Controller, project: Project, progress:
   if (volumes) {
     for (const [key, v] of Object.entries(project.volumes)) {
       const r = await volumes.ensure(project.name, key, v);
-      if (r.created) progress({ type: 'resource', resource: `Volume ${r.name}`, status: 'Created', done: true });
+      if (r.created) {
+        createdVolumes.push(r.name);
+        progress({ type: 'resource', resource: `Volume ${r.name}`, status: 'Created', done: true });
+      }
       for (const w of r.warnings) progress({ type: 'message', level: 'warning', text: w });
     }
   }
@@ -76,6 +79,57 @@ function warmExitWatch(): void {
   });
 }
 
+/** What `up` changes of the desired state, as it was before (put back by a failed up). */
+interface Desired {
+  project: Project | undefined;
+  phase: ProjectState['phase'];
+  active: ProjectState['active'];
+  scale: ProjectState['scale'];
+  previous: Map<string, Service>;
+}
+
+function desiredOf(c: Controller): Desired {
+  return { project: c.st.project, phase: c.st.phase, active: { ...c.st.active }, scale: { ...c.st.scale }, previous: new Map(c.previous) };
+}
+
+/**
+ * An `up` whose images could not be had (a pull that failed, a service to build), or whose networks or
+ * volumes could not be made, made no container: as Compose, it fails without changing what runs. The
+ * desired state goes back to what it was, so that the controller does not go on trying (pulling, or
+ * recreating a running service into an image that is not there) once the CLI has reported the failure.
+ * A project that had nothing before also loses the networks and volumes this up made, and its state: the
+ * supervisor then exits after its answer (src/supervisor/server.ts). A failure after containers were made
+ * (a create that failed) is left to the controller, which retries with back-off as for any container.
+ */
+async function undoFailedUp(c: Controller, project: Project, before: Desired, infos: ContainerInfo[], createdVolumes: string[], madeFirst: Promise<unknown>[], progress: OnProgress): Promise<void> {
+  // both settled first: the networks may still be in the making when an image has failed
+  const early = (await Promise.allSettled(madeFirst)).some((r) => r.status === 'rejected');
+  if (!early) return;
+  c.st.project = before.project;
+  c.st.phase = before.phase;
+  c.st.active = before.active;
+  c.st.scale = before.scale;
+  c.previous.clear();
+  for (const [k, v] of before.previous) c.previous.set(k, v);
+  const fresh = before.project === undefined && infos.length === 0 && (await c.observe().catch(() => [{}])).length === 0;
+  if (!fresh) {
+    await c.save().catch(() => undefined);
+    return;
+  }
+  const { network, volumes } = c.deps;
+  if (network) {
+    await network.removeProjectNetworks(project, { keep: [], close: false }).catch((e: unknown) => c.deps.log(`up failed; removing its networks: ${String(e)}`));
+    for (const n of Object.values(project.networks)) if (!n.external) progress({ type: 'resource', resource: `Network ${n.name}`, status: 'Removed', done: true });
+  }
+  for (const v of createdVolumes) {
+    await volumes?.remove(v).then(
+      () => progress({ type: 'resource', resource: `Volume ${v}`, status: 'Removed', done: true }),
+      (e: unknown) => c.deps.log(`up failed; removing volume ${v}: ${String(e)}`),
+    );
+  }
+  c.st = emptyState(c.st.name);
+}
+
 export async function handleUp(c: Controller, project: Project, opts: UpOptions, progress: OnProgress): Promise<UpResult> {
   const result = await c.exclusive(async () => {
     const named = opts.noDeps === true ? opts.services.filter((s) => project.services[s]) : withDependencies(project.services, opts.services);
@@ -89,6 +143,7 @@ export async function handleUp(c: Controller, project: Project, opts: UpOptions,
       const after = project.services[name];
       if (after && configHash(after) !== configHash(before)) c.previous.set(name, before);
     }
+    const before = desiredOf(c);
     c.st.project = project;
     c.st.phase = 'up';
     for (const s of Object.keys(c.st.active)) if (!project.services[s]) delete c.st.active[s];
@@ -100,7 +155,8 @@ export async function handleUp(c: Controller, project: Project, opts: UpOptions,
     // are listed, the images looked up (or pulled) and the pass plans and writes the intent with its
     // journal (one durable write); nothing is made or removed before both are done.
     const listed = c.observe();
-    const resources = ensureProjectResources(c, project, progress, listed.then((l) => l.length === 0, () => false)).then(() => c.deps.log(`up: networks and volumes ready at ${Date.now() - t0} ms`));
+    const createdVolumes: string[] = [];
+    const resources = ensureProjectResources(c, project, progress, listed.then((l) => l.length === 0, () => false), createdVolumes).then(() => c.deps.log(`up: networks and volumes ready at ${Date.now() - t0} ms`));
     resources.catch(() => undefined); // awaited by the pass (or below)
     const oneShot: OneShot = {};
     for (const s of selected) if (project.services[s]) oneShot[s] = { forceRecreate: opts.forceRecreate, noRecreate: opts.noRecreate, startExited: !opts.noStart };
@@ -122,7 +178,7 @@ export async function handleUp(c: Controller, project: Project, opts: UpOptions,
       // journal while they are looked up (or pulled), and acts once they are there.
       if (infos.some((i) => selected.includes(i.service))) await images;
     } catch (e) {
-      await resources.catch(() => undefined); // not still making networks when the next verb runs
+      await undoFailedUp(c, project, before, [], createdVolumes, [resources, images], progress);
       throw e;
     }
     const mine = new Set(infos.filter((i) => selected.includes(i.service)).map((i) => i.id));
@@ -144,7 +200,7 @@ export async function handleUp(c: Controller, project: Project, opts: UpOptions,
       warmExitWatch(); // the pass has planned and is writing its journal, the networks are being made: idle
       return await passing;
     } catch (e) {
-      await resources.catch(() => undefined);
+      await undoFailedUp(c, project, before, infos, createdVolumes, [resources, images], progress);
       throw e;
     }
   });

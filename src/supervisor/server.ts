@@ -45,7 +45,17 @@ async function dispatch(c: Controller, req: Request, sock: Socket, hooks: Server
     case 'ping':
       return { pid: process.pid, project: c.st.name };
     case 'up':
-      return handleUp(c, projectOf(p.project), p.options as UpOptions, progress);
+      try {
+        return await handleUp(c, projectOf(p.project), p.options as UpOptions, progress);
+      } catch (e) {
+        // a first up that failed before making anything undid what it made (handlers.ts, undoFailedUp):
+        // nothing is left for this supervisor, which goes as after a down
+        if (c.st.project === undefined && !c.closed && !(await c.deps.runtime.list({ project: c.st.name }).then((l) => l.some((i) => i.project === c.st.name), () => true))) {
+          await hooks.beforeDownAnswer?.();
+          setImmediate(() => hooks.onDown());
+        }
+        throw e;
+      }
     case 'scale':
       return handleScale(c, projectOf(p.project), p.scale as Record<string, number>, progress);
     case 'stop':

@@ -76,7 +76,9 @@ export async function pullServices(
   const required = new Set<string>();
   for (const n of servicesToPull(project, services, flags.includeDeps === true)) {
     const svc = project.services[n]!;
-    if (svc.pullPolicy === 'never' || svc.pullPolicy === 'build' || !svc.image) continue;
+    // a build-only service (its image named after project and service) has no image to pull, as Compose
+    const buildOnly = svc.build !== undefined && svc.image === `${project.name}-${n}`;
+    if (svc.pullPolicy === 'never' || svc.pullPolicy === 'build' || !svc.image || buildOnly) continue;
     if (svc.build && flags.ignoreBuildable) continue;
     refs.add(svc.image);
     (svc.build ? buildable : required).add(svc.image);
