@@ -13,13 +13,15 @@ import { fsHintHost, projectHint } from './project-hint.js';
 import { asksVersionOnly, verbOf } from './verb-of.js';
 
 /**
- * Node/V8 flags of every supervisor (the spare and one started for a named project). A young generation
- * capped at 2 MiB semi-spaces (V8's default grows them to 16 MiB): RSS with 100 containers 80.8 -> 72.0 MiB
- * (1 MiB: 70, 4 MiB: 74), measured side by side. And 2 MiB from the start: V8 starts at 1 MiB and made two
- * scavenges before the supervisor was ready (--trace-gc: 2 -> 0, ~10 ms each on a quiet host; spare CPU to
- * ready ~20 ms less), the same RSS (idle supervisor 50.1 vs 49.3 MiB).
+ * Node/V8 flags of every supervisor (the spare and one started for a named project): none. Any V8 flag on
+ * the command line changes V8's flag hash, and Node's embedded code cache of its own built-in modules is
+ * then refused: every built-in the supervisor loads (net, child_process, crypto, dgram, ...) is compiled
+ * from source, ~20 ms more per start (hyperfine, `node --max-semi-space-size=2` loading them: 110 vs 90 ms).
+ * The 2 MiB semi-spaces these flags used to set saved 2 MiB of RSS with 100 containers (62.0 vs 64.0 MiB,
+ * target 80); without them `up -d` of the 3-service stack took 30-45 ms less (interleaved A/B, n=15, each
+ * side with its own code cache).
  */
-export const SUPERVISOR_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=2', '--min-semi-space-size=2'];
+export const SUPERVISOR_NODE_FLAGS: readonly string[] = [];
 
 const KEY = Symbol.for('tscompose.early-spare');
 interface Early { child: ChildProcess; paths: Paths }
