@@ -235,6 +235,9 @@ async function main(args: readonly string[]): Promise<void> {
     beforeDownAnswer: () => release(true),
     onRequest: () => (lastRequest = Date.now()),
   });
+  // the CLI waits for this: the first timer of the process costs a few ms, and the rest below runs before
+  // any request is read anyway (same tick)
+  signalReady();
   // resync timer; a supervisor that never got a project (e.g. started by `stop` on an unknown project) leaves
   const resync = setInterval(() => {
     if (!c.st.project && Date.now() - lastRequest > IDLE_EXIT_MS) void shutdown(true);
@@ -242,7 +245,6 @@ async function main(args: readonly string[]): Promise<void> {
   }, RESYNC_MS);
   process.on('SIGTERM', () => void shutdown(false));
   process.on('SIGINT', () => void shutdown(false));
-  signalReady();
   log(`listening ${ms(sinceStart())} ms after start (CPU ${ms(cpuMs(process.cpuUsage()))} ms)`);
   // the sealed runtime shell starts while the CLI sends its request (a fork that would delay `ready` if
   // made before it), not at the first create, where its start was on the path of every `up`
