@@ -101,17 +101,17 @@ function desiredOf(c: Controller): Desired {
  * supervisor then exits after its answer (src/supervisor/server.ts). A failure after containers were made
  * (a create that failed) is left to the controller, which retries with back-off as for any container.
  */
-async function undoFailedUp(c: Controller, project: Project, before: Desired, infos: ContainerInfo[], createdVolumes: string[], madeFirst: Promise<unknown>[], progress: OnProgress): Promise<void> {
+async function undoFailedUp(c: Controller, project: Project, prior: Desired, infos: ContainerInfo[], createdVolumes: string[], madeFirst: Promise<unknown>[], progress: OnProgress): Promise<void> {
   // both settled first: the networks may still be in the making when an image has failed
   const early = (await Promise.allSettled(madeFirst)).some((r) => r.status === 'rejected');
   if (!early) return;
-  c.st.project = before.project;
-  c.st.phase = before.phase;
-  c.st.active = before.active;
-  c.st.scale = before.scale;
+  c.st.project = prior.project;
+  c.st.phase = prior.phase;
+  c.st.active = prior.active;
+  c.st.scale = prior.scale;
   c.previous.clear();
-  for (const [k, v] of before.previous) c.previous.set(k, v);
-  const fresh = before.project === undefined && infos.length === 0 && (await c.observe().catch(() => [{}])).length === 0;
+  for (const [k, v] of prior.previous) c.previous.set(k, v);
+  const fresh = prior.project === undefined && infos.length === 0 && (await c.observe().catch(() => [{}])).length === 0;
   if (!fresh) {
     await c.save().catch(() => undefined);
     return;
@@ -138,12 +138,12 @@ export async function handleUp(c: Controller, project: Project, opts: UpOptions,
       if (!project.services[s]) throw new TscError('NOT_FOUND', `no such service: ${s}`);
       if (!Number.isInteger(n) || n < 0) throw new TscError('USAGE', `invalid scale for ${s}: ${n}`);
     }
+    const prior = desiredOf(c); // put back if this up fails before making anything
     // what each service was before this up (a rolling update with failure_action rollback returns to it)
     for (const [name, before] of Object.entries(c.st.project?.services ?? {})) {
       const after = project.services[name];
       if (after && configHash(after) !== configHash(before)) c.previous.set(name, before);
     }
-    const before = desiredOf(c);
     c.st.project = project;
     c.st.phase = 'up';
     for (const s of Object.keys(c.st.active)) if (!project.services[s]) delete c.st.active[s];
@@ -178,7 +178,7 @@ export async function handleUp(c: Controller, project: Project, opts: UpOptions,
       // journal while they are looked up (or pulled), and acts once they are there.
       if (infos.some((i) => selected.includes(i.service))) await images;
     } catch (e) {
-      await undoFailedUp(c, project, before, [], createdVolumes, [resources, images], progress);
+      await undoFailedUp(c, project, prior, [], createdVolumes, [resources, images], progress);
       throw e;
     }
     const mine = new Set(infos.filter((i) => selected.includes(i.service)).map((i) => i.id));
@@ -200,7 +200,7 @@ export async function handleUp(c: Controller, project: Project, opts: UpOptions,
       warmExitWatch(); // the pass has planned and is writing its journal, the networks are being made: idle
       return await passing;
     } catch (e) {
-      await undoFailedUp(c, project, before, infos, createdVolumes, [resources, images], progress);
+      await undoFailedUp(c, project, prior, infos, createdVolumes, [resources, images], progress);
       throw e;
     }
   });
