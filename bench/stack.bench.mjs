@@ -8,7 +8,7 @@
 // The published port is a random free high port (8080 may be taken on a shared machine).
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -97,16 +97,32 @@ function composeYaml(port) {
 `;
 }
 
+/**
+ * One GET / over a raw socket: true on an HTTP 200 status line. Not fetch(): undici's per-request work
+ * took a good part of a core at a 5 ms poll, CPU the tool under test (and its containers) lost while they
+ * started, on these 2-core hosts; the same probe runs for the peer.
+ */
+function get200(port) {
+  return new Promise((res) => {
+    let head = '';
+    const s = connect({ port, host: '127.0.0.1' }, () => s.write('GET / HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n'));
+    const done = (ok) => {
+      s.destroy();
+      res(ok);
+    };
+    s.setEncoding('latin1');
+    s.on('data', (d) => {
+      head += d;
+      if (head.includes('\r\n')) done(/^HTTP\/1\.[01] 200 /.test(head));
+    });
+    s.on('error', () => done(false));
+    s.on('end', () => done(false));
+    s.setTimeout(2000, () => done(false));
+  });
+}
+
 async function firstHttp200(port) {
-  for (;;) {
-    try {
-      const r = await fetch(`http://127.0.0.1:${port}/`);
-      if (r.status === 200) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 5));
-  }
+  while (!(await get200(port))) await new Promise((r) => setTimeout(r, 5));
 }
 
 /** N × (up -d, down), then N × up -d until the first HTTP 200 (left up at the end). */
