@@ -111,7 +111,8 @@ async function undoFailedUp(c: Controller, project: Project, prior: Desired, inf
   c.st.scale = prior.scale;
   c.previous.clear();
   for (const [k, v] of prior.previous) c.previous.set(k, v);
-  const fresh = prior.project === undefined && infos.length === 0 && (await c.observe().catch(() => [{}])).length === 0;
+  // nothing of the project at all: no service container, and no one-off of `run` on its networks either
+  const fresh = prior.project === undefined && infos.length === 0 && !(await c.deps.runtime.list({ project: c.st.name }).then((l) => l.some((i) => i.project === c.st.name), () => true));
   if (!fresh) {
     await c.save().catch(() => undefined);
     return;

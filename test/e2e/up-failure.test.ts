@@ -48,6 +48,21 @@ describe('up that cannot get an image', () => {
     expect(ps).toEqual([]);
   }, 120_000);
 
+  it('a first up of a project with a one-off container (run -d) keeps that container and its network', async () => {
+    const p = env.project('upo', `services:\n${sleeper('a')}`);
+    const run = await env.ok(p, ['run', '-d', 'a', 'sleep', '60']);
+    const oneOff = run.stdout.trim();
+    const bad = `127.0.0.1:${await closedPort()}/nope:3`;
+    env.writeCompose(p.dir, `services:\n${sleeper('a')}${sleeper('b', bad)}`);
+    const r = await env.run(p, ['up', '-d']);
+    expect(r.status).not.toBe(0);
+    const ps = await env.psJson(p);
+    expect(ps.map((c) => [c.Name, c.State])).toEqual([[oneOff, 'running']]);
+    expect(networkState(p.name)).toBe(true);
+    await env.ok(p, ['down', '--remove-orphans', '-t', '1']);
+    expect(leaksOf(env, p.name)).toEqual([]);
+  }, 120_000);
+
   it('an up of a running project keeps its containers, and nothing retries the pull afterwards', async () => {
     const p = env.project('upr', `services:\n${sleeper('web')}${sleeper('worker')}`);
     await env.ok(p, ['up', '-d']);
