@@ -146,6 +146,44 @@ export function unlinkLauncherFifo(fd: number): void {
   }
 }
 
+/**
+ * The names among `names` (of $TMPDIR) that are launcher FIFOs of a launcher no longer running: left when
+ * the launcher, its CLI and its spare were all killed before either removed them (see unlinkLauncherFifo).
+ */
+export function staleLauncherFifos(names: readonly string[], alive: (pid: number) => boolean): string[] {
+  return names.filter((n) => {
+    const m = /^tsc-spare-(\d+)-[nr]$/.exec(n);
+    return m !== null && !alive(Number(m[1]));
+  });
+}
+
+/** Removes stale launcher FIFOs (staleLauncherFifos) of this user from `dir`; only FIFOs, never followed. */
+export function pruneLauncherFifos(dir: string = process.env.TMPDIR || '/tmp'): void {
+  const fs = process.getBuiltinModule('node:fs') as typeof import('node:fs');
+  const alive = (pid: number): boolean => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch (e) {
+      return (e as NodeJS.ErrnoException).code === 'EPERM';
+    }
+  };
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir).filter((n) => n.startsWith('tsc-spare-'));
+  } catch {
+    return;
+  }
+  for (const n of staleLauncherFifos(names, alive)) {
+    try {
+      const st = fs.lstatSync(`${dir}/${n}`);
+      if (st.isFIFO() && st.uid === process.getuid?.()) fs.unlinkSync(`${dir}/${n}`);
+    } catch {
+      // gone meanwhile
+    }
+  }
+}
+
 /** Close our ends: the spare reads EOF and exits. */
 function letGo(child: ChildProcess): void {
   child.stdin?.destroy();
