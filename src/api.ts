@@ -16,7 +16,8 @@ export interface ResourceProgress {
     | 'Stopping' | 'Stopped' | 'Removing' | 'Removed' | 'Killing' | 'Killed' | 'Restarting' | 'Restarted'
     | 'Waiting' | 'Healthy' | 'Pulling' | 'Pulled' | 'Error' | 'Orphan' | 'Paused' | 'Unpaused'
     /** Compose's warning when `down` leaves a network a container (a running orphan) still uses. */
-    | 'Resource is still in use';
+    | 'Resource is still in use'
+    | 'Skipped - No image to be pulled';
   /** Extra text (a cause, an error message). */
   detail?: string;
   /** true once this resource reached a final state for this operation. */

@@ -93,8 +93,9 @@ describe('up that cannot get an image', () => {
     expect(r.stderr).not.toMatch(/registry|getaddrinfo|docker\.io/);
     expect(leaksOf(env, p.name)).toEqual([]);
     expect(env.supervisorPid(p.name)).toBeUndefined();
-    const pull = await env.run(p, ['pull', '--ignore-pull-failures', 'app']);
+    const pull = await env.run(p, ['--progress', 'plain', 'pull', '--ignore-pull-failures', 'app']);
     expect(pull.status).toBe(0);
     expect(pull.stderr + pull.stdout).not.toMatch(/Pulling|Error/);
+    expect(pull.stderr).toMatch(/app +Skipped - No image to be pulled/);
   }, 120_000);
 });

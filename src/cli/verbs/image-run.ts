@@ -40,8 +40,10 @@ function progressAdapter(ref: string, on: (e: ProgressEvent) => void): (p: PullP
 }
 
 /** `optional`: images of buildable services, whose pull failure is only reported (Compose does the same). */
-async function pullAll(refs: string[], policy: 'always' | 'missing', mode: string, ignoreFailures: boolean, optional = new Set<string>(), store = new ImageStore()): Promise<void> {
+async function pullAll(refs: string[], policy: 'always' | 'missing', mode: string, ignoreFailures: boolean, optional = new Set<string>(), store = new ImageStore(), skipped: string[] = []): Promise<void> {
   await withProgress(mode, 'Pulling', async (on) => {
+    // as Compose: `✔ app Skipped - No image to be pulled`
+    for (const s of skipped) on({ type: 'resource', resource: s, status: 'Skipped - No image to be pulled', done: true });
     const results = await Promise.allSettled(refs.map((ref) => store.ensure(ref, policy, progressAdapter(ref, on))));
     let first: unknown;
     results.forEach((r, i) => {
@@ -74,17 +76,19 @@ export async function pullServices(
   const refs = new Set<string>();
   const buildable = new Set<string>();
   const required = new Set<string>();
+  const skipped: string[] = [];
   for (const n of servicesToPull(project, services, flags.includeDeps === true)) {
     const svc = project.services[n]!;
     // a build-only service (its image named after project and service) has no image to pull, as Compose
     const buildOnly = svc.build !== undefined && svc.image === `${project.name}-${n}`;
+    if (buildOnly) skipped.push(n);
     if (svc.pullPolicy === 'never' || svc.pullPolicy === 'build' || !svc.image || buildOnly) continue;
     if (svc.build && flags.ignoreBuildable) continue;
     refs.add(svc.image);
     (svc.build ? buildable : required).add(svc.image);
   }
   const optional = new Set([...buildable].filter((r) => !required.has(r)));
-  await pullAll([...refs], flags.policy, flags.quiet ? 'quiet' : progressMode(cmd), flags.ignorePullFailures === true, optional);
+  await pullAll([...refs], flags.policy, flags.quiet ? 'quiet' : progressMode(cmd), flags.ignorePullFailures === true, optional, undefined, skipped);
 }
 
 /** As `docker image pull`: progress, then Digest/Status lines and the canonical reference (-q: only that). */
