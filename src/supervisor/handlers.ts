@@ -79,6 +79,11 @@ function warmExitWatch(): void {
   });
 }
 
+/** Whether the project has any container at all, one-offs of `run` included (true when the runtime cannot say). */
+export function hasAnyContainer(c: Controller): Promise<boolean> {
+  return c.deps.runtime.list({ project: c.st.name }).then((l) => l.some((i) => i.project === c.st.name), () => true);
+}
+
 /** What `up` changes of the desired state, as it was before (put back by a failed up). */
 interface Desired {
   project: Project | undefined;
@@ -112,7 +117,7 @@ async function undoFailedUp(c: Controller, project: Project, prior: Desired, inf
   c.previous.clear();
   for (const [k, v] of prior.previous) c.previous.set(k, v);
   // nothing of the project at all: no service container, and no one-off of `run` on its networks either
-  const fresh = prior.project === undefined && infos.length === 0 && !(await c.deps.runtime.list({ project: c.st.name }).then((l) => l.some((i) => i.project === c.st.name), () => true));
+  const fresh = prior.project === undefined && infos.length === 0 && !(await hasAnyContainer(c));
   if (!fresh) {
     await c.save().catch(() => undefined);
     return;

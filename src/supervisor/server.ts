@@ -9,7 +9,7 @@ import type { ContainerEvent, DownOptions, ProgressEvent, UpOptions } from '../a
 import { TscError, isTscError } from '../errors.js';
 import type { Controller } from './controller.js';
 import { withRestartDependents } from '../health/dependency.js';
-import { handleDown, handleScale, handleStart, handleStop, handleUp } from './handlers.js';
+import { handleDown, handleScale, handleStart, handleStop, handleUp, hasAnyContainer } from './handlers.js';
 import { handlePause } from './handle-pause.js';
 import { handleRm } from './handle-rm.js';
 import { isRequest, onLines, send, type Request } from './protocol.js';
@@ -50,7 +50,7 @@ async function dispatch(c: Controller, req: Request, sock: Socket, hooks: Server
       } catch (e) {
         // a first up that failed before making anything undid what it made (handlers.ts, undoFailedUp):
         // nothing is left for this supervisor, which goes as after a down
-        if (c.st.project === undefined && !c.closed && !(await c.deps.runtime.list({ project: c.st.name }).then((l) => l.some((i) => i.project === c.st.name), () => true))) {
+        if (c.st.project === undefined && !c.closed && !(await hasAnyContainer(c))) {
           await hooks.beforeDownAnswer?.();
           setImmediate(() => hooks.onDown());
         }
