@@ -246,13 +246,15 @@ export class Controller {
     const ids = new Map<Action, string>();
     for (const a of p.actions) if (a.kind === 'create' || a.kind === 'recreate') ids.set(a, newContainerId(a.name));
     // ...and ids about to be removed: a removal cut short is finished by the next supervisor
-    const pending = [...ids.values(), ...p.actions.flatMap((a) => (a.kind === 'remove' || a.kind === 'recreate' ? [a.id] : []))];
+    const removing = p.actions.flatMap((a) => (a.kind === 'remove' || a.kind === 'recreate' ? [a.id] : []));
+    const pending = [...ids.values(), ...removing];
     // The journal is durable before anything is made or removed; a removal's stop signal need not wait for
     // it (a successor removes a stopped replica beyond the scale all the same), so the stops of a
     // scale-down overlap the write (retire awaits it before the container's files go).
     let journal: Promise<void> = Promise.resolve();
     if (pending.length || opts.saveIntent) {
       this.st.pending = [...(this.st.pending ?? []), ...pending];
+      if (removing.length) this.st.removing = [...(this.st.removing ?? []), ...removing];
       journal = this.save();
       journal.catch(() => undefined); // awaited by each action
     }

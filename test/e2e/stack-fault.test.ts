@@ -71,7 +71,8 @@ async function killSupervisorDuring(args: string[], maxDelayMs: number): Promise
 async function assertConverged(): Promise<void> {
   const rows = await env.psJson(p);
   expect(rows.map((r) => r.Name).sort()).toEqual(expected(p.name));
-  expect(rows.every((r) => r.State === 'running')).toBe(true);
+  const notRunning = rows.filter((r) => r.State !== 'running').map((r) => `${r.Name}: ${r.State} ${r.Status}`);
+  if (notRunning.length) throw new Error(`not running after up -d: ${notRunning.join(', ')}\n${env.supervisorLog(p.name)}`);
   // nothing half-made: one runtime record and one netns per container
   await eventually(() => env.containerDirs().length === 8 && netnsCount(p.name) === 8, {
     what: `8 container records (${env.containerDirs().length}) and 8 netns (${netnsCount(p.name)})`,
