@@ -8,6 +8,7 @@
 #include "seccomp.h"
 #include "state.h"
 #include "user.h"
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -25,7 +26,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-enum { MSG_READY = 1, MSG_ERROR = 2 };
+enum { MSG_READY = 1, MSG_ERROR = 2, MSG_NOEXEC = 3 /* code: 127 not found, 126 not executable */ };
 struct sync_msg {
   int32_t kind, code;
   char msg[768];
@@ -71,16 +72,54 @@ void exec_workload(const char *const *argv, const char *const *env) {
   _exit(err == ENOENT ? 127 : 126);
 }
 
+/* An executable regular file, as Go's exec.LookPath takes one (what runc checks): 0 or an errno. */
+static int executable_file(const char *path) {
+  struct stat st;
+  if (stat(path, &st) < 0) return errno;
+  if (S_ISDIR(st.st_mode) || !(st.st_mode & 0111) || access(path, X_OK) < 0) return EACCES;
+  return 0;
+}
+
+/* As runc before it reports a container created: the command resolves (the container's PATH) to an
+ * executable file, or the create fails, in runc's words, and no process of the workload ever ran (Docker
+ * leaves such a container "Created"). 0, or the exit status `docker run` gives: 127 not found, 126 not
+ * executable. exec_workload keeps its own reports for what changes in between. */
+static int lookup_workload(const char *const *argv, const char *const *env, struct err *e) {
+  const char *cmd = argv[0];
+  if (!cmd || !*cmd) return err_set(e, 0, "unable to start container process: no command given"), 127;
+  if (strchr(cmd, '/')) {
+    int r = executable_file(cmd);
+    if (r == 0) return 0;
+    if (r == EACCES) return err_set(e, 0, "unable to start container process: exec: \"%s\": permission denied", cmd), 126;
+    char why[128];
+    snprintf(why, sizeof why, "%s", strerror(r));
+    why[0] = (char)tolower((unsigned char)why[0]); /* Go's words: "no such file or directory" */
+    return err_set(e, 0, "unable to start container process: exec: \"%s\": stat %s: %s", cmd, cmd, why), 127;
+  }
+  const char *path = env_get(env, "PATH");
+  if (!path) path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+  while (*path) {
+    const char *end = strchrnul(path, ':');
+    char full[4096];
+    int n = snprintf(full, sizeof full, "%.*s/%s", (int)(end - path), end == path ? "." : path, cmd);
+    if (n > 0 && (size_t)n < sizeof full && executable_file(full) == 0) return 0;
+    path = *end ? end + 1 : end;
+  }
+  return err_set(e, 0, "unable to start container process: exec: \"%s\": executable file not found in $PATH", cmd), 127;
+}
+
 static bool child_logs; /* stderr of the child is the log: errors go there too */
 
-__attribute__((noreturn)) static void child_fail(int syncfd, struct err *e) {
-  struct sync_msg m = {.kind = MSG_ERROR, .code = e->code};
+__attribute__((noreturn)) static void child_fail_as(int syncfd, struct err *e, int32_t kind) {
+  struct sync_msg m = {.kind = kind, .code = e->code};
   snprintf(m.msg, sizeof m.msg, "%s", e->msg);
   char buf[1024];
   if (child_logs) dprintf(2, "tsc-runtime: create: %s\n", err_str(e, buf, sizeof buf));
   if (write(syncfd, &m, sizeof m) < 0) _exit(1);
   _exit(1);
 }
+
+__attribute__((noreturn)) static void child_fail(int syncfd, struct err *e) { child_fail_as(syncfd, e, MSG_ERROR); }
 
 static int setup_cwd(const char *cwd, struct err *e) {
   /* resolved inside the new root (no magic links: CVE-2024-21626), created when missing like runc does */
@@ -229,6 +268,14 @@ __attribute__((noreturn)) static void child_main(struct launch *L, int syncfd, i
   if (creds_apply(u.uid, u.gid, groups, ngroups, &c->caps, c->nnp, &e) < 0) child_fail(syncfd, &e);
   if (c->nnp && seccomp_apply(c->seccomp, &e) < 0) child_fail(syncfd, &e);
   umask(c->umask != CFG_UNSET ? (mode_t)c->umask : 022);
+  /* with an init (docker-init's place), the init reports a missing command as Docker's does: exit 127 */
+  if (!c->init) {
+    int status = lookup_workload(c->args, env, &e);
+    if (status != 0) {
+      e.code = status; /* the exit status a foreground run reports (as docker run) */
+      child_fail_as(syncfd, &e, MSG_NOEXEC);
+    }
+  }
   struct sync_msg m = {.kind = MSG_READY};
   if (write(syncfd, &m, sizeof m) != (ssize_t)sizeof m) _exit(1);
   close(syncfd);
@@ -295,6 +342,7 @@ int container_launch(struct launch *L, struct err *e) {
   L->has_cg = false;
   L->oom_base = -1;
   L->pty = -1;
+  L->noexec_status = 0;
   /* run without init: the child execs the workload right after setup, so it can share our memory like
    * vfork (no page-table copy, no copy-on-write faults); we stay suspended until it has exec'd. */
   bool shared_vm = !L->wait_start && !c->init;
@@ -388,7 +436,11 @@ int container_launch(struct launch *L, struct err *e) {
   ssize_t n = read_all(sync[0], &m, sizeof m);
   close(sync[0]);
   if (n != (ssize_t)sizeof m || m.kind != MSG_READY) {
-    if (n == (ssize_t)sizeof m && m.kind == MSG_ERROR) {
+    if (n == (ssize_t)sizeof m && m.kind == MSG_NOEXEC) {
+      L->noexec_status = m.code;
+      e->code = 0;
+      snprintf(e->msg, sizeof e->msg, "%s", m.msg);
+    } else if (n == (ssize_t)sizeof m && m.kind == MSG_ERROR) {
       e->code = m.code;
       snprintf(e->msg, sizeof e->msg, "%s", m.msg);
     } else {

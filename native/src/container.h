@@ -22,6 +22,7 @@ struct launch {
   int out_r, err_r;         /* read ends of the container's stdout/stderr pipes, -1 when not logging */
   int pty;                  /* process.terminal: the pty master (from the container's devpts), else -1 */
   int logfd;
+  int noexec_status;        /* failed launch: 127 (command not found) or 126 (not executable), else 0 */
 };
 
 /* Everything up to "PID 1 ready": cgroup, clone, setup in the child, state.json. On failure the child's

@@ -263,7 +263,8 @@ static int cmd_create_run(int argc, char **argv, bool run) {
     shim_drain_logs(&L);
     state_remove_dir(L.state_dir);
     config_free(&cfg);
-    return fail(&e);
+    int r = fail(&e);
+    return L.noexec_status ? L.noexec_status : r;
   }
   if (pid_file) {
     char b[32];

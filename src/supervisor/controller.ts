@@ -227,8 +227,10 @@ export class Controller {
     const infos = opts.observed ?? (await this.observe());
     const now = Date.now();
     const noRestart = new Set(this.st.noRestart);
+    // a slot whose last action failed waits out its back-off in the background, not when a verb asks
+    // (`up` again tries again and reports, as Compose does; the back-off goes on growing if it fails)
     const holds: Record<string, number> = {};
-    for (const [k, h] of this.holds) holds[k] = h.until;
+    if (!opts.request) for (const [k, h] of this.holds) holds[k] = h.until;
     const p = plan({ desired, observed: infos.map((c) => toObserved(c, noRestart)), restarts: this.st.restarts, holds, nowMs: now, backoff: this.backoff });
     this.schedule(p.wakeAtMs);
     const progress = opts.onProgress;

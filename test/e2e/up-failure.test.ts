@@ -99,3 +99,23 @@ describe('up that cannot get an image', () => {
     expect(pull.stderr).toMatch(/app +Skipped - No image to be pulled/);
   }, 120_000);
 });
+
+describe('up of a service whose command does not exist', () => {
+  it('fails with runc\'s words, each time it is asked, while the other services run; run exits 127', async () => {
+    const p = env.project('upx', `services:\n${sleeper('good')}  bad:\n    image: busybox:latest\n    command: ["no-such-command", "x"]\n`);
+    for (let i = 0; i < 2; i++) {
+      const r = await env.run(p, ['--progress', 'plain', 'up', '-d']);
+      expect(r.status).not.toBe(0);
+      expect(r.stderr).toContain('exec: "no-such-command": executable file not found in $PATH');
+      expect(r.stderr).not.toMatch(/^\s+at /m);
+      const ps = await env.psJson(p);
+      expect(ps.map((c) => [c.Service, c.State])).toEqual([['good', 'running']]);
+    }
+    const run = await env.run(p, ['run', '--rm', 'bad']);
+    expect(run.status).toBe(127);
+    expect(run.stderr).toContain('executable file not found in $PATH');
+    expect((await env.run(p, ['run', '--rm', 'good', '/etc/passwd'])).status).toBe(126);
+    await env.ok(p, ['down', '-t', '1']);
+    expect(leaksOf(env, p.name)).toEqual([]);
+  }, 120_000);
+});

@@ -132,19 +132,19 @@ describe('tsc-runtime lifecycle', () => {
     s.ok(['delete', trapped]);
   });
 
-  it('command not found: exit 127 with the message in the log', async () => {
+  it('command not found: the create fails in runc\'s words, a foreground run exits 127 (126: not executable)', () => {
     const id = s.id('noexec');
-    const log = join(s.base, `${id}.log`);
     const b = s.bundle(id, { args: ['no-such-command', 'x'] });
-    s.ok(['run', '--detach', '--log-path', log, '--bundle', b.dir, id]);
-    const st = await eventually(() => {
-      const v = s.state(id);
-      return v.status === 'stopped' ? v : undefined;
-    });
-    expect(st.exitCode).toBe(127);
-    const err = readLog(log).filter((l) => l.stream === 'stderr').map((l) => l.text).join('\n');
-    expect(err).toContain('"no-such-command": executable file not found in $PATH');
-    s.ok(['delete', id]);
+    const r = s.rt(['run', '--detach', '--bundle', b.dir, id]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('unable to start container process: exec: "no-such-command": executable file not found in $PATH');
+    expect(existsSync(join(s.root, id))).toBe(false);
+    const fg = s.id('noexec-fg');
+    expect(s.rt(['run', '--bundle', s.bundle(fg, { args: ['/no/such'] }).dir, fg]).status).toBe(127);
+    const noperm = s.id('noexec-perm');
+    const np = s.rt(['run', '--bundle', s.bundle(noperm, { args: ['/etc/passwd'] }).dir, noperm]);
+    expect(np.status).toBe(126);
+    expect(np.stderr).toContain('exec: "/etc/passwd": permission denied');
   });
 
   it('fails create with the child\'s error: invalid user, invalid cwd, missing overlay lower', () => {

@@ -134,12 +134,10 @@ describe('NativeRuntime lifecycle', () => {
     expect(existsSync(join(base, 'root', 'containers', req.id))).toBe(false);
   });
 
-  it('a missing command exits 127 with the message in the log', async () => {
+  it('a missing command fails the create, as runc does, and leaves nothing behind', async () => {
     const req = request({ command: ['/no/such/binary'] });
-    await rt.create(req);
-    await rt.start(req.id);
-    expect((await rt.wait(req.id)).exitCode).toBe(127);
-    const info = await rt.inspect(req.id);
-    await eventually(() => /stderr F .*no\/such\/binary/.test(readFileSync(info?.logPath as string, 'utf8')));
+    await expect(rt.create(req)).rejects.toThrow('exec: "/no/such/binary": stat /no/such/binary: no such file or directory');
+    expect(existsSync(join(base, 'root', 'containers', req.id))).toBe(false);
+    expect(await rt.inspect(req.id)).toBeUndefined();
   });
 });
