@@ -2,8 +2,8 @@
  * Fault test: the supervisor is SIGKILLed at random moments while it carries out `up`, `scale` and `down`
  * of a 5-service stack. After each kill, `up -d` must converge: exactly the declared containers, by
  * name, all running, no duplicates, no half-made container or network namespace left over, the volume's
- * data intact. At the end `down --volumes` leaves nothing. Iterations: TSCOMPOSE_FAULT_ITERATIONS (default 6,
- * the issue asks for 20; CI time on 2 shared cores decides the default).
+ * data intact. At the end `down --volumes` leaves nothing. Iterations: TSCOMPOSE_FAULT_ITERATIONS (default 20,
+ * as the issue asks: about a minute on 2 cores).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, readdirSync } from 'node:fs';
@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { eventually } from '../helpers/eventually.js';
 import { StackEnv, leaksOf } from '../helpers/stack.js';
 
-const ITERATIONS = Number(process.env.TSCOMPOSE_FAULT_ITERATIONS ?? 6);
+const ITERATIONS = Number(process.env.TSCOMPOSE_FAULT_ITERATIONS ?? 20);
 const env = new StackEnv('flt');
 let p: { name: string; dir: string };
 const loop = "trap 'exit 0' TERM; while true; do sleep 0.5; done";
@@ -90,11 +90,20 @@ describe('supervisor killed at random moments', () => {
     expect(dataId).toMatch(/^\d+-\d+$/);
   });
 
+  // up of a running stack (everything replaced), scale, down, and up of a stack that was down (made anew)
+  // (the kill comes within maxDelayMs: an up from nothing is done in well under a second)
+  const ops: { args: string[]; downFirst?: boolean; maxDelayMs?: number }[] = [
+    { args: ['up', '-d', '--force-recreate'] },
+    { args: ['scale', 'worker=6', 'api=1'] },
+    { args: ['down', '-t', '2'] },
+    { args: ['up', '-d'], downFirst: true, maxDelayMs: 700 },
+  ];
   for (let i = 0; i < ITERATIONS; i++) {
-    const ops: string[][] = [['up', '-d', '--force-recreate'], ['scale', 'worker=6', 'api=1'], ['down', '-t', '2']];
-    const args = ops[i % ops.length] ?? ['up', '-d'];
-    it(`kill #${i + 1} during ${args.join(' ')}, then up converges with the right containers and data`, async () => {
-      await killSupervisorDuring(args, 2500);
+    const op = ops[i % ops.length] ?? { args: ['up', '-d'] };
+    const args = op.args;
+    it(`kill #${i + 1} during ${op.downFirst ? 'down, then ' : ''}${args.join(' ')}, then up converges with the right containers and data`, async () => {
+      if (op.downFirst) await env.ok(p, ['down', '-t', '1']);
+      await killSupervisorDuring(args, op.maxDelayMs ?? 2500);
       const r = await env.run(p, ['up', '-d']);
       if (r.status !== 0) throw new Error(`up after kill failed:\n${r.stderr}\n${env.supervisorLog(p.name)}`);
       await assertConverged();
