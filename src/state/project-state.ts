@@ -33,10 +33,6 @@ export interface ProjectState {
   /** Journal: runtime ids a pass is about to create; cleared when the pass ends. Ids left here after a
    *  crash that the runtime does not know get their half-made network and volumes undone. */
   pending?: string[];
-  /** Journal: those ids of `pending` a pass was removing (a recreate's old container, a surplus replica).
-   *  A successor finishes their removal, stopping them first: one may have had its stop signal already
-   *  and exit any moment, which its restart policy (say "no") would leave as an exited slot. */
-  removing?: string[];
   /** `down -v` in progress. */
   removeVolumes?: boolean;
   /** `down --remove-orphans` in progress (a plain `down` keeps running orphans, also when finished by a successor). */
@@ -88,8 +84,6 @@ export function parseProjectState(v: unknown, name: string): ProjectState {
   if (v.removeVolumes === true) st.removeVolumes = true;
   if (v.removeOrphans === true) st.removeOrphans = true;
   if (Array.isArray(v.pending)) st.pending = v.pending.filter((x): x is string => typeof x === 'string');
-  const removing = Array.isArray(v.removing) ? v.removing.filter((x): x is string => typeof x === 'string' && st.pending?.includes(x) === true) : [];
-  if (removing.length) st.removing = removing;
   return st;
 }
 
@@ -103,17 +97,6 @@ export async function loadProjectState(file: string, name: string): Promise<Proj
   return raw === undefined ? undefined : parseProjectState(raw, name);
 }
 
-/** Writes the state; ids that left the journal's `pending` leave its `removing` too (in `st` itself). */
 export async function saveProjectState(file: string, st: ProjectState): Promise<void> {
-  pruneJournal(st);
   await writeFileAtomic(file, `${JSON.stringify(st)}\n`);
-}
-
-/** `removing` is a subset of `pending`. */
-export function pruneJournal(st: ProjectState): void {
-  if (st.removing === undefined) return;
-  const pending = new Set(st.pending ?? []);
-  const removing = st.removing.filter((id) => pending.has(id));
-  if (removing.length) st.removing = removing;
-  else delete st.removing;
 }

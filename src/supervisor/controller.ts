@@ -20,6 +20,7 @@ import { isRollingRecreate, type RecreateAction } from '../controller/rolling.js
 import { rollout } from './rollout.js';
 import { DEFAULT_BACKOFF, nextBackoff, type BackoffOptions } from '../controller/restart.js';
 import { saveProjectState, type ProjectState } from '../state/project-state.js';
+import { RetiringMarkers } from './retiring.js';
 import { TscError } from '../errors.js';
 import { ContainerOps, type EngineDeps } from './containers.js';
 import { holdUnmetDependents, waitDependencies } from './dependencies.js';
@@ -107,6 +108,8 @@ export class Controller {
   private readonly rollbacks = new Set<string>();
   private readonly lb: Rotation;
   private current: ContainerOps | undefined;
+  /** Containers being retired, for a successor if this supervisor is killed meanwhile (retiring.ts). */
+  readonly retiring: RetiringMarkers;
   closed = false;
 
   constructor(
@@ -117,6 +120,7 @@ export class Controller {
   ) {
     this.bus.setMaxListeners(0);
     this.lb = new Rotation(() => this.st.name, deps, this.health);
+    this.retiring = new RetiringMarkers(join(dirname(stateFile), 'retiring'));
   }
 
   get project(): Project | undefined {
@@ -248,15 +252,13 @@ export class Controller {
     const ids = new Map<Action, string>();
     for (const a of p.actions) if (a.kind === 'create' || a.kind === 'recreate') ids.set(a, newContainerId(a.name));
     // ...and ids about to be removed: a removal cut short is finished by the next supervisor
-    const removing = p.actions.flatMap((a) => (a.kind === 'remove' || a.kind === 'recreate' ? [a.id] : []));
-    const pending = [...ids.values(), ...removing];
+    const pending = [...ids.values(), ...p.actions.flatMap((a) => (a.kind === 'remove' || a.kind === 'recreate' ? [a.id] : []))];
     // The journal is durable before anything is made or removed; a removal's stop signal need not wait for
     // it (a successor removes a stopped replica beyond the scale all the same), so the stops of a
     // scale-down overlap the write (retire awaits it before the container's files go).
     let journal: Promise<void> = Promise.resolve();
     if (pending.length || opts.saveIntent) {
       this.st.pending = [...(this.st.pending ?? []), ...pending];
-      if (removing.length) this.st.removing = [...(this.st.removing ?? []), ...removing];
       journal = this.save();
       journal.catch(() => undefined); // awaited by each action
     }
@@ -539,6 +541,7 @@ export class Controller {
    * running pass's actions are done.
    */
   async retire(id: string, service: string, name: string, svc: Service | undefined, timeoutMs?: number, detach: boolean | 'later' | 'after-pass' = true, journal?: Promise<void>): Promise<void> {
+    this.retiring.mark(id);
     await this.leaveRotation(id, service, svc);
     if (journal) {
       // stopped while the pass's journal is written; nothing goes before it is durable
@@ -553,6 +556,7 @@ export class Controller {
       await this.ops().remove(id, svc, timeoutMs, detach === true);
       if (detach === 'later') this.detachLater(id);
     }
+    this.retiring.unmark(id);
     this.emit('destroy', { id, service, name });
   }
 

@@ -189,21 +189,27 @@ async function main(args: readonly string[]): Promise<void> {
   const codeCache = (globalThis as Record<symbol, unknown>)[Symbol.for('tscompose.supervisor-code-cache')] ?? 'none (ESM)';
   log(`supervisor ${process.pid} for project ${name} (phase ${st.phase}; ms after start: code ${ms(started)} (CPU ${ms(cpuMs(cpuAtStart))}), helpers ${ms(depsAt)}, name ${ms(named)}${prepared ? ', lock and state taken before' : ''}; code cache ${String(codeCache)})`);
 
+  // Containers a killed predecessor had begun to retire (src/supervisor/retiring.ts): their removal is
+  // finished, stopping them first with their grace period.
+  const retiring = c.retiring.list();
+  await Promise.all(retiring.map(async (id) => {
+    const known = await deps.runtime.inspect(id).catch(() => undefined);
+    if (known) {
+      log(`finishing the removal of ${known.name} (${id})`);
+      await deps.runtime.stop(id).catch((e) => log(`stop ${id}: ${String(e)}`));
+      await deps.runtime.remove(id, { force: true }).catch((e) => log(`remove ${id}: ${String(e)}`));
+    }
+    await deps.network?.detach(id).catch((e) => log(`detach ${id}: ${String(e)}`));
+  }));
+  if (retiring.length) c.retiring.clear();
   // Journal: ids a killed predecessor was creating or removing. What the runtime does not list as a
   // container (never made, or half removed) is finished off: runtime leftovers and network namespace.
-  // A container it was removing is removed (stopped first, with its grace period): it may have had its
-  // stop signal and would exit any moment after this supervisor's first look found it running.
   if (st.pending?.length) {
     const runtimeRoot = join(paths.runDir, 'runtime');
-    const removing = new Set(st.removing ?? []);
     await Promise.all(st.pending.map(async (id) => {
       const known = await deps.runtime.inspect(id).catch(() => undefined);
-      const half = known !== undefined && !removing.has(id) && (await halfCreated(runtimeRoot, id));
-      if (known && !half && !removing.has(id)) return;
-      if (known && removing.has(id)) {
-        log(`finishing the removal of ${known.name} (${id})`);
-        await deps.runtime.stop(id).catch((e) => log(`stop ${id}: ${String(e)}`));
-      }
+      const half = known !== undefined && (await halfCreated(runtimeRoot, id));
+      if (known && !half) return;
       // a create cut short: tsc-runtime's own cleanup of a state dir it never finished, then ours
       if (half) await runTool(defaultRuntimeBinary(), ['--root', runtimeRoot, 'delete', '--force', id]).catch(() => undefined);
       await deps.runtime.remove(id, { force: true }).catch(() => undefined);

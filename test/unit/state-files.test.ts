@@ -40,19 +40,6 @@ describe('project state', () => {
     expect(plain.removeOrphans).toBeUndefined();
     expect(plain.removeVolumes).toBeUndefined();
   });
-
-  it("keeps the journal's removals only as a part of its pending ids", async () => {
-    const f = join(dir, 'j', 'state.json');
-    const st = { ...emptyState('p'), pending: ['a', 'b'], removing: ['b', 'gone'] };
-    expect(parseProjectState(st, 'p').removing).toEqual(['b']);
-    await saveProjectState(f, st);
-    expect((await loadProjectState(f, 'p'))?.removing).toEqual(['b']);
-    st.pending = ['a'];
-    await saveProjectState(f, st);
-    const back = await loadProjectState(f, 'p');
-    expect(back?.pending).toEqual(['a']);
-    expect(back && 'removing' in back).toBe(false);
-  });
 });
 
 describe('lock', () => {
