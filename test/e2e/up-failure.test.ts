@@ -91,6 +91,10 @@ describe('up that cannot get an image', () => {
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(/service "app" is built from .* \(build:\), and tscompose does not build images yet/);
     expect(r.stderr).not.toMatch(/registry|getaddrinfo|docker\.io/);
+    // --build is taken (a Compose habit), and says the same
+    const b = await env.run(p, ['up', '--build', '-d']);
+    expect(b.status).not.toBe(0);
+    expect(b.stderr).toMatch(/service "app" is built from .* \(build:\), and tscompose does not build images yet/);
     expect(leaksOf(env, p.name)).toEqual([]);
     expect(env.supervisorPid(p.name)).toBeUndefined();
     const pull = await env.run(p, ['--progress', 'plain', 'pull', '--ignore-pull-failures', 'app']);

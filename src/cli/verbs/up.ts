@@ -57,6 +57,7 @@ export function registerUp(program: Command): void {
     .option('--pull <policy>', 'pull image before running ("always"|"missing"|"never")')
     .option('--no-deps', 'don\'t start linked services')
     .option('--quiet-pull', 'pull without printing progress information (accepted)')
+    .option('--build', 'build images before starting containers (accepted: tscompose does not build yet; a service with build: takes its image from the local store)')
     .option('--no-build', 'don\'t build an image (accepted: tscompose does not build yet)')
     .option('-y, --yes', 'assume "yes" as answer to all prompts (accepted)')
     .option('--no-log-prefix', 'don\'t print prefix in logs')
