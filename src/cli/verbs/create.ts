@@ -13,6 +13,7 @@ export function registerCreate(program: Command): void {
     .option('--pull <policy>', 'pull image before running ("always"|"missing"|"never")')
     .option('--scale <SERVICE=NUM>', 'scale SERVICE to NUM instances (repeatable)', (v: string, p: string[]) => [...p, v], [])
     .option('--remove-orphans', 'remove containers for services not defined in the compose file')
+    .option('--build', 'build images before starting containers (accepted: tscompose does not build yet)')
     .option('--no-build', 'don\'t build an image, even if it\'s policy (accepted: tscompose does not build yet)')
     .option('--quiet-pull', 'pull without printing progress information (accepted)')
     .option('-y, --yes', 'assume "yes" as answer to all prompts (accepted)')
