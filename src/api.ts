@@ -38,8 +38,11 @@ export interface UpOptions {
   services: string[];
   scale: Record<string, number>;
   noStart: boolean;
+  /** For the services named (all when none is), as Compose's --force-recreate; their dependencies: alwaysRecreateDeps. */
   forceRecreate: boolean;
   noRecreate: boolean;
+  /** `up --always-recreate-deps`: the dependencies of the named services are recreated too. */
+  alwaysRecreateDeps?: boolean;
   removeOrphans: boolean;
   /** Return only once every container runs (and is healthy where it has a healthcheck). */
   wait: boolean;

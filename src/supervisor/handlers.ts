@@ -165,7 +165,14 @@ export async function handleUp(c: Controller, project: Project, opts: UpOptions,
     const resources = ensureProjectResources(c, project, progress, listed.then((l) => l.length === 0, () => false), createdVolumes).then(() => c.deps.log(`up: networks and volumes ready at ${Date.now() - t0} ms`));
     resources.catch(() => undefined); // awaited by the pass (or below)
     const oneShot: OneShot = {};
-    for (const s of selected) if (project.services[s]) oneShot[s] = { forceRecreate: opts.forceRecreate, noRecreate: opts.noRecreate, startExited: !opts.noStart };
+    // as Compose: --force-recreate is for the services named (all when none is); the dependencies `up`
+    // brings along are recreated only when they changed, or with --always-recreate-deps
+    const asked = new Set(opts.services.length ? opts.services : Object.keys(project.services));
+    for (const s of selected) {
+      if (!project.services[s]) continue;
+      const force = asked.has(s) ? opts.forceRecreate : opts.alwaysRecreateDeps === true;
+      oneShot[s] = { forceRecreate: force, noRecreate: opts.noRecreate, startExited: !opts.noStart };
+    }
     const ops = c.ops(true, opts.pull);
     const images = Promise.all(selected.map(async (s) => {
       const svc = project.services[s];
@@ -191,7 +198,7 @@ export async function handleUp(c: Controller, project: Project, opts: UpOptions,
     c.st.noRestart = c.st.noRestart.filter((id) => !mine.has(id));
     resetRestarts(c, selected);
     // as Compose: a service recreated by this up takes its depends_on `restart: true` dependents along
-    const recreated = selected.filter((s) => opts.forceRecreate || infos.some((i) => i.service === s && i.labels[L_HASH] !== configHash(project.services[s] as Service)));
+    const recreated = selected.filter((s) => oneShot[s]?.forceRecreate === true || infos.some((i) => i.service === s && i.labels[L_HASH] !== configHash(project.services[s] as Service)));
     if (!opts.noRecreate) for (const s of withRestartDependents(project.services, recreated)) if (oneShot[s] && !recreated.includes(s)) oneShot[s].forceRecreate = true;
     // up -V: the services whose containers this up recreates leave their anonymous volumes behind
     const renew = opts.noRecreate ? [] : Object.keys(oneShot).filter((s) => recreated.includes(s) || oneShot[s]?.forceRecreate);

@@ -94,6 +94,25 @@ describe('stack lifecycle through the CLI', () => {
     expect(after.get(`${p.name}-worker-1`)?.State).toBe('running');
   });
 
+  it('--force-recreate of a named service leaves its dependencies; --always-recreate-deps takes them too', async () => {
+    const ids = async (): Promise<[string | undefined, string | undefined]> => {
+      const m = await byName();
+      return [m.get(`${p.name}-web-1`)?.ID, m.get(`${p.name}-worker-1`)?.ID];
+    };
+    const [web0, worker0] = await ids();
+    await env.ok(p, ['up', '-d', '--force-recreate', 'worker']);
+    const [web1, worker1] = await ids();
+    expect(web1).toBe(web0); // worker depends on web: web is brought along, not recreated (as Compose)
+    expect(worker1).not.toBe(worker0);
+    await env.ok(p, ['up', '-d', '--always-recreate-deps', 'worker']);
+    const [web2, worker2] = await ids();
+    expect(web2).not.toBe(web1);
+    expect(worker2).toBe(worker1); // unchanged and not forced: its dependency's recreate takes no dependent along
+    const bad = await env.run(p, ['up', '-d', '--always-recreate-deps', '--no-recreate']);
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toContain('--always-recreate-deps and --no-recreate are incompatible');
+  });
+
   it('scale adds and removes replicas by number', async () => {
     await env.ok(p, ['scale', 'worker=3']);
     let rows = await env.psJson(p);

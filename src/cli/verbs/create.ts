@@ -1,7 +1,7 @@
 /** `create [--force-recreate] [--no-recreate] [--pull P] [--scale S=N] [--remove-orphans] [SERVICE...]`: `up --no-start`. */
 import type { Command } from 'commander';
 
-interface CreateFlags { forceRecreate?: boolean; recreate: boolean; pull?: string; scale: string[]; removeOrphans?: boolean }
+interface CreateFlags { forceRecreate?: boolean; alwaysRecreateDeps?: boolean; recreate: boolean; pull?: string; scale: string[]; removeOrphans?: boolean }
 
 export function registerCreate(program: Command): void {
   program
@@ -10,6 +10,7 @@ export function registerCreate(program: Command): void {
     .argument('[service...]')
     .option('--force-recreate', 'recreate containers even if their configuration hasn\'t changed')
     .option('--no-recreate', 'if containers already exist, don\'t recreate them')
+    .option('--always-recreate-deps', 'recreate dependent containers (incompatible with --no-recreate)')
     .option('--pull <policy>', 'pull image before running ("always"|"missing"|"never")')
     .option('--scale <SERVICE=NUM>', 'scale SERVICE to NUM instances (repeatable)', (v: string, p: string[]) => [...p, v], [])
     .option('--remove-orphans', 'remove containers for services not defined in the compose file')
@@ -28,6 +29,7 @@ export function registerCreate(program: Command): void {
         logPrefix: true,
         color: false,
         ...(flags.forceRecreate ? { forceRecreate: true } : {}),
+        ...(flags.alwaysRecreateDeps ? { alwaysRecreateDeps: true } : {}),
         ...(flags.removeOrphans ? { removeOrphans: true } : {}),
         ...(flags.pull !== undefined ? { pull: flags.pull } : {}),
       });

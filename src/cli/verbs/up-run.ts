@@ -12,6 +12,7 @@ import { withDependencies } from '../../controller/order.js';
 
 export async function runUp(cmd: Command, services: string[], flags: UpFlags): Promise<number> {
   if (flags.forceRecreate && !flags.recreate) throw new TscError('USAGE', '--force-recreate and --no-recreate are incompatible');
+  if (flags.alwaysRecreateDeps && !flags.recreate) throw new TscError('USAGE', '--always-recreate-deps and --no-recreate are incompatible');
   const t0 = Date.now();
   const engine = createEngine();
   engine.prepare?.(); // the supervisor starts while the project loads
@@ -29,6 +30,7 @@ export async function runUp(cmd: Command, services: string[], flags: UpFlags): P
       scale: parseScale(flags.scale),
       noStart: !flags.start,
       forceRecreate: flags.forceRecreate === true,
+      ...(flags.alwaysRecreateDeps ? { alwaysRecreateDeps: true } : {}),
       noRecreate: !flags.recreate,
       removeOrphans: flags.removeOrphans === true,
       wait: flags.wait === true,

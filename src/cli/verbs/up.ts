@@ -11,6 +11,7 @@ interface UpFlags {
   scale: string[];
   start: boolean;
   forceRecreate?: boolean;
+  alwaysRecreateDeps?: boolean;
   recreate: boolean;
   removeOrphans?: boolean;
   wait?: boolean;
@@ -51,6 +52,7 @@ export function registerUp(program: Command): void {
     .option('--no-start', 'don\'t start the services after creating them')
     .option('--force-recreate', 'recreate containers even if their configuration hasn\'t changed')
     .option('--no-recreate', 'if containers already exist, don\'t recreate them')
+    .option('--always-recreate-deps', 'recreate dependent containers (incompatible with --no-recreate)')
     .option('--remove-orphans', 'remove containers for services not defined in the compose file')
     .option('--wait', 'wait for services to be running|healthy (implies detached mode)')
     .option('--wait-timeout <seconds>', 'maximum duration to wait for the project to be running|healthy')
