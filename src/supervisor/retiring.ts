@@ -16,21 +16,31 @@ import { join } from 'node:path';
 const ID = /^[a-zA-Z0-9_.-]+$/;
 
 export class RetiringMarkers {
-  private made = false;
-
   constructor(private readonly dir: string) {}
 
+  /** Never fails the retirement: a marker helps a successor, it is not a condition of the removal. */
   mark(id: string): void {
     if (!ID.test(id)) return;
-    if (!this.made) {
-      mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-      this.made = true;
+    const file = join(this.dir, id);
+    try {
+      writeFileSync(file, '');
+    } catch {
+      try {
+        mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+        writeFileSync(file, '');
+      } catch {
+        // the project's directory is going (down)
+      }
     }
-    writeFileSync(join(this.dir, id), '');
   }
 
   unmark(id: string): void {
-    if (ID.test(id)) rmSync(join(this.dir, id), { force: true });
+    if (!ID.test(id)) return;
+    try {
+      rmSync(join(this.dir, id), { force: true });
+    } catch {
+      // left for a successor, which finds the container gone
+    }
   }
 
   /** Ids marked by this supervisor or a predecessor. */
@@ -44,6 +54,5 @@ export class RetiringMarkers {
 
   clear(): void {
     rmSync(this.dir, { recursive: true, force: true });
-    this.made = false;
   }
 }
