@@ -26,7 +26,7 @@ import { LoadBalancer } from './lb/balancer.js';
 import type { BackendSpec } from './lb/picker.js';
 import { bridgeName, containerIface, macForAddress, netnsPath, nftTableName, projectScope, vethName } from './names.js';
 import { GUARD_TABLE, renderForwardGuard, renderReplace } from './nft.js';
-import { addHolder, parseForwardRecord, removeHolders, tablesToCheck } from './forward-hold.js';
+import { addHolder, parseForwardRecord, removeHolders, tablesToCheck, type ForwardRecord } from './forward-hold.js';
 import { byteOrder } from '../order.js';
 import { readLockOwner } from '../state/lock-owner.js';
 
@@ -75,6 +75,17 @@ const IP_FORWARD = '/proc/sys/net/ipv4/ip_forward';
 /** Host-wide facts, shared by every tscompose of this host whatever its state root or run dir: the lock
  *  around subnet choice and the ip_forward record. */
 const HOST_DIR = '/run/tscompose/host';
+
+/**
+ * The ip_forward record replaced whole (a process killed while writing it in place left an empty file:
+ * read as no record, the next holder took ip_forward's "original" value to be the 1 we had set, and the
+ * last one to let go then left forwarding on, with the guard table).
+ */
+function writeRecord(f: string, rec: ForwardRecord): void {
+  const tmp = `${f}.tmp-${process.pid}`;
+  writeFileSync(tmp, JSON.stringify(rec));
+  renameSync(tmp, f);
+}
 
 export class LocalNetworkManager implements NetworkManager {
   readonly lb: LoadBalancer;
@@ -429,6 +440,16 @@ export class LocalNetworkManager implements NetworkManager {
     writeFileSync(join(this.runDir, 'networks', `${net.name}.json`), JSON.stringify(r));
   }
 
+  /**
+   * ip_forward as it was before tscompose, for a first holder: a 1 with our guard table standing and no
+   * record (lost by an older build) was ours, not the host's.
+   */
+  private async originalForward(): Promise<string> {
+    const now = this.host.readSysctl(IP_FORWARD);
+    if (now !== '1' || !this.host.nftTableExists) return now;
+    return (await this.host.nftTableExists(GUARD_TABLE).catch(() => false)) ? '0' : now;
+  }
+
   /** The project's nft table and this project's hold on ip_forward, in one nft transaction (under the lock). */
   private async applyRules(st: ProjectState, force = true): Promise<void> {
     const own = Object.values(st.networks).filter((n) => n.owned);
@@ -447,15 +468,15 @@ export class LocalNetworkManager implements NetworkManager {
     let sysctl: string | undefined;
     let dropGuard = false;
     if (hold && (!rec?.holders.includes(me) || rec.tables?.[me] !== st.table)) {
-      if (!rec) {
-        rec = { original: this.host.readSysctl(IP_FORWARD), holders: [] };
-        if (rec.original !== '1') {
-          script += renderForwardGuard(); // before forwarding goes on: the host's own interfaces stay unforwarded
-          sysctl = '1';
-        }
-      }
+      if (!rec) rec = { original: await this.originalForward(), holders: [] };
       rec = addHolder(rec, me, st.table);
-      writeFileSync(f, JSON.stringify(rec));
+      writeRecord(f, rec);
+    }
+    if (hold && rec && rec.original !== '1' && this.host.readSysctl(IP_FORWARD) !== '1') {
+      // forwarding goes on after the guard (the host's own interfaces stay unforwarded); also for a holder
+      // whose maker was killed between its record and the sysctl
+      script += renderForwardGuard();
+      sysctl = '1';
     } else if (!hold && rec?.holders.includes(me)) {
       const gone = new Set<string>();
       // a holder whose table is gone holds nothing (forward-hold.ts); when unsure, it still holds
@@ -468,7 +489,7 @@ export class LocalNetworkManager implements NetworkManager {
           dropGuard = true;
         }
         rmSync(f, { force: true });
-      } else writeFileSync(f, JSON.stringify(rec));
+      } else writeRecord(f, rec);
     }
     // a pure deletion needs no nft script: raw nf_tables messages, without libnftables' cache fetch + parse
     if (own.length === 0) await this.host.tscNet(['nftdel', st.table, ...(dropGuard ? [GUARD_TABLE] : [])]);

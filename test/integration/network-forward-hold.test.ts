@@ -3,7 +3,7 @@
  * making the table, or a table removed by hand with its root) must not keep forwarding on for good: the next
  * project that lets go drops it.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { createHash } from 'node:crypto';
@@ -46,5 +46,21 @@ describe('ip_forward holders', () => {
     await a.nm.cleanupProject(pa.name);
     expect(await a.leftovers()).toEqual([]);
     expect(await b.leftovers()).toEqual([]);
+  }, 60_000);
+
+  it('a record lost while held (emptied by a process killed as it wrote it) does not leave forwarding on', async () => {
+    const before = readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8').trim();
+    const pa = project(uniq('fla'), { s: svc('s') }, { default: net('default') });
+    const pb = project(uniq('flb'), { s: svc('s') }, { default: net('default') });
+    await a.up(pa);
+    expect(readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8').trim()).toBe('1');
+    writeFileSync('/run/tscompose/host/ip_forward.json', ''); // what a kill between open(O_TRUNC) and write left
+    await b.up(pb);
+    await b.nm.cleanupProject(pb.name);
+    await a.nm.cleanupProject(pa.name);
+    expect(readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8').trim()).toBe(before);
+    const tables = (await ex('nft', ['list', 'tables'])).stdout;
+    if (before !== '1') expect(tables).not.toContain('tscompose_forward_guard');
+    expect(holders()).toEqual([]);
   }, 60_000);
 });
