@@ -39,6 +39,23 @@ static const char *env_get(const char *const *env, const char *key) {
   return NULL;
 }
 
+/* The next place to look for cmd along PATH (*path advances), into full; false once PATH is done. An empty
+ * entry is the working directory, as for execvp; an entry too long for full is skipped. */
+static bool next_in_path(const char **path, const char *cmd, char *full, size_t len) {
+  while (**path) {
+    const char *p = *path, *end = strchrnul(p, ':');
+    *path = *end ? end + 1 : end;
+    int n = end == p ? snprintf(full, len, "./%s", cmd) : snprintf(full, len, "%.*s/%s", (int)(end - p), p, cmd);
+    if (n > 0 && (size_t)n < len) return true;
+  }
+  return false;
+}
+
+static const char *path_of(const char *const *env) {
+  const char *path = env_get(env, "PATH");
+  return path ? path : DEFAULT_PATH;
+}
+
 void exec_workload(const char *const *argv, const char *const *env) {
   const char *cmd = argv[0];
   int err = ENOENT;
@@ -46,22 +63,16 @@ void exec_workload(const char *const *argv, const char *const *env) {
     execve(cmd, (char *const *)argv, (char *const *)env);
     err = errno;
   } else {
-    const char *path = env_get(env, "PATH");
-    if (!path) path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+    const char *path = path_of(env);
     bool eacces = false;
-    while (*path) {
-      const char *end = strchrnul(path, ':');
-      char full[4096];
-      int n = snprintf(full, sizeof full, "%.*s/%s", (int)(end - path), end == path ? "." : path, cmd);
-      if (n > 0 && (size_t)n < sizeof full) {
-        execve(full, (char *const *)argv, (char *const *)env);
-        if (errno == EACCES) eacces = true;
-        else if (errno != ENOENT && errno != ENOTDIR) {
-          err = errno;
-          break;
-        }
+    char full[4096];
+    while (next_in_path(&path, cmd, full, sizeof full)) {
+      execve(full, (char *const *)argv, (char *const *)env);
+      if (errno == EACCES) eacces = true;
+      else if (errno != ENOENT && errno != ENOTDIR) {
+        err = errno;
+        break;
       }
-      path = *end ? end + 1 : end;
     }
     if (err == ENOENT && eacces) err = EACCES;
   }
@@ -96,15 +107,10 @@ static int lookup_workload(const char *const *argv, const char *const *env, stru
     why[0] = (char)tolower((unsigned char)why[0]); /* Go's words: "no such file or directory" */
     return err_set(e, 0, "unable to start container process: exec: \"%s\": stat %s: %s", cmd, cmd, why), 127;
   }
-  const char *path = env_get(env, "PATH");
-  if (!path) path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-  while (*path) {
-    const char *end = strchrnul(path, ':');
-    char full[4096];
-    int n = snprintf(full, sizeof full, "%.*s/%s", (int)(end - path), end == path ? "." : path, cmd);
-    if (n > 0 && (size_t)n < sizeof full && executable_file(full) == 0) return 0;
-    path = *end ? end + 1 : end;
-  }
+  const char *path = path_of(env);
+  char full[4096];
+  while (next_in_path(&path, cmd, full, sizeof full))
+    if (executable_file(full) == 0) return 0;
   return err_set(e, 0, "unable to start container process: exec: \"%s\": executable file not found in $PATH", cmd), 127;
 }
 
@@ -150,7 +156,7 @@ static const char **build_env(const struct config *c, const char *home, const ch
     if (!overridden) env[k++] = c->env[i];
   }
   for (size_t j = 0; j < nextra; j++) env[k++] = extra[j];
-  if (!env_get(env, "PATH")) env[k++] = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+  if (!env_get(env, "PATH")) env[k++] = "PATH=" DEFAULT_PATH;
   if (!env_get(env, "HOME") && home) {
     static char h[300];
     snprintf(h, sizeof h, "HOME=%s", home);

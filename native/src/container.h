@@ -29,6 +29,9 @@ struct launch {
  * message is in e and nothing is left behind (cgroup removed, child reaped). */
 int container_launch(struct launch *L, struct err *e);
 
+/* PATH of a process whose environment has none (runc's, Docker's). */
+#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
 /* Exec argv with PATH from env (the container's), report failures on stderr; never returns. */
 __attribute__((noreturn)) void exec_workload(const char *const *argv, const char *const *env);
 #endif

@@ -191,7 +191,7 @@ int cmd_exec(int argc, char **argv, const char *root) {
     char home[300];
     snprintf(home, sizeof home, "HOME=%s", u.home);
     if (!has_home) env[k++] = home;
-    if (!has_path) env[k++] = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+    if (!has_path) env[k++] = "PATH=" DEFAULT_PATH;
     for (size_t i = 0; i < cfg.nrlimits; i++) {
       struct rlimit rl = {.rlim_cur = cfg.rlimits[i].soft, .rlim_max = cfg.rlimits[i].hard};
       if (setrlimit(cfg.rlimits[i].res, &rl) < 0) {

@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { eventually } from '../helpers/eventually.js';
 import { StackEnv } from '../helpers/stack.js';
+import { pidAlive } from '../../src/image/store-fs.js';
 
 const env = new StackEnv('jrn');
 let p: { name: string; dir: string };
@@ -31,15 +32,6 @@ afterAll(async () => {
   await env.cleanup();
 });
 
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
 describe('journal of a killed supervisor', () => {
   it('a container it had begun to remove is removed by the successor, and its slot made again; one it had not stays', async () => {
     await env.ok(p, ['up', '-d']);
@@ -53,7 +45,7 @@ describe('journal of a killed supervisor', () => {
     const sup = env.supervisorPid(p.name) ?? 0;
     expect(sup).toBeGreaterThan(0);
     process.kill(sup, 'SIGKILL');
-    await eventually(() => !alive(sup) || readFileSync(`/proc/${sup}/stat`, 'utf8').split(' ')[2] === 'Z', { what: 'supervisor gone' });
+    await eventually(() => !pidAlive(sup) || readFileSync(`/proc/${sup}/stat`, 'utf8').split(' ')[2] === 'Z', { what: 'supervisor gone' });
     // what the killed pass had written: both containers in its journal, the first one's retirement begun
     const dir = join(env.root, 'projects', p.name);
     const st = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as Record<string, unknown>;
@@ -65,7 +57,7 @@ describe('journal of a killed supervisor', () => {
     const up = await env.run(p, ['up', '-d']);
     if (up.status !== 0) throw new Error(`up failed:\n${up.stderr}\n${env.supervisorLog(p.name)}`);
     // the old PID 1 is gone for good, and the slot runs a new container; the other one was left alone
-    await eventually(() => !alive(oldPid), { what: 'old PID 1 gone', timeoutMs: 30_000 });
+    await eventually(() => !pidAlive(oldPid), { what: 'old PID 1 gone', timeoutMs: 30_000 });
     const rows = await env.psJson(p);
     expect(rows.map((r) => `${r.Name} ${r.State}`).sort()).toEqual([`${p.name}-app-1 running`, `${p.name}-keep-1 running`]);
     expect(rows.find((r) => r.Service === 'app')?.ID).not.toBe(before?.ID);
