@@ -99,9 +99,9 @@ export function runEarly(args: readonly string[] = process.argv.slice(2)): boole
 }
 
 /**
- * The spare bin/tscompose started before Node ran (see that file): the ends of its two FIFOs, inherited
- * as fds, made into what SpareSupervisor uses of a ChildProcess (stdin, stdio[3], pid, ref/unref). Its
- * exit is not seen here: a spare that fails closes its end of the ready FIFO, which the claim reads as
+ * The spare bin/tscompose started before Node ran (see that file and native/launch/tsc-launch.c): the
+ * ends of its two pipes, inherited as fds, made into what SpareSupervisor uses of a ChildProcess (stdin,
+ * stdio[3], pid, ref/unref). Its exit is not seen here: a spare that fails closes its end of the ready pipe, which the claim reads as
  * EOF and then finds or starts a supervisor as it does after any spare. The variable goes from the
  * environment at once (no child of the CLI inherits it); undefined when there is none or it is unusable.
  */
@@ -110,8 +110,6 @@ function launcherSpare(env: NodeJS.ProcessEnv): ChildProcess | undefined {
   delete env.TSCOMPOSE_EARLY_SPARE;
   const m = v === undefined ? null : /^(\d+) (\d+) (\d+)$/.exec(v);
   if (!m) return undefined;
-  unlinkLauncherFifo(Number(m[1]));
-  unlinkLauncherFifo(Number(m[2]));
   try {
     const { Socket } = process.getBuiltinModule('node:net') as typeof import('node:net');
     const { EventEmitter } = process.getBuiltinModule('node:events') as typeof import('node:events');
@@ -125,62 +123,6 @@ function launcherSpare(env: NodeJS.ProcessEnv): ChildProcess | undefined {
     return child as unknown as ChildProcess;
   } catch {
     return undefined;
-  }
-}
-
-/**
- * bin/tscompose makes its two FIFOs under names in $TMPDIR that only serve until the CLI and the spare
- * have them open: the first of the two to start removes them (the other finds them gone). Only a FIFO
- * whose name is the launcher's pattern and that is the very file open on `fd` goes.
- */
-export function unlinkLauncherFifo(fd: number): void {
-  const fs = process.getBuiltinModule('node:fs') as typeof import('node:fs');
-  try {
-    const path = fs.readlinkSync(`/proc/self/fd/${fd}`);
-    if (!/\/tsc-spare-\d+-[nr]$/.test(path)) return; // a pipe, or removed already ("... (deleted)")
-    const open = fs.fstatSync(fd);
-    const named = fs.lstatSync(path);
-    if (named.isFIFO() && named.dev === open.dev && named.ino === open.ino) fs.unlinkSync(path);
-  } catch {
-    // gone already, or not ours to remove
-  }
-}
-
-/**
- * The names among `names` (of $TMPDIR) that are launcher FIFOs of a launcher no longer running: left when
- * the launcher, its CLI and its spare were all killed before either removed them (see unlinkLauncherFifo).
- */
-export function staleLauncherFifos(names: readonly string[], alive: (pid: number) => boolean): string[] {
-  return names.filter((n) => {
-    const m = /^tsc-spare-(\d+)-[nr]$/.exec(n);
-    return m !== null && !alive(Number(m[1]));
-  });
-}
-
-/** Removes stale launcher FIFOs (staleLauncherFifos) of this user from `dir`; only FIFOs, never followed. */
-export function pruneLauncherFifos(dir: string = process.env.TMPDIR || '/tmp'): void {
-  const fs = process.getBuiltinModule('node:fs') as typeof import('node:fs');
-  const alive = (pid: number): boolean => {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch (e) {
-      return (e as NodeJS.ErrnoException).code === 'EPERM';
-    }
-  };
-  let names: string[];
-  try {
-    names = fs.readdirSync(dir).filter((n) => n.startsWith('tsc-spare-'));
-  } catch {
-    return;
-  }
-  for (const n of staleLauncherFifos(names, alive)) {
-    try {
-      const st = fs.lstatSync(`${dir}/${n}`);
-      if (st.isFIFO() && st.uid === process.getuid?.()) fs.unlinkSync(`${dir}/${n}`);
-    } catch {
-      // gone meanwhile
-    }
   }
 }
 

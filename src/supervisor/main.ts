@@ -18,7 +18,6 @@ import { defaultPaths, type Paths, projectDir, projectLockFile, projectStateFile
 import { emptyState, loadProjectState, type ProjectState } from '../state/project-state.js';
 import { defaultRuntimeBinary, runTool } from '../runtime/runtime-bin.js';
 import { warmSealedShell } from '../runtime/spawner.js';
-import { pruneLauncherFifos, unlinkLauncherFifo } from '../cli/early.js';
 import { Controller } from './controller.js';
 import { createDeps } from './deps.js';
 import { handleDown, servicePorts } from './handlers.js';
@@ -139,12 +138,7 @@ async function main(args: readonly string[]): Promise<void> {
   const paths = defaultPaths();
   const spare = args[0] === '--spare';
   const hint = spare && args[1] !== undefined && PROJECT_NAME.test(args[1]) ? args[1] : undefined;
-  if (spare) {
-    held = [];
-    // the FIFOs bin/tscompose started us with, if the CLI has not removed their names yet
-    unlinkLauncherFifo(0);
-    unlinkLauncherFifo(3);
-  }
+  if (spare) held = [];
   // the collaborators' modules load (and their helpers start) while a spare waits for its project
   let depsAt = 0;
   const depsReady = createDeps(paths, log).then((d) => ((depsAt = sinceStart()), d));
@@ -262,8 +256,6 @@ async function main(args: readonly string[]): Promise<void> {
   // the sealed runtime shell starts while the CLI sends its request (a fork that would delay `ready` if
   // made before it), not at the first create, where its start was on the path of every `up`
   warmSealedShell(defaultRuntimeBinary());
-  // launcher FIFOs of launchers killed with their CLI and spare before either removed them: off up's path
-  setTimeout(() => pruneLauncherFifos(), 2_000).unref();
 
   if (st.phase === 'down') {
     // A `down` was interrupted: finish it as it was asked (-v, --remove-orphans: a plain one keeps running

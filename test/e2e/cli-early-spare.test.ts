@@ -3,8 +3,7 @@
  * before it hands that spare a project must leave nothing behind: the spare reads EOF and exits.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { eventually } from '../helpers/eventually.js';
@@ -13,8 +12,6 @@ import { findSupervisor } from '../../src/supervisor/client.js';
 import { SUPERVISOR_NODE_FLAGS } from '../../src/cli/early.js';
 
 const env = new StackEnv('spare');
-/** The FIFOs bin/tscompose made for the launcher of pid `pid` (named after it; removed once Node runs). */
-const fifosOf = (pid: number | undefined): string[] => readdirSync(tmpdir()).filter((d) => d === `tsc-spare-${pid}-n` || d === `tsc-spare-${pid}-r`);
 afterAll(async () => {
   for (const pid of processesUnder(env.base)) {
     try {
@@ -169,7 +166,7 @@ describe('the spare supervisor bin/ starts for up', () => {
     await eventually(() => processesUnder(env.base).length === 0, { what: 'nothing of the project left', timeoutMs: 60_000 });
   });
 
-  // bin/tscompose (the `tscompose` command) starts the spare itself, before Node: FIFOs instead of pipes
+  // bin/tscompose (the `tscompose` command) starts the spare itself, before Node (native/launch/tsc-launch.c)
   const command = join(REPO, 'bin/tscompose');
   const launched = (): number[] => spares().filter((pid) => cmdline(pid).includes('bin/../dist/supervisor/main.cjs --spare'));
 
@@ -182,11 +179,14 @@ describe('the spare supervisor bin/ starts for up', () => {
     expect(served?.project).toBe(p.name);
     expect(cmdline(served!.pid)).toContain(`bin/../dist/supervisor/main.cjs --spare ${p.name}`); // the launcher's, not early.ts's, told -p
     expect(spares()).toEqual([served!.pid]); // no second spare was started or left
+    // tsc-launch made it a session leader (no terminal signal reaches it) working in /
+    const stat = readFileSync(`/proc/${served!.pid}/stat`, 'utf8');
+    expect(Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[3])).toBe(served!.pid);
+    expect(readlinkSync(`/proc/${served!.pid}/cwd`)).toBe('/');
     const rows = await env.psJson(p);
     expect(rows.map((x) => [x.Name, x.State])).toEqual([[`${p.name}-app-1`, 'running']]);
     await env.ok(p, ['down', '-t', '1']);
     await eventually(() => processesUnder(env.base).length === 0, { what: 'nothing of the project left', timeoutMs: 60_000 });
-    expect(fifosOf(r.pid)).toEqual([]);
   });
 
   it('bin/tscompose: the spare it started exits when the CLI fails or is killed before claiming it', async () => {
@@ -206,8 +206,6 @@ describe('the spare supervisor bin/ starts for up', () => {
     }
     await eventually(() => processesUnder(env.base).length === 0, { what: 'the spare exited with its CLI', timeoutMs: 60_000 });
     expect(existsSync(join(env.root, 'projects', p.name))).toBe(false);
-    expect(fifosOf(r.pid)).toEqual([]);
-    expect(fifosOf(cli.pid)).toEqual([]);
   });
 
   it('bin/tscompose tells its spare the project name the command line states, and nothing else', async () => {

@@ -3,7 +3,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pruneLauncherFifos, staleLauncherFifos, supervisorEnv, wantsEarlySpare } from '../../src/cli/early.js';
+import { supervisorEnv, wantsEarlySpare } from '../../src/cli/early.js';
 import { byteOrder } from '../../src/order.js';
 import { asksVersionOnly, statedProjectName } from '../../src/cli/verb-of.js';
 
@@ -82,29 +82,5 @@ describe('byteOrder (Compose sorts names with Go string <)', () => {
   it('orders by code unit, not by locale', () => {
     expect(['p-web-2', 'p-web-10', 'p_a', 'P-x', 'p-a'].sort(byteOrder)).toEqual(['P-x', 'p-a', 'p-web-10', 'p-web-2', 'p_a']);
     expect(byteOrder('a', 'a')).toBe(0);
-  });
-});
-
-describe('launcher FIFOs left by a killed launcher', () => {
-  it('are the tsc-spare-PID-n/r names whose PID is not running', () => {
-    const names = ['tsc-spare-10-n', 'tsc-spare-10-r', 'tsc-spare-11-n', 'tsc-spare-x-n', 'tsc-spare-12-q', 'other'];
-    expect(staleLauncherFifos(names, (pid) => pid === 11)).toEqual(['tsc-spare-10-n', 'tsc-spare-10-r']);
-  });
-
-  it('are removed from the directory: only FIFOs, only of dead launchers', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'tsc-fifo-'));
-    try {
-      const dead = spawnSync('true').pid!; // exited and reaped: its pid names no process (for now)
-      const mine = process.pid;
-      execFileSync('mkfifo', [join(dir, `tsc-spare-${dead}-n`), join(dir, `tsc-spare-${dead}-r`), join(dir, `tsc-spare-${mine}-n`)]);
-      writeFileSync(join(dir, `tsc-spare-${dead}-x`), '');
-      pruneLauncherFifos(dir);
-      expect(existsSync(join(dir, `tsc-spare-${dead}-n`))).toBe(false);
-      expect(existsSync(join(dir, `tsc-spare-${dead}-r`))).toBe(false);
-      expect(existsSync(join(dir, `tsc-spare-${mine}-n`))).toBe(true);
-      expect(existsSync(join(dir, `tsc-spare-${dead}-x`))).toBe(true);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
   });
 });

@@ -27,6 +27,7 @@ export function imagesToRemove(mode: RmiMode, project: Project | undefined, cont
 }
 
 export async function removeImages(refs: readonly string[], on: OnProgress): Promise<void> {
+  if (refs.length === 0) return; // a plain `down` does not load the image store's modules after its answer
   const [{ ImageStore }, { removeImage }] = await Promise.all([import('../../image/store.js'), import('../../image/admin.js')]);
   const store = new ImageStore();
   for (const ref of refs) {
