@@ -16,6 +16,19 @@
  * programs, each loading the locale, ~30 ms before the supervisor's Node even started on these hosts.
  * Anything failing here before the CLI's exec only means no early spare: the CLI runs as it would
  * without this program (early.ts starts a spare itself).
+ *
+ *   tsc-launch --watchdog LOG_FILE STATE_FILE -- SUPERVISOR_ARGV...
+ *
+ * A supervisor's watchdog (src/supervisor/watchdog.ts starts it, its stdin a socket from the supervisor).
+ * The supervisor writes "x" before it exits on purpose (down, SIGTERM, idle): the watchdog exits. Its
+ * stdin ending without that (the supervisor was SIGKILLed, OOM-killed, crashed) means the project has
+ * nobody to keep it as declared: after a delay (2 s, doubling with each restart that follows another
+ * within a minute, at most 60 s; TSCOMPOSE_WATCHDOG_RESTARTS counts them across generations), if the
+ * project still has a state file (no `down` finished meanwhile), it becomes the new supervisor: a new
+ * session in /, stdin and fd 3 /dev/null, stdout and stderr appended to LOG_FILE, exec SUPERVISOR_ARGV.
+ * That supervisor takes the project's lock (or defers to one a CLI started meanwhile, and exits), adopts
+ * the running containers and catches up on the exits it missed; it starts its own watchdog. A successor
+ * started otherwise ends this one (SIGTERM) when it takes over.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -23,6 +36,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 /* The pipes' ends go above the fds the two programs are given, so no dup2 overwrites one still needed. */
@@ -49,7 +64,67 @@ static void spare(const char *main_js, const char *hint, int name_rd, int ready_
   _exit(127); /* the CLI reads EOF on the ready pipe and starts a supervisor itself */
 }
 
+static double now_s(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* One line in the supervisor log's format: "2026-01-02T03:04:05.678Z message". */
+static void log_line(int fd, const char *msg) {
+  struct timeval tv;
+  struct tm tm;
+  char ts[32], line[512];
+  gettimeofday(&tv, NULL);
+  gmtime_r(&tv.tv_sec, &tm);
+  strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm);
+  int n = snprintf(line, sizeof line, "%s.%03dZ %s\n", ts, (int)(tv.tv_usec / 1000), msg);
+  if (n > 0 && write(fd, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1) < 0) { /* nothing to do */ }
+}
+
+static int watchdog(int argc, char **argv) {
+  if (argc < 6 || strcmp(argv[4], "--") != 0) {
+    fprintf(stderr, "usage: tsc-launch --watchdog LOG_FILE STATE_FILE -- SUPERVISOR_ARGV...\n");
+    return 2;
+  }
+  const char *log = argv[2], *state = argv[3];
+  double started = now_s();
+  pid_t supervisor = getppid();
+  for (;;) {
+    char c;
+    ssize_t n = read(0, &c, 1);
+    if (n == 1 && c == 'x') return 0; /* an exit on purpose */
+    if (n == 1 || (n < 0 && errno == EINTR)) continue;
+    break; /* EOF (or an error): the supervisor is gone without a word */
+  }
+  const char *env = getenv("TSCOMPOSE_WATCHDOG_RESTARTS");
+  long restarts = env ? strtol(env, NULL, 10) : 0;
+  if (restarts < 0 || now_s() - started >= 60) restarts = 0; /* it had run a while: not a crash loop */
+  unsigned delay = 2u << (restarts < 5 ? restarts : 5);
+  if (delay > 60) delay = 60;
+  struct timespec d = {.tv_sec = delay, .tv_nsec = 0};
+  while (nanosleep(&d, &d) < 0 && errno == EINTR) {
+  }
+  if (access(state, F_OK) != 0) return 0; /* the project went (a down finished): nothing to keep */
+  int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+  int out = open(log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (null < 0 || out < 0) return 1;
+  char msg[256];
+  snprintf(msg, sizeof msg, "watchdog: the supervisor (pid %d) ended without a word; starting another after %u s (restart %ld)", (int)supervisor, delay, restarts + 1);
+  log_line(out, msg);
+  setsid(); /* fails (EPERM) only if this process leads a group already: then it is one */
+  if (chdir("/") < 0 || place(null, 0) < 0 || place(out, 1) < 0 || place(out, 2) < 0 || place(null, 3) < 0) return 1;
+  char v[32];
+  snprintf(v, sizeof v, "%ld", restarts + 1);
+  setenv("TSCOMPOSE_WATCHDOG_RESTARTS", v, 1);
+  execv(argv[5], argv + 5);
+  snprintf(msg, sizeof msg, "watchdog: cannot run %s: %s", argv[5], strerror(errno));
+  log_line(2, msg);
+  return 127;
+}
+
 int main(int argc, char **argv) {
+  if (argc > 1 && strcmp(argv[1], "--watchdog") == 0) return watchdog(argc, argv);
   if (argc < 5 || strcmp(argv[3], "--") != 0) {
     fprintf(stderr, "usage: tsc-launch SUPERVISOR_MAIN HINT -- CLI_ARGV...\n");
     return 2;

@@ -18,6 +18,7 @@ import { defaultPaths, type Paths, projectDir, projectLockFile, projectStateFile
 import { emptyState, loadProjectState, type ProjectState } from '../state/project-state.js';
 import { defaultRuntimeBinary, runTool } from '../runtime/runtime-bin.js';
 import { warmSealedShell } from '../runtime/spawner.js';
+import { Watchdog } from './watchdog.js';
 import { Controller } from './controller.js';
 import { createDeps } from './deps.js';
 import { handleDown, servicePorts } from './handlers.js';
@@ -25,6 +26,8 @@ import { listen } from './server.js';
 
 const RESYNC_MS = 5_000;
 const IDLE_EXIT_MS = 10_000;
+/** The watchdog (src/supervisor/watchdog.ts) starts this long after the socket listens: off up's path. */
+const WATCHDOG_AFTER_MS = 1_000;
 
 let logFd: number | undefined;
 /** Lines logged before a spare knows it will serve its project (written then, dropped if it is let go). */
@@ -220,8 +223,9 @@ async function main(args: readonly string[]): Promise<void> {
   const release = (removed: boolean): Promise<void> => (released ??= (async () => {
     clearInterval(resync);
     server.close();
+    const watchdogGone = watchdog.stop(); // an exit on purpose: nothing to restart
     await c.close();
-    await Promise.all([deps.network?.close().catch(() => undefined), rm(sockPath, { force: true })]);
+    await Promise.all([deps.network?.close().catch(() => undefined), rm(sockPath, { force: true }), watchdogGone]);
     await lock.release();
     if (removed) {
       await rm(projectDir(paths, name), { recursive: true, force: true });
@@ -236,6 +240,13 @@ async function main(args: readonly string[]): Promise<void> {
     process.exit(0);
   };
   let lastRequest = Date.now();
+  const watchdog = new Watchdog({
+    pidFile: join(projectDir(paths, name), 'watchdog.pid'),
+    logFile: supervisorLogFile(paths, name),
+    stateFile,
+    argv: [process.execPath, ...process.execArgv, process.argv[1]!, name],
+    log,
+  });
   const server = await listen(sockPath, c, {
     stateFile,
     onDown: () => void shutdown(true),
@@ -253,6 +264,7 @@ async function main(args: readonly string[]): Promise<void> {
   process.on('SIGTERM', () => void shutdown(false));
   process.on('SIGINT', () => void shutdown(false));
   log(`listening ${ms(sinceStart())} ms after start (CPU ${ms(cpuMs(process.cpuUsage()))} ms)`);
+  watchdog.startLater(WATCHDOG_AFTER_MS);
   // the sealed runtime shell starts while the CLI sends its request (a fork that would delay `ready` if
   // made before it), not at the first create, where its start was on the path of every `up`
   warmSealedShell(defaultRuntimeBinary());
