@@ -252,6 +252,8 @@ async function main(args: readonly string[]): Promise<void> {
     onDown: () => void shutdown(true),
     beforeDownAnswer: () => release(true),
     onRequest: () => (lastRequest = Date.now()),
+    onDownBegin: () => void watchdog.stop(),
+    onDownFailed: () => watchdog.startLater(0),
   });
   // the CLI waits for this: the first timer of the process costs a few ms, and the rest below runs before
   // any request is read anyway (same tick)

@@ -29,6 +29,9 @@ export interface ServerHooks {
   beforeDownAnswer?(): Promise<void>;
   /** Called on every request (idle tracking). */
   onRequest?(): void;
+  /** A `down` begins (the watchdog is let go while the containers stop) / failed (it is started again). */
+  onDownBegin?(): void;
+  onDownFailed?(): void;
 }
 
 const strList = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
@@ -71,7 +74,13 @@ async function dispatch(c: Controller, req: Request, sock: Socket, hooks: Server
       return handleStart(c, sel, progress, true);
     }
     case 'down': {
-      await handleDown(c, p.project === undefined ? undefined : projectOf(p.project), p.options as DownOptions, progress, hooks.stateFile);
+      hooks.onDownBegin?.();
+      try {
+        await handleDown(c, p.project === undefined ? undefined : projectOf(p.project), p.options as DownOptions, progress, hooks.stateFile);
+      } catch (e) {
+        hooks.onDownFailed?.();
+        throw e;
+      }
       await hooks.beforeDownAnswer?.();
       setImmediate(() => {
         hooks.onDown(); // nothing left but process.exit, a microtask away

@@ -50,12 +50,15 @@ export function isWatchdogOf(cmdline: string, stateFile: string): boolean {
 export class Watchdog {
   private child: ChildProcessWithoutNullStreams | undefined;
   private timer: NodeJS.Timeout | undefined;
-  private stopped = false;
+  /** Set by stop(): the watchdog's end, awaited by every later stop(). */
+  private stopping: Promise<void> | undefined;
 
   constructor(private readonly o: WatchdogOptions) {}
 
-  /** Ends a predecessor's watchdog (its pid file), then starts ours `afterMs` from now. */
+  /** Ends a predecessor's watchdog (its pid file), then starts ours `afterMs` from now (again after a stop). */
   startLater(afterMs: number): void {
+    this.stopping = undefined;
+    clearTimeout(this.timer);
     endPredecessorWatchdog(this.o.pidFile, this.o.stateFile);
     this.timer = setTimeout(() => this.start(), afterMs);
     this.timer.unref();
@@ -63,7 +66,7 @@ export class Watchdog {
 
   private start(): void {
     const bin = launchBinary();
-    if (this.stopped || !bin) return;
+    if (this.stopping || this.child || !bin) return;
     try {
       const child = spawnHelper(bin, watchdogArgs(this.o));
       child.on('error', () => undefined);
@@ -81,8 +84,11 @@ export class Watchdog {
   }
 
   /** This supervisor exits on purpose: the watchdog is told so; resolves once it is gone (≤ 2 s). */
-  async stop(): Promise<void> {
-    this.stopped = true;
+  stop(): Promise<void> {
+    return (this.stopping ??= this.end());
+  }
+
+  private async end(): Promise<void> {
     clearTimeout(this.timer);
     const child = this.child;
     if (!child) return;
