@@ -41,9 +41,24 @@ export async function buildProgram(args: readonly string[] | undefined, register
       if (ansi !== undefined) process.env.COMPOSE_ANSI = ansi;
       const mode = process.env.COMPOSE_ANSI;
       if (mode !== undefined && !['never', 'always', 'auto'].includes(mode)) throw new TscError('USAGE', `invalid --ansi value "${mode}": use never, always or auto`);
-    });
+    })
+    .hook('preAction', (_root, action) => jsonMeansJson(action));
   await register(program, args);
   return program;
+}
+
+/**
+ * `--json`, on the verbs that have it (JSON_OPTION): machine-readable output, as `--format json` on the
+ * verbs that print rows or documents and `--progress json` (one event object per line) on those that
+ * change containers. It wins over a --format or --progress given with it.
+ */
+export const JSON_OPTION = ['--json', 'machine-readable output (as --format json or --progress json)'] as const;
+
+function jsonMeansJson(action: Command): void {
+  if (action.opts<{ json?: boolean }>().json !== true) return;
+  for (const name of ['format', 'progress']) {
+    if (action.options.some((o) => o.attributeName() === name)) action.setOptionValueWithSource(name, 'json', 'cli');
+  }
 }
 
 /** -v/--version anywhere (a verb's own -v, as `down -v`, only makes this read package.json needlessly). */

@@ -6,6 +6,7 @@
 import type { Command } from 'commander';
 import { TscError } from '../../errors.js';
 import { loadOptionsFrom, printWarnings } from '../global-options.js';
+import { JSON_OPTION } from '../run.js';
 
 interface ConfigFlags {
   format: string;
@@ -29,6 +30,7 @@ export function registerConfig(program: Command): void {
     .description('Parse, resolve and render compose file in canonical format')
     .argument('[service...]', 'only these services (and their dependencies)')
     .option('--format <format>', 'format the output: yaml or json', 'yaml')
+    .option(...JSON_OPTION)
     .option('--services', 'print the service names, one per line')
     .option('--volumes', 'print the volume names, one per line')
     .option('--networks', 'print the network names, one per line')

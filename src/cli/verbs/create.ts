@@ -1,5 +1,6 @@
 /** `create [--force-recreate] [--no-recreate] [--pull P] [--scale S=N] [--remove-orphans] [SERVICE...]`: `up --no-start`. */
 import type { Command } from 'commander';
+import { JSON_OPTION } from '../run.js';
 
 interface CreateFlags { forceRecreate?: boolean; alwaysRecreateDeps?: boolean; recreate: boolean; pull?: string; scale: string[]; removeOrphans?: boolean }
 
@@ -19,6 +20,7 @@ export function registerCreate(program: Command): void {
     .option('--quiet-pull', 'pull without printing progress information (accepted)')
     .option('-y, --yes', 'assume "yes" as answer to all prompts (accepted)')
     .option('--progress <mode>', 'progress output: auto, tty, plain, json, quiet')
+    .option(...JSON_OPTION)
     .action(async (services: string[], flags: CreateFlags, cmd: Command) => {
       const { runUp } = await import('./up-run.js');
       process.exitCode = await runUp(cmd, services, {

@@ -1,5 +1,6 @@
 /** `down [-v] [--remove-orphans] [-t N] [--rmi local|all]`: stop and remove containers, networks (volumes with -v, images with --rmi). */
 import type { Command } from 'commander';
+import { JSON_OPTION } from '../run.js';
 
 export function registerDown(program: Command): void {
   program
@@ -10,6 +11,7 @@ export function registerDown(program: Command): void {
     .option('-t, --timeout <seconds>', 'shutdown timeout in seconds')
     .option('--rmi <type>', 'remove images used by services: "local" only those without a custom tag, or "all"')
     .option('--progress <mode>', 'progress output: auto, tty, plain, json, quiet')
+    .option(...JSON_OPTION)
     .action(async (flags: { volumes?: boolean; removeOrphans?: boolean; timeout?: string; rmi?: string }, cmd: Command) => {
       const [{ createEngine }, ref, { withProgress }, rmi, { removalSteps }] = await Promise.all([
         import('../../engine/index.js'), import('../project-ref.js'), import('../progress.js'), import('./down-rmi.js'), import('../progress-names.js'),

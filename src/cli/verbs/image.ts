@@ -2,6 +2,7 @@
  * `tscompose image load|import|rm|prune|ls|inspect|pull`: manage the local image store (as `docker image`).
  */
 import type { Command } from 'commander';
+import { JSON_OPTION } from '../run.js';
 
 export function registerImage(program: Command): void {
   const image = program.command('image').description('Manage images (load, import, rm, prune)');
@@ -49,6 +50,7 @@ export function registerImage(program: Command): void {
     .alias('list')
     .description('List images')
     .option('--format <format>', 'format the output: table or json', 'table')
+    .option(...JSON_OPTION)
     .option('-q, --quiet', 'only display IDs')
     .action(async (flags: { format: string; quiet?: boolean }) => {
       const { listImages } = await import('./image-run.js');

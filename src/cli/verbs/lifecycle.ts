@@ -1,6 +1,7 @@
 /** `stop [-t N]`, `start`, `restart [-t N]`, `kill [-s SIG]` on SERVICE... (all services when none given). */
 import type { Command } from 'commander';
 import { TscError, isTscError } from '../../errors.js';
+import { JSON_OPTION } from '../run.js';
 
 type Verb = 'stop' | 'start' | 'restart' | 'kill';
 
@@ -39,16 +40,16 @@ async function run(verb: Verb, services: string[], flags: { timeout?: string; si
 const PROGRESS = ['--progress <mode>', 'progress output: auto, tty, plain, json, quiet'] as const;
 
 export function registerLifecycle(program: Command): void {
-  program.command('stop').option(...PROGRESS).description('Stop services').argument('[service...]')
+  program.command('stop').option(...PROGRESS).option(...JSON_OPTION).description('Stop services').argument('[service...]')
     .option('-t, --timeout <seconds>', 'specify a shutdown timeout in seconds')
     .action((s: string[], f: { timeout?: string }, cmd: Command) => run('stop', s, f, cmd));
-  program.command('start').option(...PROGRESS).description('Start services').argument('[service...]')
+  program.command('start').option(...PROGRESS).option(...JSON_OPTION).description('Start services').argument('[service...]')
     .action((s: string[], f: object, cmd: Command) => run('start', s, f, cmd));
-  program.command('restart').option(...PROGRESS).description('Restart service containers (each gets a fresh container from its image)').argument('[service...]')
+  program.command('restart').option(...PROGRESS).option(...JSON_OPTION).description('Restart service containers (each gets a fresh container from its image)').argument('[service...]')
     .option('-t, --timeout <seconds>', 'specify a shutdown timeout in seconds')
     .option('--no-deps', 'don\'t restart dependent services')
     .action((s: string[], f: { timeout?: string; deps?: boolean }, cmd: Command) => run('restart', s, f, cmd));
-  program.command('kill').option(...PROGRESS).description('Force stop service containers').argument('[service...]')
+  program.command('kill').option(...PROGRESS).option(...JSON_OPTION).description('Force stop service containers').argument('[service...]')
     .option('-s, --signal <signal>', 'SIGNAL to send to the container', 'SIGKILL')
     .option('--remove-orphans', 'accepted for compatibility')
     .action((s: string[], f: { signal?: string }, cmd: Command) => run('kill', s, f, cmd));

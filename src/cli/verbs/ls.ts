@@ -1,5 +1,6 @@
 /** `ls [-a] [--format table|json] [-q] [--filter name=X]`: the Compose projects on this host, as `docker compose ls`. */
 import type { Command } from 'commander';
+import { JSON_OPTION } from '../run.js';
 
 interface LsFlags { all?: boolean; format: string; quiet?: boolean; filter: string[] }
 
@@ -10,6 +11,7 @@ export function registerLs(program: Command): void {
     .option('-a, --all', 'show all stopped Compose projects')
     .option('--filter <filter>', 'filter output based on conditions provided (name=NAME)', (v: string, p: string[]) => [...p, v], [])
     .option('--format <format>', 'format the output: table or json', 'table')
+    .option(...JSON_OPTION)
     .option('-q, --quiet', 'only display project names')
     .action(async (flags: LsFlags) => {
       const [projects, { projectContainers }, { TscError }] = await Promise.all([

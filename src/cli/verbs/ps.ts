@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import { renderRows } from '../go-template.js';
 import type { ContainerDetails } from '../ps-details.js';
+import { JSON_OPTION } from '../run.js';
 
 interface PsFlags { all?: boolean; format: string; quiet?: boolean; services?: boolean; status: string[]; filter: string[]; trunc: boolean; orphans: string | boolean }
 
@@ -35,6 +36,7 @@ export function registerPs(program: Command): void {
     .argument('[service...]')
     .option('-a, --all', 'show all stopped containers (including those created by the run command)')
     .option('--format <format>', 'table, json (one JSON object per line), or a Go template such as {{.Name}} {{.Health}}', 'table')
+    .option(...JSON_OPTION)
     .option('-q, --quiet', 'only display IDs')
     .option('--services', 'display services')
     .option('--status <status>', 'filter by status (repeatable): paused, restarting, removing, running, dead, created, exited', repeat, [])

@@ -1,5 +1,6 @@
 /** `scale SERVICE=N...`: change replica counts of a running project. */
 import type { Command } from 'commander';
+import { JSON_OPTION } from '../run.js';
 
 export function registerScale(program: Command): void {
   program
@@ -8,6 +9,7 @@ export function registerScale(program: Command): void {
     .argument('<service=replicas...>')
     .option('--no-deps', 'don\'t start linked services (accepted; dependencies already run)')
     .option('--progress <mode>', 'progress output: auto, tty, plain, json, quiet')
+    .option(...JSON_OPTION)
     .action(async (pairs: string[], _flags: unknown, cmd: Command) => {
       const [{ createEngine }, ref, { withProgress }, { removalSteps }] = await Promise.all([
         import('../../engine/index.js'), import('../project-ref.js'), import('../progress.js'), import('../progress-names.js'),

@@ -1,6 +1,7 @@
 /** `stats [-a] [--no-stream] [--format table|json|TEMPLATE] [--no-trunc] [SERVICE...]`: live resource usage, as `docker compose stats`. */
 import type { Command } from 'commander';
 import type { StatsRow } from '../../engine/stats.js';
+import { JSON_OPTION } from '../run.js';
 
 interface StatsFlags { all?: boolean; stream: boolean; format: string }
 
@@ -12,6 +13,7 @@ export function registerStats(program: Command): void {
     .option('-a, --all', 'show all containers (default shows just running)')
     .option('--no-stream', 'disable streaming stats and only pull the first result')
     .option('--format <format>', 'table, json (one object per line), or a Go template such as "table {{.Name}}\\t{{.CPUPerc}}"', 'table')
+    .option(...JSON_OPTION)
     .option('--no-trunc', 'do not truncate output (accepted)')
     .action(async (services: string[], flags: StatsFlags, cmd: Command) => {
       const [{ createEngine }, ref, st, { createRuntime }, { defaultPaths }, { renderRows }] = await Promise.all([

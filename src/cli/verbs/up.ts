@@ -5,6 +5,7 @@
  * Without -d it then streams the logs; Ctrl-C stops the stack gracefully, a second Ctrl-C kills it.
  */
 import { Option, type Command } from 'commander';
+import { JSON_OPTION } from '../run.js';
 
 interface UpFlags {
   detach?: boolean;
@@ -74,6 +75,7 @@ export function registerUp(program: Command): void {
     .option('--exit-code-from <service>', 'return the exit code of the selected service container (implies --abort-on-container-exit)')
     .option('-t, --timeout <seconds>', 'shutdown timeout in seconds when attached (Ctrl-C, --abort-on-container-exit)')
     .option('--progress <mode>', 'progress output: auto, tty, plain, json, quiet')
+    .option(...JSON_OPTION)
     .action(async (services: string[], flags: UpFlags, cmd: Command) => {
       const { runUp } = await import('./up-run.js');
       // done (the stack is handed to the supervisor): exit now rather than let Node free its heap at the

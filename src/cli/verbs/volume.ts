@@ -3,6 +3,7 @@
  * lazy (volume-run.ts), so registering this verb costs nothing.
  */
 import type { Command } from 'commander';
+import { JSON_OPTION } from '../run.js';
 
 const collect = (v: string, prev: string[]): string[] => [...prev, v];
 
@@ -13,6 +14,7 @@ export function registerVolume(program: Command): void {
     .alias('list')
     .description('List volumes')
     .option('--format <format>', 'output format: table, json, or a Go-style template such as {{.Name}}', 'table')
+    .option(...JSON_OPTION)
     .option('-q, --quiet', 'only display volume names')
     .option('--filter <filter>', 'filter output: label=KEY[=VALUE], name=TEXT, driver=local, dangling=true|false (repeatable)', collect, [])
     .action(async (flags: { format: string; quiet?: boolean; filter: string[] }) => {
