@@ -10,6 +10,7 @@
  *   leaves no process behind.
  * - A supervisor that takes the project over (a CLI started it after the kill, before the watchdog's
  *   delay ran out) ends its predecessor's watchdog: one watchdog per project.
+ * - A watchdog that ends while its supervisor runs (someone killed it) is started again (after 1 s, doubling up to 60 s).
  * Decision: the first restart comes 2 s after the death (the delay doubles for restarts that follow one
  * another within a minute, up to 60 s), time for a CLI run right after a kill to start its own.
  */
@@ -52,6 +53,7 @@ export class Watchdog {
   private timer: NodeJS.Timeout | undefined;
   /** Set by stop(): the watchdog's end, awaited by every later stop(). */
   private stopping: Promise<void> | undefined;
+  private respawnMs = 500;
 
   constructor(private readonly o: WatchdogOptions) {}
 
@@ -75,6 +77,13 @@ export class Watchdog {
       child.stderr.resume();
       child.unref();
       this.child = child;
+      // a watchdog that ends while this supervisor runs (killed by someone) is started again, backing off
+      child.once('exit', () => {
+        if (this.child !== child || this.stopping) return;
+        this.child = undefined;
+        this.respawnMs = Math.min(this.respawnMs * 2, 60_000);
+        this.startLater(this.respawnMs);
+      });
       const tmp = `${this.o.pidFile}.tmp`;
       writeFileSync(tmp, `${child.pid}\n`, { mode: 0o600 });
       renameSync(tmp, this.o.pidFile);

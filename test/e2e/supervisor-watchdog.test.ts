@@ -80,6 +80,10 @@ describe('the supervisor watchdog', () => {
     await eventually(() => !pidAlive(old!) || undefined, { what: 'the old watchdog ended', timeoutMs: 30_000 });
     expect(env.supervisorLog(p.name)).not.toContain(`watchdog: the supervisor (pid ${sup})`);
     await eventually(() => watchdogs().length === 1 || undefined, { what: 'the new supervisor\'s watchdog', timeoutMs: 30_000 });
+    // a watchdog killed while its supervisor runs is started again
+    const [mine] = watchdogs();
+    process.kill(mine!, 'SIGKILL'); // the watchdog of this test's supervisor
+    await eventually(() => (watchdogs().length === 1 && watchdogs()[0] !== mine) || undefined, { what: 'a new watchdog', timeoutMs: 30_000 });
     await env.ok(p, ['down', '-t', '2']);
     // down answers once the watchdog is gone: nothing of the project, at once
     expect(watchdogs()).toEqual([]);
