@@ -1,8 +1,9 @@
 /**
  * Compose's words for what `start`, `restart` and `up` do to an exited container. tscompose carries these
  * out as a fresh container (README: restarts are fresh containers), which the supervisor reports as
- * Recreate/Recreated; a user asked to start or restart, so they read `Starting`/`Started` and
- * `Restarting`/`Started`, as Compose prints them. A config-driven recreate keeps its own words.
+ * Recreate, Recreated, Starting, Started; a user asked to start or restart, so they read `Starting`,
+ * `Started` and `Restarting`, `Started`, as Compose prints them. A config-driven recreate keeps its own
+ * words (Recreate, Recreated, Starting, Started, as Compose's).
  */
 import type { OnProgress, ProgressEvent } from '../api.js';
 
@@ -18,14 +19,13 @@ export function composeWords(verb: ProgressVerb, on: OnProgress): OnProgress {
     const mapped = verb === 'restart' || verb === 'start' || (e.status === 'Recreate' && e.detail === EXITED_STARTED_AGAIN);
     if (e.status === 'Recreate' && mapped) {
       restarted.add(e.resource);
-      // the supervisor says "Starting" next on its own; a restart says "Restarting" instead
+      // the supervisor says "Starting" on its own; a restart says "Restarting" instead
       if (verb === 'restart') on({ type: 'resource', resource: e.resource, status: 'Restarting', done: false });
       return;
     }
-    if (restarted.has(e.resource) && e.status === 'Starting' && verb === 'restart') return;
-    if (restarted.has(e.resource) && e.status === 'Recreated') {
-      restarted.delete(e.resource);
-      return on({ ...e, status: 'Started' });
+    if (restarted.has(e.resource)) {
+      if (e.status === 'Recreated' || (e.status === 'Starting' && verb === 'restart')) return;
+      if (e.status === 'Started' || e.done) restarted.delete(e.resource);
     }
     on(e);
   };

@@ -49,6 +49,8 @@ export interface PassOptions {
   saveIntent?: boolean;
   /** What the actions need first, made while the pass plans and writes its journal (up: networks, volumes). */
   ready?: Promise<unknown>;
+  /** `up`: a running container the pass leaves alone is reported "Running", as Compose does. */
+  sayRunning?: boolean;
 }
 
 export interface PassResult {
@@ -248,6 +250,12 @@ export class Controller {
       return { changed: false, orphans: p.orphans };
     }
     this.deps.log(`plan (observed in ${now - t0} ms):\n${formatPlan(p, now)}`);
+    if (progress && opts.sayRunning) {
+      const touched = new Set(p.actions.map((a) => a.name));
+      for (const c of infos) {
+        if (desired.services[c.service] && c.status === 'running' && !touched.has(c.name)) progress({ type: 'resource', resource: `Container ${c.name}`, status: 'Running', done: true });
+      }
+    }
     // Intent: ids about to be made, so a supervisor killed mid-pass can undo their half-made network.
     const ids = new Map<Action, string>();
     for (const a of p.actions) if (a.kind === 'create' || a.kind === 'recreate') ids.set(a, newContainerId(a.name));
@@ -418,19 +426,19 @@ export class Controller {
     }
     if (!svc || !id) throw new TscError('INTERNAL', `service ${a.service} vanished from the project`);
     if (a.kind === 'create') say('Creating', false);
-    if (a.start) say('Starting', false);
     const info = await ops.create(id, svc, a.number, a.name, serviceHash(svc), { [L_RESTARTS]: String(restarts) }, a.start, carry).catch(async (e: unknown) => {
       if (carry) await rm(carry, { force: true });
       throw e;
     });
     this.emit('create', { id, service: a.service, name: a.name });
-    if (!a.start) {
-      say(a.kind === 'recreate' ? 'Recreated' : 'Created', true);
-      return;
-    }
+    // Compose's steps: Creating, Created (Recreate, Recreated), Starting, Started. The runtime creates and
+    // starts in one step: Starting is said once it is made.
+    say(a.kind === 'recreate' ? 'Recreated' : 'Created', !a.start);
+    if (!a.start) return;
+    say('Starting', false);
     await this.started(info);
     if (a.kind === 'recreate' && a.cause.includes('restart policy')) this.emit('restart', { id, service: a.service, name: a.name });
-    say(a.kind === 'recreate' ? 'Recreated' : 'Started', true);
+    say('Started', true);
   }
 
   /**
@@ -490,6 +498,8 @@ export class Controller {
     await this.journal;
     const info = await ops.create(id, svc, a.number, a.name, serviceHash(svc), { [L_RESTARTS]: String(restarts) });
     this.emit('create', { id, service: a.service, name: a.name });
+    say('Recreated', false);
+    say('Starting', false);
     try {
       const started = await ops.start(info.id, a.name);
       await this.started(started);
@@ -503,7 +513,7 @@ export class Controller {
     }
     await this.retire(a.id, a.service, a.name, svc);
     this.forgetId(a.id);
-    say('Recreated', true);
+    say('Started', true);
   }
 
   /** Resolves once a started replica receives connections: running and, with a healthcheck, healthy. */

@@ -51,13 +51,21 @@ async function ensureProjectResources(c: Controller, project: Project, progress:
   const { network, volumes } = c.deps;
   if (network) {
     const nets = await network.ensureNetworks(project, { servicePorts: servicePorts(project) });
-    if (await fresh) for (const n of nets) if (!n.external) progress({ type: 'resource', resource: `Network ${n.name}`, status: 'Created', done: true });
+    // Compose's two lines per network (the kernel work is done by then: both are said at once)
+    if (await fresh) {
+      for (const n of nets) {
+        if (n.external) continue;
+        progress({ type: 'resource', resource: `Network ${n.name}`, status: 'Creating', done: false });
+        progress({ type: 'resource', resource: `Network ${n.name}`, status: 'Created', done: true });
+      }
+    }
   }
   if (volumes) {
     for (const [key, v] of Object.entries(project.volumes)) {
       const r = await volumes.ensure(project.name, key, v);
       if (r.created) {
         createdVolumes.push(r.name);
+        progress({ type: 'resource', resource: `Volume ${r.name}`, status: 'Creating', done: false });
         progress({ type: 'resource', resource: `Volume ${r.name}`, status: 'Created', done: true });
       }
       for (const w of r.warnings) progress({ type: 'message', level: 'warning', text: w });
@@ -209,7 +217,7 @@ export async function handleUp(c: Controller, project: Project, opts: UpOptions,
     // the listing above is current: every change to the project runs in this exclusive section, and an
     // exit since then kicks a pass of its own
     try {
-      const passing = c.pass({ oneShot, removeOrphans: opts.removeOrphans, onProgress: progress, request: true, observed: infos, saveIntent: true, ready: Promise.all([resources, images]) });
+      const passing = c.pass({ oneShot, removeOrphans: opts.removeOrphans, onProgress: progress, request: true, observed: infos, saveIntent: true, ready: Promise.all([resources, images]), sayRunning: true });
       warmExitWatch(); // the pass has planned and is writing its journal, the networks are being made: idle
       return await passing;
     } catch (e) {

@@ -1,17 +1,23 @@
 /**
- * `--json` where a machine reads the output: as `--format json` on the verbs that print rows or documents
- * (ps, ls, images, version, config, ...) and as `--progress json` (one event object per line) on those
- * that change containers (up, down, scale, stop, ...).
+ * What a program (or a person) reads of the verbs' output: `--json` where a machine reads it, as
+ * `--format json` on the verbs that print rows or documents (ps, ls, images, version, config, ...) and as
+ * `--progress json` (one event object per line) on those that change containers (up, down, scale, stop,
+ * ...); and plain progress in Compose's steps (Creating, Created, Starting, Started; Recreate, Recreated;
+ * Running for what an `up` leaves alone).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StackEnv } from '../helpers/stack.js';
 
 const env = new StackEnv('json');
 let p: { name: string; dir: string };
+let q: { name: string; dir: string };
+// PID 1s that take TERM (a bare sleep as PID 1 ignores it: each recreate would wait out the grace period)
+const twoServices = (secs: string): string => `services:\n  app:\n    image: busybox:latest\n    command: ["sh", "-c", "trap 'exit 0' TERM; sleep ${secs} & wait"]\n  other:\n    image: busybox:latest\n    command: ["sh", "-c", "trap 'exit 0' TERM; sleep 3600 & wait"]\n`;
 
 beforeAll(async () => {
   await env.importBusybox();
   p = env.project('json', 'services:\n  app:\n    image: busybox:latest\n    command: ["sleep", "3600"]\n');
+  q = env.project('steps', twoServices('3600'));
 });
 
 afterAll(async () => {
@@ -42,5 +48,22 @@ describe('--json', () => {
     expect(JSON.parse((await env.ok(p, ['version', '--json'])).stdout)).toHaveProperty('version');
     const down = await env.ok(p, ['down', '-t', '1', '--json']);
     expect(objects(down)).toContainEqual({ id: `Container ${p.name}-app-1`, status: 'Removed' });
+  });
+});
+
+describe('plain progress', () => {
+  /** The `Resource  Status` lines a verb printed for one resource, in order. */
+  const steps = (stderr: string, resource: string): string[] =>
+    stderr.split('\n').map((l) => l.trim()).filter((l) => l.startsWith(`${resource}  `)).map((l) => l.slice(resource.length).trim());
+
+  it('says Compose\'s steps: Creating, Created, Starting, Started; Recreate, Recreated; Running for what up leaves alone', async () => {
+    const up = await env.ok(q, ['--progress', 'plain', 'up', '-d']);
+    expect(steps(up.stderr, `Network ${q.name}_default`)).toEqual(['Creating', 'Created']);
+    expect(steps(up.stderr, `Container ${q.name}-app-1`)).toEqual(['Creating', 'Created', 'Starting', 'Started']);
+    env.writeCompose(q.dir, twoServices('3601'));
+    const again = await env.ok(q, ['--progress', 'plain', 'up', '-d']);
+    expect(steps(again.stderr, `Container ${q.name}-app-1`)).toEqual(['Recreate', 'Recreated', 'Starting', 'Started']);
+    expect(steps(again.stderr, `Container ${q.name}-other-1`)).toEqual(['Running']);
+    await env.ok(q, ['down', '-t', '1']);
   });
 });

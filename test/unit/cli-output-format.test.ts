@@ -80,10 +80,11 @@ describe('progress words of start/restart', () => {
   };
   const r = (status: string, detail?: string): ProgressEvent => ({ type: 'resource', resource: 'Container p-web-1', status: status as never, done: false, ...(detail ? { detail } : {}) });
   it('restart: Restarting, Started; start: Starting, Started; up of an exited one: Starting, Started; a config recreate keeps its words', () => {
-    expect(run('restart', [r('Recreate', '--force-recreate'), r('Starting'), r('Recreated')])).toEqual(['Restarting', 'Started']);
-    expect(run('start', [r('Recreate', 'exited; started again'), r('Starting'), r('Recreated')])).toEqual(['Starting', 'Started']);
-    expect(run('up', [r('Recreate', 'exited; started again'), r('Starting'), r('Recreated')])).toEqual(['Starting', 'Started']);
-    expect(run('up', [r('Recreate', 'config hash changed'), r('Starting'), r('Recreated')])).toEqual(['Recreate', 'Starting', 'Recreated']);
+    const steps = (cause: string): ProgressEvent[] => [r('Recreate', cause), r('Recreated'), r('Starting'), r('Started')];
+    expect(run('restart', steps('--force-recreate'))).toEqual(['Restarting', 'Started']);
+    expect(run('start', steps('exited; started again'))).toEqual(['Starting', 'Started']);
+    expect(run('up', steps('exited; started again'))).toEqual(['Starting', 'Started']);
+    expect(run('up', steps('config hash changed'))).toEqual(['Recreate', 'Recreated', 'Starting', 'Started']);
   });
 });
 
