@@ -10,8 +10,8 @@
  */
 import { closeSync, existsSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { Socket } from 'node:net';
-import { join } from 'node:path';
-import { rm, rmdir } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { readdir, rm, rmdir } from 'node:fs/promises';
 import { isTscError } from '../errors.js';
 import { acquireLock, type LockHandle } from '../state/lock.js';
 import { defaultPaths, type Paths, projectDir, projectLockFile, projectStateFile, supervisorLogFile, supervisorSocket } from '../state/paths.js';
@@ -226,11 +226,13 @@ async function main(args: readonly string[]): Promise<void> {
     const watchdogGone = watchdog.stop(); // an exit on purpose: nothing to restart
     await c.close();
     await Promise.all([deps.network?.close().catch(() => undefined), rm(sockPath, { force: true }), watchdogGone]);
+    // the project's files go before its lock, the directory after: a supervisor that takes the lock the
+    // moment it is free (a new `up`) never has its lock file or its new files removed by this one
+    const dir = projectDir(paths, name);
+    const lockName = basename(projectLockFile(paths, name));
+    if (removed) await Promise.all((await readdir(dir).catch(() => [] as string[])).filter((f) => f !== lockName).map((f) => rm(join(dir, f), { recursive: true, force: true })));
     await lock.release();
-    if (removed) {
-      await rm(projectDir(paths, name), { recursive: true, force: true });
-      await rmdir(projectDir(paths, name)).catch(() => undefined);
-    }
+    if (removed) await rmdir(dir).catch(() => undefined);
   })());
   const shutdown = async (removed: boolean): Promise<void> => {
     if (exiting) return;
