@@ -120,6 +120,8 @@ export class NativeRuntime implements ContainerRuntime {
       await runTool(this.binary, this.tool(['delete', '--force', req.id])).catch(() => undefined);
       await removeCgroups(record.cgroupsPath);
       await removeContainerDir(paths.dir).catch(() => undefined);
+      // the project's parent cgroup too, when this was to be its only container (a first create failed)
+      await this.removeParentCgroup(record).catch(() => undefined);
       throw e;
     }
     return this.info(record, await this.state(req.id));

@@ -8,6 +8,7 @@ import type { Service } from '../../src/spec/model.js';
 import { busyboxRootfs } from '../helpers/busybox.js';
 import { eventually } from '../helpers/eventually.js';
 import { makeImage, makeService, uniqueId } from '../helpers/runtime-fixtures.js';
+import { removeCgroups } from '../../src/runtime/container-remove.js';
 
 let base: string;
 let rt: NativeRuntime;
@@ -25,8 +26,9 @@ afterEach(async () => {
   for (const id of made.splice(0)) await rt.remove(id, { force: true }).catch(() => undefined);
 });
 
-afterAll(() => {
+afterAll(async () => {
   rmSync(base, { recursive: true, force: true });
+  await removeCgroups(`tscompose/${PROJECT}`); // the project's parent, whatever a failed test left
 });
 
 function request(spec: Partial<Service>, over: Partial<ContainerCreateRequest> = {}): ContainerCreateRequest {
@@ -139,5 +141,7 @@ describe('NativeRuntime lifecycle', () => {
     await expect(rt.create(req)).rejects.toThrow('exec: "/no/such/binary": stat /no/such/binary: no such file or directory');
     expect(existsSync(join(base, 'root', 'containers', req.id))).toBe(false);
     expect(await rt.inspect(req.id)).toBeUndefined();
+    // the project had no other container: its parent cgroup went too (it used to be left in every controller)
+    for (const c of ['memory/', 'pids/', '']) expect(existsSync(`/sys/fs/cgroup/${c}tscompose/${PROJECT}`)).toBe(false);
   });
 });
