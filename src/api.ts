@@ -180,7 +180,12 @@ export interface Engine {
   start(project: string, services: string[], onProgress: OnProgress): Promise<void>;
   kill(project: string, services: string[], signal: string, onProgress: OnProgress): Promise<void>;
   top(project: string, services: string[]): Promise<TopResult[]>;
-  events(project: string, onEvent: (e: ContainerEvent) => void, signal?: AbortSignal): Promise<void>;
+  /**
+   * Container events as they happen. `since` (ISO time): first the events the project's supervisor still
+   * holds from after that time (its recent ones, since it started); `until` (ISO time): only events before
+   * it, and the stream ends then (at once when it is past).
+   */
+  events(project: string, onEvent: (e: ContainerEvent) => void, signal?: AbortSignal, opts?: { since?: string; until?: string }): Promise<void>;
   /** Resolves with the command's exit status. */
   exec(project: string, opts: ExecOptions): Promise<number>;
 }

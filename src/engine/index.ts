@@ -128,18 +128,21 @@ export function createEngine(paths: Paths = defaultPaths()): Engine {
       return out;
     },
 
-    events: async (project, onEvent, signal) => {
+    events: async (project, onEvent, signal, opts = {}) => {
       // as Compose's (the daemon's stream): listening outlives a `down` and follows the next `up`'s supervisor
       // (and the events a new supervisor sent before the stream found it are asked for with `since`)
       let c: SupervisorClient | undefined = await ensureSupervisor(paths, project);
-      let since: string | undefined;
-      while (!signal?.aborted) {
-        if (c) {
+      let since: string | undefined = opts.since;
+      const over = (): boolean => opts.until !== undefined && new Date().toISOString() >= opts.until;
+      // the first request is made even with `until` past: it replays what came between `since` and `until`
+      for (let first = true; first || (!signal?.aborted && !over()); first = false) {
+        if (c && signal?.aborted) c.close();
+        else if (c) {
           const client = c;
           const stop = (): void => client.close();
           signal?.addEventListener('abort', stop, { once: true });
           try {
-            await client.request('events', since !== undefined ? { since } : {}, (e) => {
+            await client.request('events', { ...(since !== undefined ? { since } : {}), ...(opts.until !== undefined ? { until: opts.until } : {}) }, (e) => {
               since = (e as ContainerEvent).time;
               onEvent(e as ContainerEvent);
             });
@@ -151,7 +154,7 @@ export function createEngine(paths: Paths = defaultPaths()): Engine {
           }
           since ??= new Date().toISOString();
         }
-        if (signal?.aborted) return;
+        if (signal?.aborted || over()) return;
         await new Promise((r) => setTimeout(r, 250));
         c = await findSupervisor(paths, project);
       }

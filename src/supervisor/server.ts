@@ -109,12 +109,23 @@ async function dispatch(c: Controller, req: Request, sock: Socket, hooks: Server
     case 'rm':
       return handleRm(c, strList(p.ids), p.volumes === true, progress);
     case 'events': {
-      const fn = (e: ContainerEvent): void => send(sock, { id: req.id, event: e });
-      // a stream that lost its supervisor (down, then up) asks for what happened since: the events of this
-      // supervisor's first pass came before the stream found it (ISO times compare as strings)
+      // `until`: only what came before it, and the stream ends then (ISO times compare as strings)
+      const until = typeof p.until === 'string' ? p.until : undefined;
+      const fn = (e: ContainerEvent): void => {
+        if (until === undefined || e.time < until) send(sock, { id: req.id, event: e });
+      };
+      // `since`: what this supervisor remembers from after it (`events --since`; a stream that lost its
+      // supervisor, down then up, asks for what the new one did before the stream found it)
       if (typeof p.since === 'string') for (const e of c.recentEvents) if (e.time > p.since) fn(e);
+      const left = until === undefined ? Infinity : Date.parse(until) - Date.now();
+      if (left <= 0) return {};
       c.bus.on('event', fn);
-      await new Promise<void>((res) => sock.once('close', () => res()));
+      let timer: NodeJS.Timeout | undefined;
+      await new Promise<void>((res) => {
+        sock.once('close', () => res());
+        if (left !== Infinity) timer = setTimeout(res, Math.min(left, 2 ** 31 - 1));
+      });
+      clearTimeout(timer);
       c.bus.off('event', fn);
       return {};
     }

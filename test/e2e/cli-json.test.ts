@@ -67,3 +67,17 @@ describe('plain progress', () => {
     await env.ok(q, ['down', '-t', '1']);
   });
 });
+
+describe('events --since / --until', () => {
+  it('--since replays what happened, --until ends the stream (at once when it is past)', async () => {
+    const r = env.project('evwin', twoServices('3600'));
+    await env.ok(r, ['up', '-d']);
+    await env.ok(r, ['restart', 'app']);
+    const past = await env.ok(r, ['events', '--json', '--since', '5m', '--until', new Date(Date.now() + 200).toISOString()]);
+    const actions = objects(past).filter((e) => (e.attributes as { name: string }).name === `${r.name}-app-1`).map((e) => e.action);
+    expect(actions).toEqual(['create', 'start', 'die', 'destroy', 'create', 'start']);
+    // without --since nothing is replayed; an --until already past ends it with nothing printed
+    expect((await env.ok(r, ['events', '--json', '--until', '1s'])).stdout).toBe('');
+    await env.ok(r, ['down', '-t', '1']);
+  });
+});

@@ -1,4 +1,8 @@
-/** `events [--json] [SERVICE...]`: container events of the project, as they happen. */
+/**
+ * `events [--json] [--since T] [--until T] [SERVICE...]`: container events of the project, as they happen.
+ * T as for `logs` (RFC 3339, a Unix timestamp, or a Go duration before now). --since replays what the
+ * project's supervisor still holds (its last 256 events, since it started); --until ends the stream then.
+ */
 import type { Command } from 'commander';
 import type { ContainerEvent } from '../../api.js';
 
@@ -16,8 +20,17 @@ export function eventText(e: ContainerEvent): string {
 export function registerEvents(program: Command): void {
   program.command('events').description('Receive real time events from containers').argument('[service...]')
     .option('--json', 'output events as a stream of json objects')
-    .action(async (services: string[], flags: { json?: boolean }, cmd: Command) => {
-      const [{ createEngine }, ref] = await Promise.all([import('../../engine/index.js'), import('../project-ref.js')]);
+    .option('--since <time>', 'show the events since this time (RFC 3339, Unix timestamp, or a duration before now such as 10m)')
+    .option('--until <time>', 'stream the events until this time, then exit')
+    .action(async (services: string[], flags: { json?: boolean; since?: string; until?: string }, cmd: Command) => {
+      const [{ createEngine }, ref, lp, { TscError }] = await Promise.all([import('../../engine/index.js'), import('../project-ref.js'), import('../log-printer.js'), import('../../errors.js')]);
+      const time = (name: string, v: string | undefined): string | undefined => {
+        if (v === undefined) return undefined;
+        const t = lp.parseSince(v);
+        if (t === undefined) throw new TscError('USAGE', `invalid --${name} "${v}"`);
+        return new Date(t).toISOString();
+      };
+      const span = { ...(flags.since !== undefined ? { since: time('since', flags.since) } : {}), ...(flags.until !== undefined ? { until: time('until', flags.until) } : {}) };
       await ref.checkServices(cmd, services);
       // the file, when there is one, names each service's image (Compose's events carry it)
       const p = await ref.projectRef(cmd).catch(() => ref.projectRef(cmd, true));
@@ -33,6 +46,6 @@ export function registerEvents(program: Command): void {
         else {
           process.stdout.write(eventText(e));
         }
-      }, ac.signal);
+      }, ac.signal, span);
     });
 }
