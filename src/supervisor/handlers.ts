@@ -405,6 +405,9 @@ export async function handleDown(c: Controller, project: Project | undefined, op
         } else progress({ type: 'resource', resource: `Network ${n.name}`, status: 'Removed', done: true });
       }
     }
+    // the journal's write may still be in flight when there was nothing to remove (it is awaited only
+    // before a removal): its rename must not bring the state file back after this unlink
+    await journal.catch(() => undefined);
     rmSync(stateFile, { force: true }); // one unlink: not worth a thread-pool round trip
     c.deps.log(`down: done in ${Date.now() - t0} ms`);
     c.st = emptyState(c.st.name);

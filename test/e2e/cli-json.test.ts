@@ -6,6 +6,9 @@
  * Running for what an `up` leaves alone).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { eventually } from '../helpers/eventually.js';
 import { StackEnv } from '../helpers/stack.js';
 
 const env = new StackEnv('json');
@@ -79,5 +82,10 @@ describe('events --since / --until', () => {
     // without --since nothing is replayed; an --until already past ends it with nothing printed
     expect((await env.ok(r, ['events', '--json', '--until', '1s'])).stdout).toBe('');
     await env.ok(r, ['down', '-t', '1']);
+    // a down with nothing to remove leaves no state either (its journal write used to land after the unlink)
+    for (let i = 0; i < 3; i++) {
+      await env.ok(r, ['down']);
+      await eventually(() => !existsSync(join(env.root, 'projects', r.name)) || undefined, { what: 'no project directory after down', timeoutMs: 10_000 });
+    }
   });
 });
