@@ -62,9 +62,8 @@ describe('down with a running orphan on the project network', () => {
     await env.ok(p, ['up', '-d']);
     env.writeCompose(p.dir, `services:\n${service('web')}`);
     // the journal a plain `down` writes before it removes anything, left by a supervisor killed right then
-    const pid = env.supervisorPid(p.name);
-    expect(pid).toBeGreaterThan(0);
-    process.kill(pid as number, 'SIGKILL');
+    // with its watchdog: the next supervisor must be the one `up` starts after the files below are written
+    const pid = env.killSupervisorAndWatchdog(p.name);
     await eventually(() => {
       try {
         process.kill(pid as number, 0);

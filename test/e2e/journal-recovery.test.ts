@@ -42,9 +42,8 @@ describe('journal of a killed supervisor', () => {
     const oldPid = before?.Pid ?? 0;
     expect(oldPid).toBeGreaterThan(0);
 
-    const sup = env.supervisorPid(p.name) ?? 0;
-    expect(sup).toBeGreaterThan(0);
-    process.kill(sup, 'SIGKILL');
+    // with its watchdog: the next supervisor must be the one `up` starts after the files below are written
+    const sup = env.killSupervisorAndWatchdog(p.name);
     await eventually(() => !pidAlive(sup) || readFileSync(`/proc/${sup}/stat`, 'utf8').split(' ')[2] === 'Z', { what: 'supervisor gone' });
     // what the killed pass had written: both containers in its journal, the first one's retirement begun
     const dir = join(env.root, 'projects', p.name);

@@ -90,6 +90,24 @@ export class StackEnv {
     return existsSync(f) ? `--- supervisor log ---\n${readFileSync(f, 'utf8').slice(-4000)}` : '';
   }
 
+  /**
+   * SIGKILLs the project's supervisor and then its watchdog (src/supervisor/watchdog.ts), which would
+   * otherwise start a successor 2 s later: for tests that write a dead supervisor's files by hand and
+   * need the next supervisor to be the one their CLI starts. Returns the supervisor's pid.
+   */
+  killSupervisorAndWatchdog(name: string): number {
+    const sup = this.supervisorPid(name) ?? 0;
+    if (sup <= 0) throw new Error(`no supervisor for ${name}`);
+    process.kill(sup, 'SIGKILL'); // the supervisor this test's up started
+    try {
+      const wd = Number(readFileSync(join(this.root, 'projects', name, 'watchdog.pid'), 'utf8'));
+      if (readFileSync(`/proc/${wd}/cmdline`, 'utf8').split('\0')[1] === '--watchdog') process.kill(wd, 'SIGKILL'); // its watchdog
+    } catch {
+      // not started yet (it comes 1 s after the supervisor listens) or gone
+    }
+    return sup;
+  }
+
   /** Pid of the project's supervisor, from its lock file. */
   supervisorPid(name: string): number | undefined {
     try {
