@@ -138,7 +138,9 @@ export class StackEnv {
     // any container of ours still running: kill it through the runtime binary, by id
     const rt = join(REPO, 'native/build/tsc-runtime');
     for (const id of this.containerDirs()) spawnSync(rt, ['--root', join(this.runDir, 'runtime'), 'delete', '--force', id], { stdio: 'ignore' });
-    rmSync(this.base, { recursive: true, force: true });
+    // retried: a supervisor that answered its `down` may still be exiting, and writes its code cache
+    // (cache/supervisor/) at exit, racing this removal (ENOTEMPTY)
+    rmSync(this.base, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
   }
 }
 
