@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { codeCacheDir, loadCommonJs } from './code-cache.js';
 import { runEarly } from './early.js';
+import { earlyDownWritten } from './early-down.js';
 import { verbOf } from './verb-of.js';
 
 /** dist/cjs/manifest.json: which bundle serves which verb, and the dist/cli/main.js it was built with. */
@@ -39,9 +40,15 @@ export function boot(manifest: BundleManifest, argv: readonly string[] = process
   if (runEarly(args)) return true;
   const file = bundleFor(args, manifest);
   if (file === undefined) return false;
-  const loaded = loadCommonJs(file, codeCacheDir());
-  // at exit, the cache holds every function this run compiled, not only the top level
-  if (loaded.status !== 'hit') process.once('exit', loaded.save);
-  void (loaded.exports as { run(argv: readonly string[]): Promise<void> }).run(argv);
+  const run = (): void => {
+    const loaded = loadCommonJs(file, codeCacheDir());
+    // at exit, the cache holds every function this run compiled, not only the top level
+    if (loaded.status !== 'hit') process.once('exit', loaded.save);
+    void (loaded.exports as { run(argv: readonly string[]): Promise<void> }).run(argv);
+  };
+  // an early `down` goes out first: its connection completes on the loop's next turn (early-down.ts)
+  const written = earlyDownWritten();
+  if (written) void written.then(run);
+  else run();
   return true;
 }

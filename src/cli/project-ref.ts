@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import type { Project } from '../spec/model.js';
 import { TscError, isTscError } from '../errors.js';
 import { loadOptionsFrom, printWarnings } from './global-options.js';
+import { verbIndex } from './verb-of.js';
 
 export interface ProjectRef {
   name: string;
@@ -13,9 +14,18 @@ export interface ProjectRef {
 }
 
 export async function loadProjectFor(cmd: Command, services: string[] = []): Promise<Project> {
-  const { loadProject } = await import('../spec/index.js');
-  const r = await loadProject(loadOptionsFrom(cmd, { services }));
+  const [{ loadProject }, inputs] = await Promise.all([import('../spec/index.js'), import('../spec/inputs.js')]);
+  const opts = loadOptionsFrom(cmd, { services });
+  const env = { ...process.env } as Record<string, string>;
+  const { result: r, probes, volatile } = await inputs.recordInputs(() => loadProject(opts));
   printWarnings(r.warnings);
+  // what the supervisor keeps with this project, for a later `down` that skips the load (src/cli/early-down.ts)
+  const args = process.argv.slice(2);
+  const at = verbIndex(args);
+  inputs.rememberInputs(r.project, {
+    cwd: opts.cwd ?? process.cwd(), args: at < 0 ? args : args.slice(0, at), services: opts.services ?? [], env, probes, volatile,
+    warnings: r.warnings.map((w) => ({ location: w.location, path: w.path, message: w.message })),
+  });
   return r.project;
 }
 

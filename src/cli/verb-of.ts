@@ -8,13 +8,19 @@ const VALUE_OPTIONS = new Set(['-f', '--file', '-p', '--project-name', '--projec
 
 /** The verb the command line names, if any: the first word that is neither an option nor an option's value. */
 export function verbOf(args: readonly string[]): string | undefined {
+  const i = verbIndex(args);
+  return i < 0 ? undefined : args[i];
+}
+
+/** Where the verb is in the command line (-1: none); the arguments before it are the global options. */
+export function verbIndex(args: readonly string[]): number {
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
-    if (a === '--') return args[i + 1];
-    if (!a.startsWith('-')) return a;
+    if (a === '--') return i + 1 < args.length ? i + 1 : -1;
+    if (!a.startsWith('-')) return i;
     if (VALUE_OPTIONS.has(a)) i++;
   }
-  return undefined;
+  return -1;
 }
 
 /** Whether the command line only asks for the version: `-v`/`--version` among global options, no verb. */

@@ -4,11 +4,13 @@
  * work, and stay fast, whether or not a supervisor runs.
  */
 import type { Project } from '../spec/model.js';
+import { inputsOf, type LoadInputs } from '../spec/inputs.js';
 import type { ContainerInfo } from '../runtime/api.js';
 import type { ContainerEvent, ContainerSummary, Engine, OnProgress, ProgressEvent, TopResult, UpResult } from '../api.js';
 import { TscError, isTscError } from '../errors.js';
 import { defaultPaths, type Paths } from '../state/paths.js';
-import { ensureSupervisor, findSupervisor, SpareSupervisor, type SupervisorClient } from '../supervisor/client.js';
+import { ensureSupervisor, findSupervisor, SpareSupervisor, SupervisorClient } from '../supervisor/client.js';
+import { takeEarlyDown } from '../cli/early-down.js';
 import { createRuntime } from '../supervisor/deps.js';
 import { isServiceContainer } from '../supervisor/labels.js';
 import { toSummary } from './format.js';
@@ -18,6 +20,12 @@ import { streamLogs } from './logs.js';
 import { processesOf } from './top.js';
 
 const asProgress = (fn: OnProgress) => (e: unknown): void => fn(e as ProgressEvent);
+
+/** The load inputs of a project this CLI loaded, for its supervisor to keep (src/spec/inputs.ts). */
+const withInputs = (project: Project): { inputs?: LoadInputs } => {
+  const inputs = inputsOf(project);
+  return inputs ? { inputs } : {};
+};
 
 /** How long `down` waits for the supervisor to exit after its answer (it normally takes milliseconds). */
 const DOWN_EXIT_WAIT_MS = 5_000;
@@ -34,6 +42,66 @@ async function withClient<T>(paths: Paths, project: string, fn: (c: SupervisorCl
 function isUpResult(v: unknown): UpResult {
   const o = (typeof v === 'object' && v !== null ? v : {}) as { changed?: unknown; orphans?: unknown };
   return { changed: o.changed === true, orphans: Array.isArray(o.orphans) ? o.orphans.map(String) : [] };
+}
+
+/** A `down` the supervisor took from the command line alone (src/cli/early-down.ts). */
+export interface EarlyDown {
+  /** The project's name, as the supervisor has it. */
+  project: string;
+  /** The load warnings of the project (Compose prints them on every command that loads it). */
+  warnings: Array<{ location: string; path: string; message: string }>;
+  /** Its progress to `onProgress` (what came already first); resolves once the supervisor has exited. */
+  finish(onProgress: OnProgress): Promise<void>;
+}
+
+/**
+ * The early `down` this CLI sent, if its supervisor took it; undefined when none was sent or it was
+ * declined (the files then load and `down` is asked as usual).
+ */
+export async function claimEarlyDown(paths: Paths = defaultPaths()): Promise<EarlyDown | undefined> {
+  const sent = takeEarlyDown(paths);
+  const client = sent && !sent.failed ? SupervisorClient.adopt(sent.sock, 2) : undefined;
+  if (!client) {
+    sent?.sock.destroy();
+    return undefined;
+  }
+  const queued: unknown[] = [];
+  let sink: ((e: unknown) => void) | undefined;
+  let accept: (e: { project?: unknown; warnings?: unknown }) => void = () => undefined;
+  const accepted = new Promise<{ project?: unknown; warnings?: unknown }>((r) => (accept = r));
+  const answer = client.reply(1, (e) => {
+    if (typeof e === 'object' && e !== null && (e as { type?: unknown }).type === 'accepted') accept(e);
+    else if (sink) sink(e);
+    else queued.push(e);
+  });
+  answer.catch(() => undefined); // awaited in finish()
+  // the first word decides: "accepted", or an answer without it (declined; an older supervisor's error)
+  const first = await Promise.race([accepted, answer.then(() => undefined, () => undefined)]);
+  if (!first) {
+    client.close();
+    return undefined;
+  }
+  return {
+    project: typeof first.project === 'string' ? first.project : sent!.project,
+    warnings: Array.isArray(first.warnings) ? (first.warnings as EarlyDown['warnings']) : [],
+    finish: async (onProgress) => {
+      sink = asProgress(onProgress);
+      for (const e of queued.splice(0)) sink(e);
+      try {
+        await answer;
+        await exitOf(client);
+      } finally {
+        client.close();
+      }
+    },
+  };
+}
+
+/** The supervisor exits after answering a down (see down below); waits for that, a few seconds at most. */
+async function exitOf(c: SupervisorClient): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([c.ended, new Promise<void>((r) => (timer = setTimeout(r, DOWN_EXIT_WAIT_MS)))]);
+  clearTimeout(timer);
 }
 
 export function createEngine(paths: Paths = defaultPaths()): Engine {
@@ -70,7 +138,7 @@ export function createEngine(paths: Paths = defaultPaths()): Engine {
     },
 
     up: (project, opts, onProgress) =>
-      withClient(paths, project.name, async (c) => isUpResult(await c.request('up', { project, options: opts }, asProgress(onProgress))), takeSpare()),
+      withClient(paths, project.name, async (c) => isUpResult(await c.request('up', { project, options: opts, ...withInputs(project) }, asProgress(onProgress))), takeSpare()),
 
     down: async (project, opts, onProgress) => {
       const name = typeof project === 'string' ? project : project.name;
@@ -78,9 +146,7 @@ export function createEngine(paths: Paths = defaultPaths()): Engine {
         await c.request('down', { ...(typeof project === 'string' ? {} : { project }), options: opts }, asProgress(onProgress));
         // the supervisor exits after answering a down, its helpers gone before the answer: its end of the
         // socket closes as it calls exit, so returning then leaves no process of the project behind
-        let timer: NodeJS.Timeout | undefined;
-        await Promise.race([c.ended, new Promise<void>((r) => (timer = setTimeout(r, DOWN_EXIT_WAIT_MS)))]);
-        clearTimeout(timer);
+        await exitOf(c);
       });
     },
 
@@ -104,7 +170,7 @@ export function createEngine(paths: Paths = defaultPaths()): Engine {
     },
 
     scale: (project: Project, scale, onProgress) =>
-      withClient(paths, project.name, async (c) => isUpResult(await c.request('scale', { project, scale }, asProgress(onProgress)))),
+      withClient(paths, project.name, async (c) => isUpResult(await c.request('scale', { project, scale, ...withInputs(project) }, asProgress(onProgress)))),
 
     restart: async (project, services, opts, onProgress) => {
       await withClient(paths, project, (c) => c.request('restart', { services, ...opts }, asProgress(onProgress)));

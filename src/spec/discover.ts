@@ -6,7 +6,7 @@
  * compose.override.yaml, docker-compose.override.yml, docker-compose.override.yaml, whichever the main file
  * is), and several candidates give a warning naming the one used, as compose-go does.
  */
-import { existsSync, statSync } from 'node:fs';
+import { specFs } from './inputs.js';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { TscError } from '../errors.js';
 
@@ -22,13 +22,7 @@ export interface Discovered {
   warnings?: string[];
 }
 
-function isFile(p: string): boolean {
-  try {
-    return statSync(p).isFile();
-  } catch {
-    return false;
-  }
-}
+const isFile = (p: string): boolean => specFs.isFile(p);
 
 /** The default file of `dir` or of its nearest parent, with its override file if present. */
 export function searchUp(start: string, warnings: string[] = []): string[] | undefined {
@@ -59,7 +53,7 @@ export function discoverFiles(opts: {
   if (opts.files && opts.files.length > 0) {
     const files = opts.files.map((f) => abs(opts.cwd, f));
     for (const f of files) {
-      if (f !== '-' && !existsSync(f)) throw new TscError('SPEC_NOT_FOUND', `open ${f}: no such file or directory`);
+      if (f !== '-' && !specFs.exists(f)) throw new TscError('SPEC_NOT_FOUND', `open ${f}: no such file or directory`);
     }
     return { files, source: 'flag' };
   }
@@ -70,7 +64,7 @@ export function discoverFiles(opts: {
     // relative to the working directory, not --project-directory (compose-go absolutePaths)
     const files = fromEnv.split(sep).filter((f) => f.trim() !== '').map((f) => abs(opts.cwd, f.trim()));
     for (const f of files) {
-      if (!existsSync(f)) throw new TscError('SPEC_NOT_FOUND', `open ${f}: no such file or directory (from COMPOSE_FILE)`);
+      if (!specFs.exists(f)) throw new TscError('SPEC_NOT_FOUND', `open ${f}: no such file or directory (from COMPOSE_FILE)`);
     }
     return { files, source: 'env' };
   }

@@ -5,7 +5,7 @@
  * by now (load-paths.ts). Long form `{path, required: false}` skips a missing file; a missing required file
  * is a located error, as in Compose. `format: raw` reads values as written (env.ts parseRawEnv).
  */
-import { readFileSync } from 'node:fs';
+import { specFs } from './inputs.js';
 import type { SourceDoc, SpecProblem } from './source.js';
 import { parseEnv, parseRawEnv, EnvSyntaxError } from './env.js';
 import type { Lookup } from './interpolate.js';
@@ -38,7 +38,7 @@ export function foldEnvFiles(doc: SourceDoc, lookup: Lookup, problems: SpecProbl
       }
       let text: string;
       try {
-        text = readFileSync(path, 'utf8');
+        text = specFs.read(path);
       } catch (e) {
         if (!required && errnoCode(e) === 'ENOENT') return;
         problems.push({ severity: 'error', position: doc.positionOf(at), path: at, message: envFileError(path, errnoCode(e) ?? String(e)) });

@@ -7,7 +7,7 @@
  * Its services, networks, volumes, secrets and configs are added to the including file; a name defined
  * differently on both sides is an error (Compose: "conflicts with imported resource"). Cycles are errors.
  */
-import { existsSync, statSync } from 'node:fs';
+import { specFs } from './inputs.js';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { SourceDoc, SpecProblem } from './source.js';
 import { TscError } from '../errors.js';
@@ -39,12 +39,12 @@ export function applyIncludes(doc: SourceDoc, dir: string, session: Session, sta
     };
     for (const p of paths) {
       if (stack.includes(p)) return fail(at, `include cycle: ${[...stack, p].join(' -> ')}`);
-      if (!existsSync(p)) return fail(at, `included file ${p} not found`);
-      if (!statSync(p).isFile()) return fail(at, `included path ${p} is not a file`);
+      if (!specFs.exists(p)) return fail(at, `included file ${p} not found`);
+      if (!specFs.isFile(p)) return fail(at, `included path ${p} is not a file`);
     }
     const pd = isObject(entry) && typeof entry.project_directory === 'string' ? abs(entry.project_directory) : dirname(paths[0] as string);
     const named = isObject(entry) ? strings(entry.env_file)?.map(abs) : undefined;
-    const envFiles = named ?? (existsSync(join(pd, '.env')) ? [join(pd, '.env')] : []);
+    const envFiles = named ?? (specFs.exists(join(pd, '.env')) ? [join(pd, '.env')] : []);
     let vars: Record<string, string | undefined>;
     try {
       // the including project's environment (process env and its .env) first, the env files add the rest

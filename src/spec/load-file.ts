@@ -3,7 +3,7 @@
  * schema check, on a view without `!reset`/`!override` wrappers), `include:`, path rebasing, `extends:`.
  * All problems of the file are thrown together once; warnings go to the session.
  */
-import { readFileSync } from 'node:fs';
+import { specFs } from './inputs.js';
 import { dirname } from 'node:path';
 import { TscError, errnoCode } from '../errors.js';
 import { formatProblem, type SourceDoc, type SpecProblem } from './source.js';
@@ -27,8 +27,8 @@ export interface Session {
 
 export function readText(file: string, session: Session): string {
   try {
-    if (file === '-') return (session.stdin ??= readFileSync(0, 'utf8')); // kept: stdin reads once
-    return readFileSync(file, 'utf8');
+    if (file === '-') return (session.stdin ??= specFs.read(0)); // kept: stdin reads once
+    return specFs.read(file);
   } catch (e) {
     const code = errnoCode(e);
     if (code === 'ENOENT') throw new TscError('SPEC_NOT_FOUND', `open ${file}: no such file or directory`);

@@ -3,7 +3,7 @@
  * file (load-file.ts), merge them in order, fold services' env_file into environment, pick the project name
  * and the active profiles, then hand the merged document to area 2's normalize.
  */
-import { existsSync } from 'node:fs';
+import { specFs } from './inputs.js';
 import { basename, dirname, join, resolve } from 'node:path';
 import { TscError } from '../errors.js';
 import type { LoadResult, SpecWarning } from './model.js';
@@ -36,9 +36,9 @@ function readEnvironment(opts: LoadOptions, dir: string, osEnv: Record<string, s
   const named = opts.envFiles && opts.envFiles.length > 0 ? opts.envFiles : osEnv.COMPOSE_ENV_FILES?.split(',').filter((f) => f.trim() !== '');
   if (named && named.length > 0) {
     envFiles = named.map((f) => resolve(cwd, f.trim()));
-    for (const f of envFiles) if (!existsSync(f)) throw new TscError('SPEC_NOT_FOUND', `couldn't find env file: ${f}`);
+    for (const f of envFiles) if (!specFs.exists(f)) throw new TscError('SPEC_NOT_FOUND', `couldn't find env file: ${f}`);
   } else {
-    envFiles = existsSync(join(dir, '.env')) ? [join(dir, '.env')] : [];
+    envFiles = specFs.exists(join(dir, '.env')) ? [join(dir, '.env')] : [];
   }
   return { vars: readEnvFiles(envFiles, osEnv, (f) => readText(f, session)), envFiles, dotEnv: !(named && named.length > 0) };
 }

@@ -20,6 +20,12 @@ const SAVE_AFTER_MS = 4_000;
 
 /** Where main.ts finds how its code was loaded (hit, miss, ...: src/cli/code-cache.ts). */
 export const CACHE_STATUS = Symbol.for('tscompose.supervisor-code-cache');
+/**
+ * Where main.ts finds the cache's save (absent: nothing to save). A `down` saves it before its answer:
+ * saved at exit instead, the process would still be writing it when the CLI returns (a process left
+ * behind, for a moment, by a `down` on a new install). Saving twice writes once.
+ */
+export const CACHE_SAVE = Symbol.for('tscompose.supervisor-code-cache-save');
 
 /** dist/ of this file (dist/supervisor/main.cjs). */
 const distDir = (): string => fileURLToPath(new URL('..', import.meta.url));
@@ -51,4 +57,5 @@ export function bootSupervisor(): void {
   // after a first `up` of a supervisor that lives on; else at its exit (after `down` was answered)
   setTimeout(loaded.save, SAVE_AFTER_MS).unref();
   process.once('exit', loaded.save);
+  (globalThis as Record<symbol, unknown>)[CACHE_SAVE] = loaded.save;
 }

@@ -24,14 +24,34 @@ export class SupervisorClient {
   /** Resolves when the connection is closed (a supervisor that exits closes it). */
   readonly ended: Promise<void>;
 
+  private closed = false;
+
   private constructor(private readonly sock: Socket) {
     onLines(sock, (m) => this.onMessage(m));
     this.ended = new Promise((resolve) => sock.once('close', () => resolve()));
     sock.on('close', () => {
+      this.closed = true;
       for (const p of this.pending.values()) p.reject(new TscError('SUPERVISOR', 'the supervisor closed the connection'));
       this.pending.clear();
     });
     sock.on('error', () => undefined);
+  }
+
+  /**
+   * A connection opened, and requests `1 .. nextId - 1` written on it, before this module loaded (src/cli/
+   * early-down.ts); its answers wait in the socket. Undefined when it has failed or closed already.
+   */
+  static adopt(sock: Socket, nextId: number): SupervisorClient | undefined {
+    if (sock.destroyed) return undefined;
+    const c = new SupervisorClient(sock);
+    c.nextId = nextId;
+    return c;
+  }
+
+  /** The answer to a request sent before adopt(), its events to `onEvent`. */
+  reply(id: number, onEvent: (e: unknown) => void): Promise<unknown> {
+    if (this.closed) return Promise.reject(new TscError('SUPERVISOR', 'the supervisor closed the connection'));
+    return new Promise((resolve, reject) => this.pending.set(id, { onEvent, resolve, reject }));
   }
 
   static connect(path: string): Promise<SupervisorClient> {

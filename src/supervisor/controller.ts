@@ -8,6 +8,7 @@ import { EventEmitter } from 'node:events';
 import { rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Project, Service } from '../spec/model.js';
+import type { LoadInputs } from '../spec/inputs.js';
 import type { ContainerInfo } from '../runtime/api.js';
 import type { LocalImage } from '../image/api.js';
 import type { ContainerEvent, OnProgress, ResourceProgress } from '../api.js';
@@ -113,6 +114,12 @@ export class Controller {
   /** Containers being retired, for a successor if this supervisor is killed meanwhile (retiring.ts). */
   readonly retiring: RetiringMarkers;
   closed = false;
+  /**
+   * The load inputs of the project a CLI last sent with `up` or `scale`, and that project: a `down` whose
+   * command line would load the same (src/spec/inputs.ts) starts before its CLI has loaded anything.
+   * Valid only while `st.project` is still that object.
+   */
+  loaded: { inputs: LoadInputs; project: Project } | undefined;
 
   constructor(
     public st: ProjectState,

@@ -233,6 +233,8 @@ async function main(args: readonly string[]): Promise<void> {
     if (removed) await Promise.all((await readdir(dir).catch(() => [] as string[])).filter((f) => f !== lockName).map((f) => rm(join(dir, f), { recursive: true, force: true })));
     await lock.release();
     if (removed) await rmdir(dir).catch(() => undefined);
+    // a first run's code cache, not at exit: the CLI of a `down` returns once this process is gone (boot.ts)
+    ((globalThis as Record<symbol, unknown>)[Symbol.for('tscompose.supervisor-code-cache-save')] as (() => void) | undefined)?.();
   })());
   const shutdown = async (removed: boolean): Promise<void> => {
     if (exiting) return;

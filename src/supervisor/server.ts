@@ -13,6 +13,7 @@ import { handleDown, handleScale, handleStart, handleStop, handleUp, hasAnyConta
 import { handlePause } from './handle-pause.js';
 import { handleRm } from './handle-rm.js';
 import { isRequest, onLines, send, type Request } from './protocol.js';
+import { asLoadInputs, inputsDiffer } from '../spec/inputs.js';
 import { willRestart } from './restarting.js';
 import { isServiceContainer } from './labels.js';
 import { isFrozen } from '../runtime/freezer.js';
@@ -41,6 +42,31 @@ const projectOf = (v: unknown): Project => {
   return v as Project;
 };
 
+/** Keeps the load inputs sent with the project now in effect (none: nothing kept). */
+function keepInputs(c: Controller, project: Project, inputs: unknown): void {
+  const li = asLoadInputs(inputs);
+  c.loaded = li && c.st.project === project ? { inputs: li, project } : undefined;
+}
+
+/**
+ * The project an early `down` is about: the one kept, if the command line's directory, global options,
+ * environment and the files its load would read are all what they were when it was loaded.
+ */
+function earlyDownProject(c: Controller, early: unknown): { project: Project; warnings: unknown[] } | undefined {
+  const kept = c.loaded;
+  if (!kept || c.closed || c.st.project !== kept.project || typeof early !== 'object' || early === null) {
+    c.deps.log('down: the files are loaded by the command line (no load inputs kept for the project in effect)');
+    return undefined;
+  }
+  const e = early as { cwd?: unknown; args?: unknown; env?: unknown };
+  if (typeof e.cwd !== 'string' || !Array.isArray(e.args) || typeof e.env !== 'object' || e.env === null) return undefined;
+  const ask = { cwd: e.cwd, args: e.args.map(String), env: e.env as Record<string, string> };
+  const differs = inputsDiffer(kept.inputs, ask);
+  if (differs === undefined) return { project: kept.project, warnings: kept.inputs.warnings };
+  c.deps.log(`down: the files are loaded by the command line (${differs})`);
+  return undefined;
+}
+
 async function dispatch(c: Controller, req: Request, sock: Socket, hooks: ServerHooks): Promise<unknown> {
   const p = req.params;
   const progress = (e: ProgressEvent): void => send(sock, { id: req.id, event: e });
@@ -49,8 +75,12 @@ async function dispatch(c: Controller, req: Request, sock: Socket, hooks: Server
       return { pid: process.pid, project: c.st.name };
     case 'up':
       try {
-        return await handleUp(c, projectOf(p.project), p.options as UpOptions, progress);
+        const project = projectOf(p.project);
+        const result = await handleUp(c, project, p.options as UpOptions, progress);
+        keepInputs(c, project, p.inputs);
+        return result;
       } catch (e) {
+        c.loaded = undefined;
         // a first up that failed before making anything undid what it made (handlers.ts, undoFailedUp):
         // nothing is left for this supervisor, which goes as after a down
         if (c.st.project === undefined && !c.closed && !(await hasAnyContainer(c))) {
@@ -59,8 +89,13 @@ async function dispatch(c: Controller, req: Request, sock: Socket, hooks: Server
         }
         throw e;
       }
-    case 'scale':
-      return handleScale(c, projectOf(p.project), p.scale as Record<string, number>, progress);
+    case 'scale': {
+      const project = projectOf(p.project);
+      c.loaded = undefined;
+      const result = await handleScale(c, project, p.scale as Record<string, number>, progress);
+      keepInputs(c, project, p.inputs);
+      return result;
+    }
     case 'stop':
       return handleStop(c, strList(p.services), num(p.timeoutMs), progress);
     case 'kill':
@@ -74,9 +109,17 @@ async function dispatch(c: Controller, req: Request, sock: Socket, hooks: Server
       return handleStart(c, sel, progress, true);
     }
     case 'down': {
+      let project = p.project === undefined ? undefined : projectOf(p.project);
+      if (p.early !== undefined) {
+        // a `down` sent before its CLI loaded the files: served only if they would load the project kept
+        const kept = earlyDownProject(c, p.early);
+        if (!kept) return { declined: true };
+        project = kept.project;
+        send(sock, { id: req.id, event: { type: 'accepted', project: c.st.name, warnings: kept.warnings } });
+      }
       hooks.onDownBegin?.();
       try {
-        await handleDown(c, p.project === undefined ? undefined : projectOf(p.project), p.options as DownOptions, progress, hooks.stateFile);
+        await handleDown(c, project, p.options as DownOptions, progress, hooks.stateFile);
       } catch (e) {
         hooks.onDownFailed?.();
         throw e;

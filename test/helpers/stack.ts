@@ -59,9 +59,9 @@ export class StackEnv {
     writeFileSync(join(dir, 'compose.yaml'), yaml);
   }
 
-  run(p: { name: string; dir: string }, args: string[], timeoutMs = 120_000): Promise<CliResult> {
+  run(p: { name: string; dir: string }, args: string[], timeoutMs = 120_000, extraEnv: Record<string, string> = {}): Promise<CliResult> {
     return new Promise((res) => {
-      const child = spawn(process.execPath, [BIN, '-p', p.name, ...args], { cwd: p.dir, env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [BIN, '-p', p.name, ...args], { cwd: p.dir, env: { ...this.env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -1,6 +1,7 @@
 /** `down [-v] [--remove-orphans] [-t N] [--rmi local|all]`: stop and remove containers, networks (volumes with -v, images with --rmi). */
 import type { Command } from 'commander';
 import { JSON_OPTION } from '../run.js';
+import { printWarnings } from '../global-options.js';
 
 export function registerDown(program: Command): void {
   program
@@ -13,10 +14,18 @@ export function registerDown(program: Command): void {
     .option('--progress <mode>', 'progress output: auto, tty, plain, json, quiet')
     .option(...JSON_OPTION)
     .action(async (flags: { volumes?: boolean; removeOrphans?: boolean; timeout?: string; rmi?: string }, cmd: Command) => {
-      const [{ createEngine }, ref, { withProgress }, rmi, { removalSteps }] = await Promise.all([
+      const [{ createEngine, claimEarlyDown }, ref, { withProgress }, rmi, { removalSteps }] = await Promise.all([
         import('../../engine/index.js'), import('../project-ref.js'), import('../progress.js'), import('./down-rmi.js'), import('../progress-names.js'),
       ]);
       const mode = rmi.parseRmi(flags.rmi);
+      // sent before this module loaded, and taken by the supervisor: the files need not load (src/cli/early-down.ts)
+      const early = await claimEarlyDown();
+      if (early) {
+        if (process.env.TSCOMPOSE_DEBUG) process.stderr.write('debug: down taken by the supervisor before the files loaded\n');
+        printWarnings(early.warnings);
+        await withProgress(ref.progressMode(cmd), `Removing project ${early.project}`, (reported) => early.finish(removalSteps(reported)));
+        process.exit();
+      }
       const p = await ref.projectRef(cmd);
       const t = ref.timeoutMs(flags.timeout);
       const engine = createEngine();
