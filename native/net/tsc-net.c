@@ -51,6 +51,7 @@
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define TSC_MAX_LINKS 16
@@ -717,7 +718,28 @@ static void nft_warm(void) {
   nft.errbuf(nft.ctx);
 }
 
+// A table deletion runs in a child while the next requests go on: `down` asks for the tables' deletion
+// and then the links', and each waits in the kernel (the links ~30 ms, the tables ~6 ms) on locks of
+// their own (the nf_tables commit mutex, RTNL). The next nft request waits for it (ordered after it),
+// and so does the exit (nothing of a `down` is left running when its helper has gone).
+static pid_t nftdel_child;
+
+static void wait_nftdel(void) {
+  if (nftdel_child <= 0) return;
+  while (waitpid(nftdel_child, NULL, 0) < 0 && errno == EINTR) {
+  }
+  nftdel_child = 0;
+}
+
+static int serve_requests(void);
+
 static int serve(void) {
+  int r = serve_requests();
+  wait_nftdel();
+  return r;
+}
+
+static int serve_requests(void) {
   static char *argv[TSC_MAX_ARGS];
   pid_t parent = getppid();
   struct sigaction sa = {.sa_handler = on_term}; // no SA_RESTART: a blocked read() returns EINTR
@@ -748,6 +770,19 @@ static int serve(void) {
       // the tokens pointed into the input buffer, which fill() may have moved
       argv[1] = "nft";
       argc = 2;
+    }
+    if (!strcmp(argv[1], "nft") || !strcmp(argv[1], "nftdel")) wait_nftdel();
+    if (!strcmp(argv[1], "nftdel")) {
+      pid_t pid = fork();
+      if (pid == 0) {
+        reply(id, dispatch(argc - 1, argv + 1, NULL)); // one write of one line: atomic on the pipe
+        _exit(0);
+      }
+      if (pid > 0) {
+        nftdel_child = pid;
+        continue;
+      }
+      // no fork: done here, in order
     }
     int status = dispatch(argc - 1, argv + 1, script);
     free(script);

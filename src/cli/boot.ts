@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { codeCacheDir, loadCommonJs } from './code-cache.js';
 import { runEarly } from './early.js';
-import { earlyDownWritten } from './early-down.js';
+import { earlyRequestWritten } from './early-request.js';
 import { verbOf } from './verb-of.js';
 
 /** dist/cjs/manifest.json: which bundle serves which verb, and the dist/cli/main.js it was built with. */
@@ -46,8 +46,8 @@ export function boot(manifest: BundleManifest, argv: readonly string[] = process
     if (loaded.status !== 'hit') process.once('exit', loaded.save);
     void (loaded.exports as { run(argv: readonly string[]): Promise<void> }).run(argv);
   };
-  // an early `down` goes out first: its connection completes on the loop's next turn (early-down.ts)
-  const written = earlyDownWritten();
+  // an early request goes out first: its connection completes on the loop's next turn (early-request.ts)
+  const written = earlyRequestWritten();
   if (written) void written.then(run);
   else run();
   return true;

@@ -4,13 +4,13 @@
  * own start and project load (the CLI was ~250 ms into its start before it got to spawn it). The child is
  * left on globalThis for the CLI's engine to claim (src/supervisor/client.ts); a CLI that exits without
  * claiming it closes the spare's stdin, and the spare exits. Only node: built-ins here, loaded on use.
- * `--version` is answered here too, and a plain `down` is sent to the supervisor (src/cli/early-down.ts).
+ * `--version` is answered here too, and a plain `down` or a `ps` is sent to the supervisor (src/cli/early-request.ts).
  */
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { defaultPaths, type Paths } from '../state/paths.js';
 import { fsHintHost, projectHint } from './project-hint.js';
-import { sendEarlyDown } from './early-down.js';
+import { sendEarlyRequest } from './early-request.js';
 import { asksVersionOnly, verbOf } from './verb-of.js';
 
 /**
@@ -90,7 +90,7 @@ export function runEarly(args: readonly string[] = process.argv.slice(2)): boole
     return true;
   }
   const launched = launcherSpare(process.env);
-  sendEarlyDown(args, process.env);
+  sendEarlyRequest(args, process.env);
   if (wantsEarlySpare(args)) {
     const early: Early = { child: launched ?? spawnSpare(process.env, projectHint(args, process.env, fsHintHost)), paths: defaultPaths() };
     (globalThis as Record<symbol, unknown>)[KEY] = early;

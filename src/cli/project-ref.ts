@@ -19,7 +19,7 @@ export async function loadProjectFor(cmd: Command, services: string[] = []): Pro
   const env = { ...process.env } as Record<string, string>;
   const { result: r, probes, volatile } = await inputs.recordInputs(() => loadProject(opts));
   printWarnings(r.warnings);
-  // what the supervisor keeps with this project, for a later `down` that skips the load (src/cli/early-down.ts)
+  // what the supervisor keeps with this project, for a later `down` that skips the load (src/cli/early-request.ts)
   const args = process.argv.slice(2);
   const at = verbIndex(args);
   inputs.rememberInputs(r.project, {

@@ -10,7 +10,7 @@ import type { ContainerEvent, ContainerSummary, Engine, OnProgress, ProgressEven
 import { TscError, isTscError } from '../errors.js';
 import { defaultPaths, type Paths } from '../state/paths.js';
 import { ensureSupervisor, findSupervisor, SpareSupervisor, SupervisorClient } from '../supervisor/client.js';
-import { takeEarlyDown } from '../cli/early-down.js';
+import { takeEarlyRequest } from '../cli/early-request.js';
 import { createRuntime } from '../supervisor/deps.js';
 import { isServiceContainer } from '../supervisor/labels.js';
 import { toSummary } from './format.js';
@@ -44,7 +44,7 @@ function isUpResult(v: unknown): UpResult {
   return { changed: o.changed === true, orphans: Array.isArray(o.orphans) ? o.orphans.map(String) : [] };
 }
 
-/** A `down` the supervisor took from the command line alone (src/cli/early-down.ts). */
+/** A `down` the supervisor took from the command line alone (src/cli/early-request.ts). */
 export interface EarlyDown {
   /** The project's name, as the supervisor has it. */
   project: string;
@@ -59,7 +59,7 @@ export interface EarlyDown {
  * declined (the files then load and `down` is asked as usual).
  */
 export async function claimEarlyDown(paths: Paths = defaultPaths()): Promise<EarlyDown | undefined> {
-  const sent = takeEarlyDown(paths);
+  const sent = takeEarlyRequest('down', paths);
   const client = sent && !sent.failed ? SupervisorClient.adopt(sent.sock, 2) : undefined;
   if (!client) {
     sent?.sock.destroy();
@@ -97,6 +97,24 @@ export async function claimEarlyDown(paths: Paths = defaultPaths()): Promise<Ear
   };
 }
 
+/** The answer to the `ps` this CLI sent early for `project` (all rows, one-offs too); undefined when there is none. */
+async function earlyPs(paths: Paths, project: string): Promise<unknown[] | undefined> {
+  const sent = takeEarlyRequest('ps', paths, project);
+  const client = sent && !sent.failed ? SupervisorClient.adopt(sent.sock, 2) : undefined;
+  if (!client) {
+    sent?.sock.destroy();
+    return undefined;
+  }
+  try {
+    const rows = await client.reply(1, () => undefined);
+    return Array.isArray(rows) ? rows : undefined;
+  } catch {
+    return undefined; // no supervisor answered: as without the early request
+  } finally {
+    client.close();
+  }
+}
+
 /** The supervisor exits after answering a down (see down below); waits for that, a few seconds at most. */
 async function exitOf(c: SupervisorClient): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
@@ -116,11 +134,16 @@ export function createEngine(paths: Paths = defaultPaths()): Engine {
    * `oneOffs`: with the one-off `run` containers (only `ps` lists them; logs, top and exec are the services').
    */
   const containers = async (project: string, oneOffs = false): Promise<{ info: ContainerInfo; health: string; restarting?: boolean; paused?: boolean }[]> => {
+    type Row = ContainerInfo & { health: string; restarting?: boolean; paused?: boolean };
+    const rowsOf = (rows: Row[]): { info: ContainerInfo; health: string; restarting?: boolean; paused?: boolean }[] =>
+      rows.filter((r) => oneOffs || isServiceContainer(r)).map((r) => ({ info: r, health: r.health, restarting: r.restarting === true, ...(typeof r.paused === 'boolean' ? { paused: r.paused } : {}) }));
+    // asked by `ps` before this module loaded (src/cli/early-request.ts), with the one-off containers
+    const early = await earlyPs(paths, project);
+    if (early) return rowsOf(early as Row[]);
     const sup = await findSupervisor(paths, project);
     if (sup) {
       try {
-        const rows = (await sup.request('ps', oneOffs ? { oneOffs: true } : {})) as (ContainerInfo & { health: string; restarting?: boolean; paused?: boolean })[];
-        return rows.filter((r) => oneOffs || isServiceContainer(r)).map((r) => ({ info: r, health: r.health, restarting: r.restarting === true, ...(typeof r.paused === 'boolean' ? { paused: r.paused } : {}) }));
+        return rowsOf((await sup.request('ps', oneOffs ? { oneOffs: true } : {})) as Row[]);
       } finally {
         sup.close();
       }

@@ -4,9 +4,9 @@
  * whose existence or kind decided something, and the environment. The spec layer's file access goes
  * through `specFs`; `recordInputs` turns recording on around one load.
  *
- * The one user: a plain `down` (src/cli/early-down.ts) sends its command line to the project's supervisor
+ * The one user: a plain `down` (src/cli/early-request.ts) sends its command line to the project's supervisor
  * before the CLI has loaded anything, and the supervisor, which keeps the inputs of the project it was
- * given, starts the down at once when nothing differs (src/supervisor/early-down.ts); else it declines
+ * given, starts the down at once when nothing differs (src/supervisor/server.ts); else it declines
  * and the CLI loads the files as any command does.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';

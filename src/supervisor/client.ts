@@ -39,7 +39,7 @@ export class SupervisorClient {
 
   /**
    * A connection opened, and requests `1 .. nextId - 1` written on it, before this module loaded (src/cli/
-   * early-down.ts); its answers wait in the socket. Undefined when it has failed or closed already.
+   * early-request.ts); its answers wait in the socket. Undefined when it has failed or closed already.
    */
   static adopt(sock: Socket, nextId: number): SupervisorClient | undefined {
     if (sock.destroyed) return undefined;

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { earlyDownOptions } from '../../src/cli/early-down.js';
+import { earlyDownOptions } from '../../src/cli/early-request.js';
 import { verbIndex, verbOf } from '../../src/cli/verb-of.js';
 import { inputsDiffer, recordInputs, type LoadInputs } from '../../src/spec/inputs.js';
 import { loadProject } from '../../src/spec/index.js';

@@ -18,7 +18,7 @@ export function registerDown(program: Command): void {
         import('../../engine/index.js'), import('../project-ref.js'), import('../progress.js'), import('./down-rmi.js'), import('../progress-names.js'),
       ]);
       const mode = rmi.parseRmi(flags.rmi);
-      // sent before this module loaded, and taken by the supervisor: the files need not load (src/cli/early-down.ts)
+      // sent before this module loaded, and taken by the supervisor: the files need not load (src/cli/early-request.ts)
       const early = await claimEarlyDown();
       if (early) {
         if (process.env.TSCOMPOSE_DEBUG) process.stderr.write('debug: down taken by the supervisor before the files loaded\n');
