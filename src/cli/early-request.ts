@@ -12,6 +12,9 @@
  * - `ps` asks for the containers (it changes nothing); the verb uses the answer if the project it then
  *   computes is the one asked.
  *
+ * Run through bin/tscompose, a `down` has gone before Node started (native/launch/tsc-launch.c --early,
+ * the same request ~50 ms sooner); this module then only takes its connection over.
+ *
  * The project's name comes from -p, COMPOSE_PROJECT_NAME or the directory rule (src/cli/project-hint.ts):
  * a wrong name reaches another project's supervisor, whose inputs then do not match (down), or whose
  * answer the verb does not use (ps). Only node: built-ins here, loaded on use.
@@ -82,8 +85,35 @@ function earlyRequest(args: readonly string[], env: NodeJS.ProcessEnv): { verb: 
   return undefined;
 }
 
+/**
+ * The request bin/ sent before Node started (native/launch/tsc-launch.c --early): its connection is fd N of
+ * TSCOMPOSE_EARLY_REQUEST="N VERB PROJECT" ("none": it found no supervisor). The variable goes from the
+ * environment at once (no child inherits it, and the environment compared is the user's). True when bin/
+ * took care of it (sent, or found there is nobody to ask).
+ */
+function launcherRequest(env: NodeJS.ProcessEnv): boolean {
+  const v = env.TSCOMPOSE_EARLY_REQUEST;
+  delete env.TSCOMPOSE_EARLY_REQUEST;
+  if (v === 'none') return true;
+  const m = v === undefined ? null : /^(\d+) (down) ([a-z0-9][a-z0-9_-]*)$/.exec(v);
+  if (!m) return false;
+  try {
+    const { Socket } = process.getBuiltinModule('node:net') as typeof import('node:net');
+    const sock = new Socket({ fd: Number(m[1]), readable: true, writable: true });
+    const sent: SentRequest = { verb: m[2] as SentRequest['verb'], sock, project: m[3]!, paths: defaultPaths(env), failed: false, written: Promise.resolve() };
+    sock.on('error', () => {
+      sent.failed = true;
+    });
+    (globalThis as Record<symbol, unknown>)[KEY] = sent;
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Sends the early request when the command line has one (see above); nothing otherwise. */
 export function sendEarlyRequest(args: readonly string[], env: NodeJS.ProcessEnv): void {
+  if (launcherRequest(env)) return;
   const req = earlyRequest(args, env);
   if (!req) return;
   const project = projectHint(args, env, fsHintHost);

@@ -5,8 +5,10 @@
  * between `up` and `down` and check the result, and check that an unchanged project takes the early way
  * (TSCOMPOSE_DEBUG prints a line then) with the same output.
  */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { leaksOf, stackEnvWithBusybox } from '../helpers/stack.js';
+import { leaksOf, REPO, stackEnvWithBusybox } from '../helpers/stack.js';
 
 const env = stackEnvWithBusybox('earlydown');
 const DEBUG = { TSCOMPOSE_DEBUG: '1' };
@@ -69,6 +71,50 @@ describe('down sent before the files load', () => {
     expect(down.stdout + down.stderr).toMatch(/Volume edvol\S*_data {2}Removed/);
     const vols = await env.run(p, ['volume', 'ls', '-q']);
     expect(vols.stdout).not.toMatch(/edvol\S*_data/);
+    expect(leaksOf(env, p.name)).toEqual([]);
+  }, 180_000);
+});
+
+/** The `tscompose` command itself (bin/tscompose): its launcher sends the down before Node starts. */
+function viaBin(dir: string, args: string[], extra: Record<string, string> = {}): Promise<{ status: number; stdout: string; stderr: string }> {
+  return new Promise((res) => {
+    const child = spawn(join(REPO, 'bin/tscompose'), args, { cwd: dir, env: { ...env.env, ...extra }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const t = setTimeout(() => child.kill('SIGKILL'), 120_000);
+    child.on('close', (code) => {
+      clearTimeout(t);
+      res({ status: code ?? 1, stdout, stderr });
+    });
+  });
+}
+
+describe('down sent by the launcher before Node starts (native/launch/tsc-launch.c --early)', () => {
+  it('finds the project by the directory rule and is taken', async () => {
+    const p = env.project('edbin', `services:\n${svc('a')}`);
+    const up = await viaBin(p.dir, ['up', '-d'], DEBUG);
+    expect(up.status, up.stderr).toBe(0);
+    const down = await viaBin(p.dir, ['down', '--timeout', '5'], DEBUG);
+    expect(down.status, down.stderr).toBe(0);
+    expect(down.stderr).toContain(TAKEN);
+    expect(down.stdout + down.stderr).toMatch(new RegExp(`Container ${p.name}-a-1 {2}Removed`));
+    expect(leaksOf(env, p.name)).toEqual([]);
+  }, 180_000);
+
+  it('with -p, -v and --remove-orphans; and declined, with the same result, when a file changed', async () => {
+    const p = env.project('edbinp', `services:\n${svc('a')}${svc('b')}`);
+    expect((await viaBin(p.dir, ['-p', p.name, 'up', '-d'], DEBUG)).status).toBe(0);
+    env.writeCompose(p.dir, `services:\n${svc('a')}`);
+    const first = await viaBin(p.dir, ['-p', p.name, 'down', '-t', '5'], DEBUG);
+    expect(first.status, first.stderr).toBe(0);
+    expect(first.stderr).not.toContain(TAKEN);
+    expect(first.stderr).toMatch(/Found orphan container/);
+    expect((await env.psJson(p)).map((c) => c.Service)).toEqual(['b']);
+    // what is left goes with --remove-orphans
+    const rest = await viaBin(p.dir, ['-p', p.name, 'down', '-v', '--remove-orphans', '-t', '5'], DEBUG);
+    expect(rest.status, rest.stderr).toBe(0);
     expect(leaksOf(env, p.name)).toEqual([]);
   }, 180_000);
 });
