@@ -355,7 +355,7 @@ static void early_request(const char *hint, int n, char **args) {
   struct buf b = {0};
   if (!strcmp(verb, "down")) {
     if (getenv("TSCOMPOSE_NO_EARLY_DOWN")) return;
-    puts_(&b, "{\"id\":1,\"method\":\"down\",\"params\":{\"options\":");
+    puts_(&b, "{\"id\":1,\"method\":\"downEarly\",\"params\":{\"options\":");
     if (!down_options(n - at - 1, args + at + 1, &b)) {
       free(b.p);
       return;

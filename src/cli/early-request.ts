@@ -78,7 +78,7 @@ function earlyRequest(args: readonly string[], env: NodeJS.ProcessEnv): { verb: 
   if (args[at] === 'down' && !env.TSCOMPOSE_NO_EARLY_DOWN) {
     const options = earlyDownOptions(words);
     if (!options) return undefined;
-    return { verb: 'down', method: 'down', params: { early: { cwd: process.cwd(), args: globals, env: { ...env } }, options } };
+    return { verb: 'down', method: 'downEarly', params: { early: { cwd: process.cwd(), args: globals, env: { ...env } }, options } };
   }
   // the rows with the one-off containers: the verb leaves out what it does not list
   if (args[at] === 'ps' && !words.some((w) => w === '-h' || w === '--help')) return { verb: 'ps', method: 'ps', params: { oneOffs: true } };
@@ -100,6 +100,7 @@ function launcherRequest(env: NodeJS.ProcessEnv): boolean {
   try {
     const { Socket } = process.getBuiltinModule('node:net') as typeof import('node:net');
     const sock = new Socket({ fd: Number(m[1]), readable: true, writable: true });
+    sock.unref(); // never what keeps this process alive (see sendEarlyRequest)
     const sent: SentRequest = { verb: m[2] as SentRequest['verb'], sock, project: m[3]!, paths: defaultPaths(env), failed: false, written: Promise.resolve() };
     sock.on('error', () => {
       sent.failed = true;
@@ -125,7 +126,12 @@ export function sendEarlyRequest(args: readonly string[], env: NodeJS.ProcessEnv
   sock.write(`${JSON.stringify({ id: 1, method: req.method, params: req.params })}\n`);
   let settle: () => void = () => undefined;
   const sent: SentRequest = { verb: req.verb, sock, project, paths, failed: false, written: new Promise<void>((r) => (settle = r)) };
-  sock.once('connect', () => settle());
+  sock.once('connect', () => {
+    settle();
+    // from now on never what keeps this process alive: a verb that fails before it claims the answer
+    // must still exit (adopting it refs it again: src/supervisor/client.ts)
+    sock.unref();
+  });
   sock.on('error', () => {
     sent.failed = true;
     settle();

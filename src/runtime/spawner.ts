@@ -204,6 +204,17 @@ class Spawner {
     if (this.dir) rmSync(this.dir, { recursive: true, force: true });
     this.dir = undefined;
   }
+
+  /** close(), then its runner's exit (this process reaps it), or `ms` at most. */
+  async closeAndWait(ms: number): Promise<void> {
+    const sh = this.sh;
+    const exited = sh && !sh.gone() ? new Promise<void>((r) => sh.onExit(r)) : undefined;
+    this.close();
+    if (!exited) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([exited, new Promise<void>((r) => (timer = setTimeout(r, ms)))]);
+    clearTimeout(timer);
+  }
 }
 
 function sameIdentity(a: FileIdentity | undefined, b: FileIdentity): boolean {
@@ -279,10 +290,13 @@ export function warmSealedShell(bin: string, env: Record<string, string | undefi
   }
 }
 
-/** Stop the shared shells (the supervisor's exit). */
-export function closeSpawner(): void {
-  shared?.close();
+/**
+ * Stop the shared shells and wait for them to exit (the supervisor's exit): reaped by this process, not
+ * left to init as zombies that outlive a `down` for a moment (a second, on these hosts).
+ */
+export async function closeSpawner(ms = 1000): Promise<void> {
+  const all = [...(shared ? [shared] : []), ...sealedShells.values()];
   shared = undefined;
-  for (const s of sealedShells.values()) s.close();
   sealedShells.clear();
+  await Promise.all(all.map((s) => s.closeAndWait(ms)));
 }

@@ -43,6 +43,7 @@ export class SupervisorClient {
    */
   static adopt(sock: Socket, nextId: number): SupervisorClient | undefined {
     if (sock.destroyed) return undefined;
+    sock.ref(); // unref'd until now, so that nobody waiting on it would keep the CLI alive
     const c = new SupervisorClient(sock);
     c.nextId = nextId;
     return c;

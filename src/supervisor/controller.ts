@@ -120,6 +120,22 @@ export class Controller {
    * Valid only while `st.project` is still that object.
    */
   loaded: { inputs: LoadInputs; project: Project } | undefined;
+  /**
+   * Containers whose create has not returned yet. One whose PID 1 cannot start (a command not in the
+   * image) is in the runtime's list for a moment, exited, before the create fails and removes it: `ps`
+   * leaves such a container out (server.ts), as the failed `up` said it was not made.
+   */
+  readonly inCreate = new Set<string>();
+
+  /** `create` with its container in `inCreate` until it settles. */
+  private async creating<T>(id: string, create: Promise<T>): Promise<T> {
+    this.inCreate.add(id);
+    try {
+      return await create;
+    } finally {
+      this.inCreate.delete(id);
+    }
+  }
 
   constructor(
     public st: ProjectState,
@@ -433,7 +449,7 @@ export class Controller {
     }
     if (!svc || !id) throw new TscError('INTERNAL', `service ${a.service} vanished from the project`);
     if (a.kind === 'create') say('Creating', false);
-    const info = await ops.create(id, svc, a.number, a.name, serviceHash(svc), { [L_RESTARTS]: String(restarts) }, a.start, carry).catch(async (e: unknown) => {
+    const info = await this.creating(id, ops.create(id, svc, a.number, a.name, serviceHash(svc), { [L_RESTARTS]: String(restarts) }, a.start, carry)).catch(async (e: unknown) => {
       if (carry) await rm(carry, { force: true });
       throw e;
     });
@@ -503,7 +519,7 @@ export class Controller {
       progress?.({ type: 'resource', resource: `Container ${a.name}`, status, done, ...(detail ? { detail } : {}) });
     say('Recreate', false, `${a.cause} (start-first)`);
     await this.journal;
-    const info = await ops.create(id, svc, a.number, a.name, serviceHash(svc), { [L_RESTARTS]: String(restarts) });
+    const info = await this.creating(id, ops.create(id, svc, a.number, a.name, serviceHash(svc), { [L_RESTARTS]: String(restarts) }));
     this.emit('create', { id, service: a.service, name: a.name });
     say('Recreated', false);
     say('Starting', false);

@@ -17,7 +17,7 @@ import { acquireLock, type LockHandle } from '../state/lock.js';
 import { defaultPaths, type Paths, projectDir, projectLockFile, projectStateFile, supervisorLogFile, supervisorSocket } from '../state/paths.js';
 import { emptyState, loadProjectState, type ProjectState } from '../state/project-state.js';
 import { defaultRuntimeBinary, runTool } from '../runtime/runtime-bin.js';
-import { warmSealedShell } from '../runtime/spawner.js';
+import { closeSpawner, warmSealedShell } from '../runtime/spawner.js';
 import { hostCgroupLayout } from '../runtime/cgroup-stats.js';
 import { Watchdog } from './watchdog.js';
 import { Controller } from './controller.js';
@@ -226,7 +226,7 @@ async function main(args: readonly string[]): Promise<void> {
     server.close();
     const watchdogGone = watchdog.stop(); // an exit on purpose: nothing to restart
     await c.close();
-    await Promise.all([deps.network?.close().catch(() => undefined), rm(sockPath, { force: true }), watchdogGone]);
+    await Promise.all([deps.network?.close().catch(() => undefined), rm(sockPath, { force: true }), watchdogGone, closeSpawner()]);
     // the project's files go before its lock, the directory after: a supervisor that takes the lock the
     // moment it is free (a new `up`) never has its lock file or its new files removed by this one
     const dir = projectDir(paths, name);

@@ -6,7 +6,7 @@
 import type { Socket } from 'node:net';
 import type { ErrorCode } from '../errors.js';
 
-export type Method = 'ping' | 'up' | 'down' | 'scale' | 'stop' | 'start' | 'restart' | 'kill' | 'ps' | 'events' | 'pause' | 'unpause' | 'rm';
+export type Method = 'ping' | 'up' | 'down' | 'downEarly' | 'scale' | 'stop' | 'start' | 'restart' | 'kill' | 'ps' | 'events' | 'pause' | 'unpause' | 'rm';
 
 export interface Request {
   id: number;

@@ -70,6 +70,23 @@ function earlyDownProject(c: Controller, early: unknown): { project: Project; wa
 async function dispatch(c: Controller, req: Request, sock: Socket, hooks: ServerHooks): Promise<unknown> {
   const p = req.params;
   const progress = (e: ProgressEvent): void => send(sock, { id: req.id, event: e });
+  const down = async (project: Project | undefined): Promise<unknown> => {
+    hooks.onDownBegin?.();
+    try {
+      await handleDown(c, project, p.options as DownOptions, progress, hooks.stateFile);
+    } catch (e) {
+      hooks.onDownFailed?.();
+      throw e;
+    }
+    await hooks.beforeDownAnswer?.();
+    setImmediate(() => {
+      hooks.onDown(); // nothing left but process.exit, a microtask away
+      // The CLI returns at this end's close: closed now (the answer written), it does not also wait
+      // for the kernel to free this process's memory (the fd would close only after that).
+      if (sock.writableLength === 0) sock.destroy();
+    });
+    return {};
+  };
   switch (req.method) {
     case 'ping':
       return { pid: process.pid, project: c.st.name };
@@ -108,36 +125,23 @@ async function dispatch(c: Controller, req: Request, sock: Socket, hooks: Server
       const sel = named.length === 0 || p.noDeps === true ? named : withRestartDependents(c.project?.services ?? {}, named);
       return handleStart(c, sel, progress, true);
     }
-    case 'down': {
-      let project = p.project === undefined ? undefined : projectOf(p.project);
-      if (p.early !== undefined) {
-        // a `down` sent before its CLI loaded the files: served only if they would load the project kept
-        const kept = earlyDownProject(c, p.early);
-        if (!kept) return { declined: true };
-        project = kept.project;
-        send(sock, { id: req.id, event: { type: 'accepted', project: c.st.name, warnings: kept.warnings } });
-      }
-      hooks.onDownBegin?.();
-      try {
-        await handleDown(c, project, p.options as DownOptions, progress, hooks.stateFile);
-      } catch (e) {
-        hooks.onDownFailed?.();
-        throw e;
-      }
-      await hooks.beforeDownAnswer?.();
-      setImmediate(() => {
-        hooks.onDown(); // nothing left but process.exit, a microtask away
-        // The CLI returns at this end's close: closed now (the answer written), it does not also wait
-        // for the kernel to free this process's memory (the fd would close only after that).
-        if (sock.writableLength === 0) sock.destroy();
-      });
-      return {};
+    case 'downEarly': {
+      // a `down` sent before its CLI loaded the files (src/cli/early-request.ts): served only if they
+      // would load the project kept. A method of its own: a supervisor that predates it answers nothing
+      // (the CLI then asks with `down`), rather than take it for a down of whatever project it has.
+      const kept = earlyDownProject(c, p.early);
+      if (!kept) return { declined: true };
+      send(sock, { id: req.id, event: { type: 'accepted', project: c.st.name, warnings: kept.warnings } });
+      return down(kept.project);
     }
+    case 'down':
+      return down(p.project === undefined ? undefined : projectOf(p.project));
     case 'ps': {
       // `oneOffs`: the `run` containers too (the controller's observe() leaves them out), for the CLI's ps
       const oneOffs = p.oneOffs === true ? c.deps.runtime.list({ project: c.st.name }) : Promise.resolve([]);
       const [services, others] = await Promise.all([c.observe(), oneOffs]);
-      const infos = [...services, ...others.filter((i) => i.project === c.st.name && !isServiceContainer(i))];
+      // not a container whose create is still failing (Controller.inCreate); one being made that runs is listed
+      const infos = [...services, ...others.filter((i) => i.project === c.st.name && !isServiceContainer(i))].filter((i) => i.status === 'running' || !c.inCreate.has(i.id));
       // paused (cgroup frozen) here, where the runtime is loaded: the CLI's `ps` then needs none of it
       return Promise.all(infos.map(async (i) => ({
         ...i,

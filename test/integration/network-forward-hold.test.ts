@@ -58,9 +58,13 @@ describe('ip_forward holders', () => {
     await b.up(pb);
     await b.nm.cleanupProject(pb.name);
     await a.nm.cleanupProject(pa.name);
-    expect(readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8').trim()).toBe(before);
-    const tables = (await ex('nft', ['list', 'tables'])).stdout;
-    if (before !== '1') expect(tables).not.toContain('tscompose_forward_guard');
-    expect(holders()).toEqual([]);
+    // neither project holds forwarding any more; with no holder left at all, it is off again (unless it was
+    // on before: other test files' projects on this host may hold it, or have let go, meanwhile)
+    const left = holders();
+    expect(left.filter((h) => h.endsWith(`:${pa.name}`) || h.endsWith(`:${pb.name}`))).toEqual([]);
+    if (left.length === 0 && before === '0') {
+      expect(readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8').trim()).toBe('0');
+      expect((await ex('nft', ['list', 'tables'])).stdout).not.toContain('tscompose_forward_guard');
+    }
   }, 60_000);
 });

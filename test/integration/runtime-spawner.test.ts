@@ -4,7 +4,7 @@ import { chmodSync, copyFileSync, existsSync, mkdtempSync, readdirSync, readFile
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { spawnerWorkBase, spawnViaShell } from '../../src/runtime/spawner.js';
+import { closeSpawner, spawnerWorkBase, spawnViaShell } from '../../src/runtime/spawner.js';
 import { eventually } from '../helpers/eventually.js';
 import { REPO } from '../helpers/stack.js';
 import { readLog, RUNTIME, Scratch } from '../helpers/oci-bundle.js';
@@ -190,5 +190,15 @@ setInterval(() => undefined, 1000);`;
     expect(existsSync(dir)).toBe(true);
     child.kill('SIGKILL');
     await eventually(() => (existsSync(dir) ? undefined : true), { what: `${dir} removed`, timeoutMs: 30_000 });
+  });
+
+  it('closeSpawner ends the shells and reaps them: nothing of theirs is left, not even a zombie', async () => {
+    await spawnViaShell('/bin/true', []);
+    await spawnViaShell(RUNTIME, ['--version'], undefined, { sealedRuntime: true });
+    const mine = (): string[] => readdirSync('/proc').filter((d) => /^\d+$/.test(d) && ppid(d) === String(process.pid));
+    const shells = mine().filter((d) => cmdline(d).includes('serve') || cmdline(d).includes('-s'));
+    expect(shells.length).toBeGreaterThanOrEqual(2);
+    await closeSpawner();
+    for (const pid of shells) expect(existsSync(`/proc/${pid}`), `runner ${pid} still there`).toBe(false);
   });
 });
