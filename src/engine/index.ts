@@ -10,7 +10,7 @@ import type { ContainerEvent, ContainerSummary, Engine, OnProgress, ProgressEven
 import { TscError, isTscError } from '../errors.js';
 import { defaultPaths, type Paths } from '../state/paths.js';
 import { ensureSupervisor, findSupervisor, SpareSupervisor, SupervisorClient } from '../supervisor/client.js';
-import { takeEarlyRequest } from '../cli/early-request.js';
+import { takeEarlyRequest, type SentRequest } from '../cli/early-request.js';
 import { createRuntime } from '../supervisor/deps.js';
 import { isServiceContainer } from '../supervisor/labels.js';
 import { toSummary } from './format.js';
@@ -44,6 +44,17 @@ function isUpResult(v: unknown): UpResult {
   return { changed: o.changed === true, orphans: Array.isArray(o.orphans) ? o.orphans.map(String) : [] };
 }
 
+/**
+ * The connection of the request this CLI sent early for `verb` (src/cli/early-request.ts), as a client
+ * whose request 1 is that one; none when there is none, or it failed (then closed).
+ */
+function adoptEarly(verb: 'down' | 'ps', paths: Paths, project?: string): { sent?: SentRequest; client?: SupervisorClient } {
+  const sent = takeEarlyRequest(verb, paths, project);
+  const client = sent && !sent.failed ? SupervisorClient.adopt(sent.sock, 2) : undefined;
+  if (!client) sent?.sock.destroy();
+  return { ...(sent ? { sent } : {}), ...(client ? { client } : {}) };
+}
+
 /** A `down` the supervisor took from the command line alone (src/cli/early-request.ts). */
 export interface EarlyDown {
   /** The project's name, as the supervisor has it. */
@@ -59,12 +70,8 @@ export interface EarlyDown {
  * declined (the files then load and `down` is asked as usual).
  */
 export async function claimEarlyDown(paths: Paths = defaultPaths()): Promise<EarlyDown | undefined> {
-  const sent = takeEarlyRequest('down', paths);
-  const client = sent && !sent.failed ? SupervisorClient.adopt(sent.sock, 2) : undefined;
-  if (!client) {
-    sent?.sock.destroy();
-    return undefined;
-  }
+  const { sent, client } = adoptEarly('down', paths);
+  if (!sent || !client) return undefined;
   const queued: unknown[] = [];
   let sink: ((e: unknown) => void) | undefined;
   let accept: (e: { project?: unknown; warnings?: unknown }) => void = () => undefined;
@@ -82,7 +89,7 @@ export async function claimEarlyDown(paths: Paths = defaultPaths()): Promise<Ear
     return undefined;
   }
   return {
-    project: typeof first.project === 'string' ? first.project : sent!.project,
+    project: typeof first.project === 'string' ? first.project : sent.project,
     warnings: Array.isArray(first.warnings) ? (first.warnings as EarlyDown['warnings']) : [],
     finish: async (onProgress) => {
       sink = asProgress(onProgress);
@@ -99,12 +106,8 @@ export async function claimEarlyDown(paths: Paths = defaultPaths()): Promise<Ear
 
 /** The answer to the `ps` this CLI sent early for `project` (all rows, one-offs too); undefined when there is none. */
 async function earlyPs(paths: Paths, project: string): Promise<unknown[] | undefined> {
-  const sent = takeEarlyRequest('ps', paths, project);
-  const client = sent && !sent.failed ? SupervisorClient.adopt(sent.sock, 2) : undefined;
-  if (!client) {
-    sent?.sock.destroy();
-    return undefined;
-  }
+  const { client } = adoptEarly('ps', paths, project);
+  if (!client) return undefined;
   try {
     const rows = await client.reply(1, () => undefined);
     return Array.isArray(rows) ? rows : undefined;

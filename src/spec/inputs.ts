@@ -36,6 +36,25 @@ function note(key: string, value: string | boolean | null): void {
   if (recording && !(key in recording.probes)) recording.probes[key] = value;
 }
 
+/** The probes as they answer now, by kind: a file's text (null: unreadable), a regular file?, exists? */
+const PROBES = {
+  read(path: string): string | null {
+    try {
+      return readFileSync(path, 'utf8');
+    } catch {
+      return null;
+    }
+  },
+  file(path: string): boolean {
+    try {
+      return statSync(path).isFile();
+    } catch {
+      return false;
+    }
+  },
+  exists: (path: string): boolean => existsSync(path),
+};
+
 /** The spec layer's file access (recorded while `recordInputs` runs). */
 export const specFs = {
   /** A file's text (throws as readFileSync); "-" is standard input. */
@@ -54,17 +73,12 @@ export const specFs = {
     }
   },
   isFile(path: string): boolean {
-    let yes = false;
-    try {
-      yes = statSync(path).isFile();
-    } catch {
-      yes = false;
-    }
+    const yes = PROBES.file(path);
     note(`file:${path}`, yes);
     return yes;
   },
   exists(path: string): boolean {
-    const yes = existsSync(path);
+    const yes = PROBES.exists(path);
     note(`exists:${path}`, yes);
     return yes;
   },
@@ -83,27 +97,11 @@ export async function recordInputs<T>(load: () => Promise<T>): Promise<{ result:
   }
 }
 
-/** What the probes would answer now. */
+/** What a recorded probe (`kind:path`) answers now; an unknown kind answers nothing any record holds. */
 function probeNow(key: string): string | boolean | null | undefined {
   const colon = key.indexOf(':');
   const kind = key.slice(0, colon);
-  const path = key.slice(colon + 1);
-  if (kind === 'read') {
-    try {
-      return readFileSync(path, 'utf8');
-    } catch {
-      return null;
-    }
-  }
-  if (kind === 'file') {
-    try {
-      return statSync(path).isFile();
-    } catch {
-      return false;
-    }
-  }
-  if (kind === 'exists') return existsSync(path);
-  return undefined; // an unknown kind never matches a recorded value
+  return Object.hasOwn(PROBES, kind) ? PROBES[kind as keyof typeof PROBES](key.slice(colon + 1)) : undefined;
 }
 
 /** The command line that asks whether loading the project now would give the recorded one. */
